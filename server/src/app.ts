@@ -1,0 +1,108 @@
+// Wires the server together: HTTP (express) and socket.io on one port, the style library,
+// the engine thread pool and the session manager. start() and stop() own every lifetime.
+import { existsSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express from 'express';
+import type { Logger } from 'pino';
+import { Server as IoServer } from 'socket.io';
+import type { Config } from './config.js';
+import { apiRouter } from './control/http_api.js';
+import { Metrics } from './control/metrics.js';
+import { attachControl } from './control/socket_control.js';
+import { EnginePool } from './engine/engine_pool.js';
+import { repoRoot } from './engine/wasm_kernels.js';
+import { peerCensus } from './media/session.js';
+import { SessionManager } from './media/session_manager.js';
+import { initNaturalThumbnail, StyleLibrary } from './styles/style_library.js';
+
+export class App {
+  readonly metrics = new Metrics();
+  readonly styles: StyleLibrary;
+  readonly pool: EnginePool;
+  readonly sessions: SessionManager;
+  private http: HttpServer | null = null;
+  private io: IoServer | null = null;
+  private readonly startedAt = Date.now();
+  private gaugeTimer: NodeJS.Timeout | null = null;
+
+  constructor(readonly config: Config, readonly log: Logger) {
+    this.styles = new StyleLibrary(config.upload, config.upload.maxStyles, config.upload.maxPerUser);
+    this.pool = new EnginePool({ threads: config.engineThreads, allowFaults: config.engineFaults });
+    this.sessions = new SessionManager(this.pool, {
+      iceServers: config.iceServers,
+      startBitrateKbps: config.startBitrateKbps,
+      mediaTimeoutMs: config.mediaTimeoutMs,
+      connectTimeoutMs: config.connectTimeoutMs,
+    }, config.maxSessions, log);
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      status: this.sessions.isAccepting ? 'ok' : 'draining',
+      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+      sessions: this.sessions.size,
+      maxSessions: this.sessions.maxSessions,
+      peerConnections: peerCensus.open,
+      engineThreads: this.pool.threadCount,
+      engineRestarts: this.pool.restarts,
+      executionProvider: this.config.executionProvider,
+      styles: this.styles.size,
+    };
+  }
+
+  async start(): Promise<number> {
+    await initNaturalThumbnail();
+    this.styles.on('added', (r) => this.pool.putStyles([r.image]));
+    this.styles.on('removed', (id) => this.pool.removeStyle(id));
+    await this.styles.loadBuiltIns(join(repoRoot(), 'server', 'assets', 'styles'));
+    await this.pool.ready();
+    this.pool.on('threadDied', (e) => {
+      this.metrics.threadRestarts.inc();
+      this.log.error(e, 'engine thread died; replaced');
+    });
+    this.sessions.on('closed', (s) => {
+      this.metrics.framesIn.inc(s.stats.framesInTotal);
+      this.metrics.framesOut.inc(s.stats.framesOutTotal);
+    });
+
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('trust proxy', 'loopback');
+    app.use(apiRouter(this.styles, this.metrics, this, this.log));
+    const clientDir = join(repoRoot(), 'dist', 'client');
+    if (existsSync(clientDir)) app.use(express.static(clientDir, { index: 'index.html' }));
+    else this.log.warn({ clientDir }, 'client bundle missing: run npm run build');
+
+    this.http = createServer(app);
+    this.io = new IoServer(this.http, { maxHttpBufferSize: 256 * 1024, serveClient: false });
+    attachControl(this.io, {
+      sessions: this.sessions, styles: this.styles, metrics: this.metrics, log: this.log,
+      iceServers: this.config.iceServers, messagesPerSecond: this.config.socketRate,
+    });
+    this.gaugeTimer = setInterval(() => {
+      this.metrics.sessions.set(this.sessions.size);
+      this.metrics.peers.set(peerCensus.open);
+    }, 1000);
+    this.gaugeTimer.unref();
+    await new Promise<void>((resolve, reject) => {
+      this.http!.once('error', reject);
+      this.http!.listen(this.config.port, this.config.host, () => resolve());
+    });
+    const port = (this.http.address() as AddressInfo).port;
+    this.log.info({ port, host: this.config.host, threads: this.config.engineThreads, provider: this.config.executionProvider }, 'listening');
+    return port;
+  }
+
+  /** Stops accepting, tells clients, closes every session and thread. */
+  async stop(reason = 'shutdown'): Promise<void> {
+    this.sessions.stopAccepting();
+    this.io?.emit('shutdown', { reason, reconnectAfterMs: 5000 });
+    this.sessions.closeAll(reason);
+    if (this.gaugeTimer) clearInterval(this.gaugeTimer);
+    await new Promise<void>((r) => (this.io ? this.io.close(() => r()) : r()));
+    await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,66 @@
+// Server configuration: environment variables only (no config file needed), each with an
+// embedded default so `npm start` serves a working app. Documented in README.md.
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const list = z.string().optional().transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []));
+
+const Env = z.object({
+  PORT: int(8080, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** onnxruntime execution provider: cpu everywhere, webgpu on a GPU server */
+  EXECUTION_PROVIDER: z.enum(['cpu', 'webgpu']).default('cpu'),
+  ENGINE_THREADS: int(Math.max(1, Math.min(4, availableParallelism())), 1, 64),
+  MAX_SESSIONS: int(4, 1, 1000),
+  /** kbps the video senders start at (both directions) */
+  START_BITRATE_KBPS: int(2500, 0, 50_000),
+  MEDIA_TIMEOUT_MS: int(10_000, 1000),
+  CONNECT_TIMEOUT_MS: int(30_000, 1000),
+  /** comma-separated STUN/TURN URLs handed to browsers and used by the server's peers */
+  ICE_SERVERS: list,
+  TURN_USERNAME: z.string().optional(),
+  TURN_CREDENTIAL: z.string().optional(),
+  MAX_UPLOAD_BYTES: int(8 << 20, 1024),
+  MAX_UPLOAD_PIXELS: int(40_000_000, 256),
+  MAX_UPLOAD_SIDE: int(12_000, 16),
+  MAX_UPLOADED_STYLES: int(50, 0),
+  MAX_STYLES_PER_USER: int(5, 0),
+  /** socket messages per second per connection before rate limiting */
+  SOCKET_RATE: int(50, 1),
+  /** test-only: lets the fault-injection tests make engine threads fail */
+  ENGINE_FAULTS: z.enum(['0', '1']).default('0'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: string;
+  executionProvider: 'cpu' | 'webgpu';
+  engineThreads: number;
+  maxSessions: number;
+  startBitrateKbps: number;
+  mediaTimeoutMs: number;
+  connectTimeoutMs: number;
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  upload: { maxBytes: number; maxPixels: number; maxSide: number; maxStyles: number; maxPerUser: number };
+  socketRate: number;
+  engineFaults: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = Env.parse(env);
+  const iceServers = e.ICE_SERVERS.map((urls) => (urls.startsWith('turn')
+    ? { urls, username: e.TURN_USERNAME, credential: e.TURN_CREDENTIAL }
+    : { urls }));
+  return {
+    port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL, executionProvider: e.EXECUTION_PROVIDER,
+    engineThreads: e.ENGINE_THREADS, maxSessions: e.MAX_SESSIONS, startBitrateKbps: e.START_BITRATE_KBPS,
+    mediaTimeoutMs: e.MEDIA_TIMEOUT_MS, connectTimeoutMs: e.CONNECT_TIMEOUT_MS, iceServers,
+    upload: { maxBytes: e.MAX_UPLOAD_BYTES, maxPixels: e.MAX_UPLOAD_PIXELS, maxSide: e.MAX_UPLOAD_SIDE, maxStyles: e.MAX_UPLOADED_STYLES, maxPerUser: e.MAX_STYLES_PER_USER },
+    socketRate: e.SOCKET_RATE,
+    engineFaults: e.ENGINE_FAULTS === '1',
+  };
+}

@@ -1,0 +1,143 @@
+// socket.io: signalling (offer/answer/ICE) and control (styles, options) for one browser
+// connection, plus its live stats each second. Every incoming payload is validated against
+// shared/protocol.ts before anything acts on it; a bad message gets an `error` (or a failed
+// ack) naming the problem and touches nothing else.
+import type { Logger } from 'pino';
+import type { Server, Socket } from 'socket.io';
+import {
+  CLIENT_EVENTS, describeZodError, type Ack, type ClientEvent, type ErrorCode, type ErrorMsg, type IceMsg,
+  type OfferMsg, type SetStyleMsg, type StartAck, type StartMsg,
+} from '../../../shared/protocol.js';
+import { EngineError } from '../engine/engine_pool.js';
+import { Session, SessionError } from '../media/session.js';
+import { ServerFullError, type SessionManager } from '../media/session_manager.js';
+import type { StyleLibrary } from '../styles/style_library.js';
+import type { Metrics } from './metrics.js';
+import { TokenBucket } from './token_bucket.js';
+
+export interface ControlDeps {
+  sessions: SessionManager;
+  styles: StyleLibrary;
+  metrics: Metrics;
+  log: Logger;
+  iceServers: StartAck['iceServers'];
+  messagesPerSecond: number;
+}
+
+type AckFn = (a: Ack<unknown>) => void;
+
+class ClientError extends Error {
+  constructor(readonly code: ErrorCode, message: string) { super(message); }
+}
+
+function toClientError(e: unknown): ClientError {
+  if (e instanceof ClientError) return e;
+  if (e instanceof ServerFullError) return new ClientError(e.max === 0 ? 'shutting_down' : 'server_full', e.max === 0 ? 'the server is shutting down' : `server busy: all ${e.max} stylizer slots are in use, try again shortly`);
+  if (e instanceof SessionError) return new ClientError(e.code, e.message);
+  if (e instanceof EngineError) return new ClientError(e.code === 'unknown_style' ? 'unknown_style' : 'internal', e.message);
+  return new ClientError('internal', 'internal error');
+}
+
+/** One browser connection. */
+class Connection {
+  private session: Session | null = null;
+  private statsTimer: NodeJS.Timeout;
+  private readonly bucket: TokenBucket;
+  private readonly log: Logger;
+
+  constructor(private readonly socket: Socket, private readonly d: ControlDeps) {
+    this.log = d.log.child({ socket: socket.id });
+    this.bucket = new TokenBucket(d.messagesPerSecond, d.messagesPerSecond * 2);
+    socket.onAny((event: string, ...args: unknown[]) => { void this.dispatch(event, args); });
+    socket.on('disconnect', (reason) => this.endSession(`socket ${reason}`));
+    this.statsTimer = setInterval(() => {
+      if (this.session && !this.session.closed) socket.emit('stats', this.session.snapshot());
+    }, 1000);
+    this.statsTimer.unref();
+  }
+
+  private async dispatch(event: string, args: unknown[]): Promise<void> {
+    const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as AckFn) : null;
+    try {
+      if (!this.bucket.take()) throw new ClientError('rate_limited', `more than ${this.d.messagesPerSecond} messages per second`);
+      if (!Object.hasOwn(CLIENT_EVENTS, event)) throw new ClientError('unknown_event', `unknown event "${event.slice(0, 40)}"`);
+      const schema = CLIENT_EVENTS[event as ClientEvent];
+      const parsed = schema.safeParse(args[0]);
+      if (!parsed.success) throw new ClientError('bad_request', `${event}: ${describeZodError(parsed.error)}`);
+      const data = await this.handle(event as ClientEvent, parsed.data);
+      ack?.({ ok: true, data });
+    } catch (e) {
+      const ce = toClientError(e);
+      if (ce.code === 'internal') this.log.error({ event, err: e instanceof Error ? e.stack : String(e) }, 'handler failed');
+      const err: ErrorMsg = { code: ce.code, message: ce.message, event: event.slice(0, 40) };
+      this.d.metrics.clientErrors.inc({ code: ce.code });
+      if (ack) ack({ ok: false, error: err });
+      else this.socket.emit('error', err);
+    }
+  }
+
+  private needSession(): Session {
+    if (!this.session || this.session.closed) throw new ClientError('no_session', 'start a session first');
+    return this.session;
+  }
+
+  private checkStyle(id: string): void {
+    if (!this.d.styles.has(id)) throw new ClientError('unknown_style', `unknown style "${id}"`);
+  }
+
+  private async handle(event: ClientEvent, msg: unknown): Promise<unknown> {
+    switch (event) {
+      case 'start': {
+        const m = msg as StartMsg;
+        this.checkStyle(m.fg); this.checkStyle(m.bg);
+        this.endSession('restarted');
+        const s = await this.d.sessions.create(m.fg, m.bg);
+        this.session = s;
+        s.on('ice', (c) => this.socket.emit('ice', c));
+        s.once('closed', (reason) => {
+          if (this.session === s) this.session = null;
+          if (this.socket.connected && !reason.startsWith('socket')) {
+            this.socket.emit('error', { code: 'internal', message: `session ended: ${reason}` } satisfies ErrorMsg);
+          }
+        });
+        return { sessionId: s.id, iceServers: this.d.iceServers } satisfies StartAck;
+      }
+      case 'offer': {
+        const s = this.needSession();
+        const sdp = await s.handleOffer((msg as OfferMsg).sdp);
+        this.socket.emit('answer', { type: 'answer', sdp });
+        return undefined;
+      }
+      case 'ice':
+        await this.needSession().addIce(msg as IceMsg);
+        return undefined;
+      case 'setStyle': {
+        const m = msg as SetStyleMsg;
+        this.checkStyle(m.foreground); this.checkStyle(m.background);
+        const t = m.transitionMs ?? 0;
+        await this.needSession().setStyle(m.foreground, m.background, t);
+        this.socket.emit('styleApplied', { foreground: m.foreground, background: m.background, transitionMs: t });
+        return undefined;
+      }
+      case 'setOptions':
+        this.needSession();
+        return undefined;
+      case 'ping':
+        return { t: (msg as { t: number }).t, server: Date.now() };
+      case 'stop':
+        this.endSession('client stop');
+        return undefined;
+    }
+  }
+
+  private endSession(reason: string): void {
+    const s = this.session;
+    this.session = null;
+    s?.close(reason);
+    if (reason.startsWith('socket')) clearInterval(this.statsTimer);
+  }
+}
+
+export function attachControl(io: Server, deps: ControlDeps): void {
+  io.on('connection', (socket) => { new Connection(socket, deps); });
+}

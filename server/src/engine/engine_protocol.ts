@@ -1,0 +1,21 @@
+// Messages between the main thread (EnginePool) and engine worker threads. Internal to the
+// server; the wire protocol with browsers lives in shared/protocol.ts.
+import type { FrameReport } from './session_engine.js';
+import type { StyleImage } from './style_store.js';
+
+export type ToWorker =
+  | { kind: 'styles'; images: StyleImage[] }
+  | { kind: 'styleRemoved'; id: string }
+  | { kind: 'open'; id: number; sid: string; fg: string; bg: string }
+  | { kind: 'frame'; id: number; sid: string; width: number; height: number; buffer: ArrayBuffer; now: number }
+  | { kind: 'setStyle'; id: number; sid: string; fg: string; bg: string; transitionMs: number; now: number }
+  | { kind: 'close'; id: number; sid: string }
+  | { kind: 'census'; id: number }
+  | { kind: 'fault'; id: number; sid: string; what: 'throw' | 'exit' };
+
+export type FromWorker =
+  | { kind: 'ready' }
+  | { kind: 'ok'; id: number }
+  | { kind: 'frameDone'; id: number; buffer: ArrayBuffer; report: FrameReport }
+  | { kind: 'census'; id: number; sessions: string[] }
+  | { kind: 'error'; id: number; code: 'unknown_style' | 'no_session' | 'internal'; message: string; buffer?: ArrayBuffer };

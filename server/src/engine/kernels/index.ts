@@ -1,0 +1,2 @@
+// Entry point of the WebAssembly kernels module (AssemblyScript).
+export { slice_i420 } from './slice';

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { cloneFrame } from './frame_convert.js';
+import { COEFFS, createGrid, fillAffine, IDENTITY_AFFINE, type GridShape } from './grid.js';
+import { buildGuideLuts } from './guide.js';
+import { sliceReference } from './slice_reference.js';
+import { WasmSlicer } from './wasm_kernels.js';
+import { loadI420, sharedPath } from '../../../test/support/media.js';
+
+const shape: GridShape = { nx: 16, ny: 16, nz: 16 };
+const luts = buildGuideLuts({ nz: shape.nz, splitByMask: true });
+
+function maxAbsDiff(a: Uint8Array, b: Uint8Array): { max: number; mean: number } {
+  let max = 0, sum = 0;
+  for (let i = 0; i < a.length; i++) { const d = Math.abs(a[i] - b[i]); sum += d; if (d > max) max = d; }
+  return { max, mean: sum / a.length };
+}
+
+/** A smooth, spatially varying grid: a warm shift growing to the right, contrast varying in z. */
+function smoothGrid(): Float32Array {
+  const g = createGrid(shape);
+  for (let j = 0; j < shape.ny; j++) for (let i = 0; i < shape.nx; i++) for (let k = 0; k < shape.nz; k++) {
+    const o = ((j * shape.nx + i) * shape.nz + k) * COEFFS;
+    const tx = i / (shape.nx - 1), ty = j / (shape.ny - 1), tz = k / (shape.nz - 1);
+    g.set([0.9 + 0.2 * tz, 0.05 * tx, 0, 10 * ty - 5,
+      0, 0.9 + 0.1 * ty, 0.05, -8 * tx,
+      0.01, 0, 1.1 - 0.1 * tz, 6 * tx], o);
+  }
+  return g;
+}
+
+describe('WasmSlicer', () => {
+  it('leaves the frame unchanged with the identity grid', async () => {
+    const frame = await loadI420(sharedPath('media/photos/skimage_astronaut.jpg'), 640, 480);
+    const out = cloneFrame(frame);
+    new WasmSlicer().slice(out, fillAffine(createGrid(shape), IDENTITY_AFFINE), shape, luts, { constant: 255 });
+    expect(maxAbsDiff(out.data, frame.data).max).toBe(0);
+  });
+
+  it('matches exact trilinear slicing within 2 levels on a real photo', async () => {
+    const frame = await loadI420(sharedPath('media/photos/dps_in11.jpg'), 1280, 720);
+    const grid = smoothGrid();
+    const ref = cloneFrame(frame), fast = cloneFrame(frame);
+    sliceReference(ref, grid, shape, luts, 255);
+    new WasmSlicer().slice(fast, grid, shape, luts, { constant: 255 });
+    const d = maxAbsDiff(ref.data, fast.data);
+    expect(d.max).toBeLessThanOrEqual(2);
+    expect(d.mean).toBeLessThan(0.3);
+    // and the grid really changed the picture
+    expect(maxAbsDiff(ref.data, frame.data).mean).toBeGreaterThan(2);
+  });
+
+  it('uses the mask plane, and tile classes agree with reading the mask', async () => {
+    const W = 320, H = 240;
+    const frame = await loadI420(sharedPath('media/photos/skimage_astronaut.jpg'), W, H);
+    // speaker = left half; background grid darkens (upper z half = speaker keeps identity)
+    const grid = createGrid(shape);
+    for (let n = 0; n < shape.nx * shape.ny * shape.nz; n++) {
+      const k = n % shape.nz;
+      grid.set(k >= shape.nz / 2 ? IDENTITY_AFFINE : [0.5, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0], n * COEFFS);
+    }
+    const mask = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++) mask.fill(255, y * W, y * W + W / 2);
+    const tiles = new Uint8Array((W / 8) * (H / 8));
+    for (let ty = 0; ty < H / 8; ty++) for (let tx = 0; tx < W / 8; tx++) tiles[ty * (W / 8) + tx] = tx < W / 16 ? 1 : 0;
+    const a = cloneFrame(frame), b = cloneFrame(frame), ref = cloneFrame(frame);
+    const s = new WasmSlicer();
+    s.slice(a, grid, shape, luts, { plane: mask });
+    s.slice(b, grid, shape, luts, { plane: mask, tileClass: tiles });
+    sliceReference(ref, grid, shape, luts, mask);
+    expect(maxAbsDiff(a.data, b.data).max).toBe(0);
+    expect(maxAbsDiff(a.data, ref.data).max).toBeLessThanOrEqual(1);
+    // left half (speaker) unchanged, right half darker
+    let left = 0, right = 0;
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+      const d = frame.data[y * W + x] - a.data[y * W + x];
+      if (x < W / 2) left = Math.max(left, Math.abs(d)); else right += d;
+    }
+    expect(left).toBe(0);
+    expect(right / (W * H / 2)).toBeGreaterThan(10);
+  });
+});

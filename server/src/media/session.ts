@@ -1,0 +1,186 @@
+// One viewer's live loop: a wrtc peer connection that receives the camera, a frame pump that
+// feeds the engine thread, and an RTCVideoSource track that sends the stylized frames back
+// on the same connection. Everything the session owns is released by close().
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { IceMsg, StatsMsg } from '../../../shared/protocol.js';
+import type { EngineHandle, EnginePool } from '../engine/engine_pool.js';
+import { FramePump } from './frame_pump.js';
+import { bitrateRange, looksLikeVideoOffer, mungeBitrate } from './sdp.js';
+import { SessionStats } from './session_stats.js';
+import { wrtc, type WrtcFrame, type WrtcIceServer, type WrtcPeerConnection, type WrtcTrack, type WrtcVideoSink, type WrtcVideoSource } from './wrtc.js';
+
+export interface MediaOptions {
+  iceServers: WrtcIceServer[];
+  startBitrateKbps: number;
+  /** close the session when no frame arrived for this long after connecting */
+  mediaTimeoutMs: number;
+  /** close the session when ICE has not connected this long after the offer */
+  connectTimeoutMs: number;
+}
+
+export class SessionError extends Error {
+  constructor(readonly code: 'bad_sdp' | 'bad_candidate' | 'internal' | 'unknown_style', message: string) { super(message); }
+}
+
+/** Live peer connections across all sessions (for leak checks and /metrics). */
+export const peerCensus = { open: 0, created: 0 };
+
+export interface SessionEvents {
+  ice: [IceMsg];
+  closed: [string];
+}
+
+export class Session extends EventEmitter<SessionEvents> {
+  private pc: WrtcPeerConnection | null = null;
+  private sink: WrtcVideoSink | null = null;
+  private source: WrtcVideoSource | null = null;
+  private outTrack: WrtcTrack | null = null;
+  private readonly pump: FramePump<{ frame: WrtcFrame; at: number }>;
+  readonly stats = new SessionStats();
+  private dropsReported = 0;
+  private lastFrameAt = 0;
+  private watchdog: NodeJS.Timeout | null = null;
+  private readonly createdAt = Date.now();
+  closed = false;
+  closeReason = '';
+
+  private constructor(readonly id: string, private readonly engine: EngineHandle, private readonly opts: MediaOptions,
+    readonly log: Logger) {
+    super();
+    this.pump = new FramePump(async ({ frame, at }) => this.stylize(frame, at), (e) => this.log.warn({ err: String(e) }, 'frame failed'));
+  }
+
+  static async create(id: string, pool: EnginePool, fg: string, bg: string, opts: MediaOptions, log: Logger): Promise<Session> {
+    const engine = await pool.open(id, fg, bg);
+    return new Session(id, engine, opts, log);
+  }
+
+  get styles(): { foreground: string; background: string } {
+    return { foreground: this.engine.fg, background: this.engine.bg };
+  }
+
+  /** Applies the browser's offer and returns the server's answer. */
+  async handleOffer(sdp: string): Promise<string> {
+    if (this.closed) throw new SessionError('internal', 'session closed');
+    if (this.pc) throw new SessionError('bad_sdp', 'this session already negotiated; start a new one to renegotiate');
+    const bad = looksLikeVideoOffer(sdp);
+    if (bad) throw new SessionError('bad_sdp', bad);
+    const pc = new wrtc.RTCPeerConnection({ iceServers: this.opts.iceServers });
+    this.pc = pc;
+    peerCensus.open++; peerCensus.created++;
+    const range = bitrateRange(this.opts.startBitrateKbps);
+    pc.onicecandidate = (e) => {
+      if (e.candidate?.candidate) this.emit('ice', { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid ?? null, sdpMLineIndex: e.candidate.sdpMLineIndex ?? null });
+    };
+    pc.oniceconnectionstatechange = () => {
+      const st = pc.iceConnectionState;
+      this.log.debug({ ice: st }, 'ice state');
+      if (st === 'failed') this.close('ice_failed');
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed') this.close('connection_failed');
+      if (pc.connectionState === 'closed') this.close('peer_closed');
+    };
+    pc.ontrack = (e) => {
+      if (e.track.kind !== 'video' || this.sink) return;
+      this.sink = new wrtc.nonstandard.RTCVideoSink(e.track);
+      this.sink.onframe = ({ frame }) => this.onFrame(frame);
+    };
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: mungeBitrate(sdp, range) });
+    } catch (e) {
+      throw new SessionError('bad_sdp', `offer rejected: ${(e as Error).message}`);
+    }
+    this.source = new wrtc.nonstandard.RTCVideoSource();
+    this.outTrack = this.source.createTrack();
+    // addTrack reuses the browser's sendrecv video transceiver: the stylized stream goes back
+    // on the same m-line (one connection, one port pair per viewer)
+    pc.addTrack(this.outTrack);
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    this.startWatchdog();
+    return mungeBitrate(pc.localDescription?.sdp ?? answer.sdp, range);
+  }
+
+  async addIce(c: IceMsg): Promise<void> {
+    if (!this.pc) throw new SessionError('bad_candidate', 'send the offer before ICE candidates');
+    if (!c.candidate) return; // end of candidates
+    if (!/^candidate:/.test(c.candidate)) throw new SessionError('bad_candidate', 'candidate must start with "candidate:"');
+    try {
+      await this.pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? '0', sdpMLineIndex: c.sdpMLineIndex ?? 0 });
+    } catch (e) {
+      throw new SessionError('bad_candidate', `candidate rejected: ${(e as Error).message}`);
+    }
+  }
+
+  async setStyle(fg: string, bg: string, transitionMs: number): Promise<void> {
+    await this.engine.setStyle(fg, bg, transitionMs);
+  }
+
+  private onFrame(frame: WrtcFrame): void {
+    if (this.closed) return;
+    this.lastFrameAt = Date.now();
+    this.stats.frameIn(frame.width, frame.height);
+    this.pump.push({ frame, at: performance.now() });
+  }
+
+  private async stylize(frame: WrtcFrame, at: number): Promise<void> {
+    const started = performance.now();
+    const out = await this.engine.process(frame);
+    if (this.closed || !this.source) return;
+    const t = performance.now();
+    this.source.onFrame({ width: out.width, height: out.height, data: out.data });
+    this.stats.frameOut(out.report, started - at, performance.now() - t);
+  }
+
+  private startWatchdog(): void {
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      if (!this.lastFrameAt && now - this.createdAt > this.opts.connectTimeoutMs) this.close('connect_timeout');
+      else if (this.lastFrameAt && now - this.lastFrameAt > this.opts.mediaTimeoutMs) this.close('media_timeout');
+    }, 1000);
+    this.watchdog.unref();
+  }
+
+  /** The last second's figures, for the client's HUD. */
+  snapshot(): StatsMsg {
+    const dropsNow = this.pump.dropped;
+    const w = this.stats.roll(dropsNow - this.dropsReported);
+    this.dropsReported = dropsNow;
+    const r = this.stats.lastReport;
+    return {
+      sessionId: this.id,
+      fpsIn: w.fpsIn, fpsOut: w.fpsOut, drops: w.drops, dropsTotal: dropsNow,
+      width: this.stats.width, height: this.stats.height,
+      stages: w.stages, engineP95: w.engineP95,
+      tier: r?.tier ?? '-', r: r?.r ?? 0, degradation: 0, mask: r?.mask ?? '-',
+      foreground: this.engine.fg, background: this.engine.bg,
+    };
+  }
+
+  get connected(): boolean {
+    return this.pc?.iceConnectionState === 'connected' || this.pc?.iceConnectionState === 'completed';
+  }
+
+  /** Releases everything the session owns; safe to call more than once. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.pump.stop();
+    try { if (this.sink) { this.sink.onframe = null; this.sink.stop(); } } catch { /* already stopped */ }
+    try { this.outTrack?.stop(); } catch { /* already stopped */ }
+    if (this.pc) {
+      this.pc.onicecandidate = null; this.pc.ontrack = null;
+      this.pc.oniceconnectionstatechange = null; this.pc.onconnectionstatechange = null;
+      try { this.pc.close(); } catch { /* already closed */ }
+      peerCensus.open--;
+    }
+    this.sink = null; this.outTrack = null; this.source = null; this.pc = null;
+    void this.engine.close();
+    this.log.info({ reason, framesIn: this.stats.framesInTotal, framesOut: this.stats.framesOutTotal, drops: this.pump.dropped }, 'session closed');
+    this.emit('closed', reason);
+  }
+}

@@ -1,0 +1,62 @@
+// Owns every live Session: creates them within the configured cap, finds them by id and
+// closes them (one at a time or all at shutdown).
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { EnginePool } from '../engine/engine_pool.js';
+import { Session, type MediaOptions } from './session.js';
+
+export class ServerFullError extends Error {
+  constructor(readonly max: number) { super(`server full: ${max} live sessions`); }
+}
+
+export interface SessionManagerEvents {
+  opened: [Session];
+  closed: [Session, string];
+}
+
+export class SessionManager extends EventEmitter<SessionManagerEvents> {
+  private readonly sessions = new Map<string, Session>();
+  private opening = 0;
+  private accepting = true;
+
+  constructor(private readonly pool: EnginePool, private readonly media: MediaOptions, readonly maxSessions: number,
+    private readonly log: Logger) {
+    super();
+  }
+
+  get size(): number { return this.sessions.size; }
+
+  get(id: string): Session | undefined { return this.sessions.get(id); }
+
+  all(): Session[] { return [...this.sessions.values()]; }
+
+  async create(fg: string, bg: string): Promise<Session> {
+    if (!this.accepting) throw new ServerFullError(0);
+    if (this.sessions.size + this.opening >= this.maxSessions) throw new ServerFullError(this.maxSessions);
+    this.opening++;
+    const id = randomUUID();
+    try {
+      const s = await Session.create(id, this.pool, fg, bg, this.media, this.log.child({ sid: id }));
+      this.sessions.set(id, s);
+      s.once('closed', (reason) => {
+        this.sessions.delete(id);
+        this.emit('closed', s, reason);
+      });
+      this.emit('opened', s);
+      s.log.info({ fg, bg }, 'session opened');
+      return s;
+    } finally {
+      this.opening--;
+    }
+  }
+
+  /** Stops accepting new sessions (graceful shutdown). */
+  stopAccepting(): void { this.accepting = false; }
+
+  get isAccepting(): boolean { return this.accepting; }
+
+  closeAll(reason: string): void {
+    for (const s of this.all()) s.close(reason);
+  }
+}

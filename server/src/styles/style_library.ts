@@ -1,0 +1,116 @@
+// The styles users can pick: the built-in ones shipped in server/assets/styles and uploads.
+// Each style is decoded once to a small RGB image shared with the engine threads (where its
+// statistics are computed and cached) and a thumbnail served by the HTTP API.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StyleInfo } from '../../../shared/protocol.js';
+import type { StyleImage } from '../engine/style_store.js';
+import { decodeImage, type ImageLimits } from './image_decode.js';
+
+/** Long side of the style image the engine sees. */
+export const STYLE_SIDE = 512;
+
+export interface StyleRecord {
+  info: StyleInfo;
+  image: StyleImage;
+  thumbnail: Buffer;
+  owner: string | null;
+  createdAt: number;
+}
+
+interface BuiltInEntry { id: string; name: string; file: string | null; credit: string }
+
+export class StyleLimitError extends Error {
+  constructor(message: string) { super(message); }
+}
+
+export interface StyleLibraryEvents {
+  added: [StyleRecord];
+  removed: [string];
+}
+
+export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
+  private readonly records = new Map<string, StyleRecord>();
+
+  constructor(readonly limits: ImageLimits, readonly maxUploads: number, readonly maxUploadsPerOwner: number) {
+    super();
+  }
+
+  /** Loads the built-in styles from a folder with a styles.json manifest. */
+  async loadBuiltIns(dir: string): Promise<void> {
+    const entries = JSON.parse(readFileSync(join(dir, 'styles.json'), 'utf8')) as BuiltInEntry[];
+    for (const e of entries) {
+      let image: StyleImage, thumbnail: Buffer;
+      if (e.file) {
+        const d = await decodeImage(readFileSync(join(dir, e.file)), { maxBytes: 16 << 20, maxPixels: 50e6, maxSide: 20000 }, STYLE_SIDE);
+        image = { id: e.id, width: d.width, height: d.height, rgb: toShared(d.rgb) };
+        thumbnail = d.thumbnail;
+      } else {
+        // "natural": no image, the engine keeps the original colours of that region
+        image = { id: e.id, width: 0, height: 0, rgb: new SharedArrayBuffer(0) };
+        thumbnail = naturalThumbnail;
+      }
+      this.add({ info: { id: e.id, name: e.name, thumbnail: thumbUrl(e.id), builtIn: true, credit: e.credit }, image, thumbnail, owner: null, createdAt: Date.now() });
+    }
+  }
+
+  private add(r: StyleRecord): void {
+    this.records.set(r.info.id, r);
+    this.emit('added', r);
+  }
+
+  /** Validates, decodes and registers an uploaded image as a new style. */
+  async upload(body: Buffer, name: string, owner: string): Promise<StyleInfo> {
+    const uploads = [...this.records.values()].filter((r) => !r.info.builtIn);
+    if (uploads.filter((r) => r.owner === owner).length >= this.maxUploadsPerOwner) {
+      throw new StyleLimitError(`at most ${this.maxUploadsPerOwner} uploaded styles per user`);
+    }
+    const d = await decodeImage(body, this.limits, STYLE_SIDE);
+    // the oldest upload makes room when the library is full
+    if (uploads.length >= this.maxUploads) {
+      const oldest = uploads.reduce((a, b) => (b.createdAt < a.createdAt ? b : a));
+      this.remove(oldest.info.id);
+    }
+    const id = `u-${randomBytes(6).toString('hex')}`;
+    const clean = name.replace(/[^\p{L}\p{N} ._-]/gu, '').trim().slice(0, 60) || 'My style';
+    const info: StyleInfo = { id, name: clean, thumbnail: thumbUrl(id), builtIn: false };
+    this.add({ info, image: { id, width: d.width, height: d.height, rgb: toShared(d.rgb) }, thumbnail: d.thumbnail, owner, createdAt: Date.now() });
+    return info;
+  }
+
+  remove(id: string): boolean {
+    const r = this.records.get(id);
+    if (!r || r.info.builtIn) return false;
+    this.records.delete(id);
+    this.emit('removed', id);
+    return true;
+  }
+
+  has(id: string): boolean { return this.records.has(id); }
+  get(id: string): StyleRecord | undefined { return this.records.get(id); }
+  list(): StyleInfo[] { return [...this.records.values()].map((r) => r.info); }
+  images(): StyleImage[] { return [...this.records.values()].map((r) => r.image); }
+  get size(): number { return this.records.size; }
+}
+
+function thumbUrl(id: string): string { return `/api/styles/${id}/thumbnail.jpg`; }
+
+function toShared(rgb: Uint8Array): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(rgb.length);
+  new Uint8Array(sab).set(rgb);
+  return sab;
+}
+
+// a neutral grey gradient for the "natural" style (built at start, not shipped as a file)
+let naturalThumbnail: Buffer = Buffer.alloc(0);
+export async function initNaturalThumbnail(): Promise<void> {
+  const sharp = (await import('sharp')).default;
+  const w = 160, h = 120, px = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const v = 90 + Math.round(100 * x / w);
+    px.fill(v, (y * w + x) * 3, (y * w + x) * 3 + 3);
+  }
+  naturalThumbnail = await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+}

@@ -1,0 +1,172 @@
+// Every message that crosses the wire between the browser and the server, declared once.
+// The server validates everything it receives against these schemas (see
+// server/src/control/socket_control.ts); the client uses the inferred types.
+import { z } from 'zod';
+
+/** Limits shared by both sides (the server enforces them). */
+export const LIMITS = {
+  sdpChars: 64 * 1024,
+  candidateChars: 1024,
+  styleIdChars: 64,
+  styleNameChars: 60,
+  roomChars: 64,
+  transitionMsMax: 10_000,
+} as const;
+
+export const STYLE_ID = z.string().min(1).max(LIMITS.styleIdChars).regex(/^[a-z0-9][a-z0-9_-]*$/);
+export const RESOLUTIONS = ['480p', '720p', '1080p'] as const;
+export const Resolution = z.enum(RESOLUTIONS);
+export type Resolution = z.infer<typeof Resolution>;
+export const RESOLUTION_SIZE: Record<Resolution, { width: number; height: number }> = {
+  '480p': { width: 640, height: 480 },
+  '720p': { width: 1280, height: 720 },
+  '1080p': { width: 1920, height: 1080 },
+};
+
+/** How the speaker mask is used; see README "Looks". */
+export const MaskMode = z.enum(['styled', 'background-only', 'speaker-only', 'blur-background']);
+export type MaskMode = z.infer<typeof MaskMode>;
+
+// ---------- client -> server ----------
+
+export const StartMsg = z.object({
+  fg: STYLE_ID,
+  bg: STYLE_ID,
+  resolution: Resolution.optional(),
+  /** send the camera back unchanged (latency baseline for benchmarks) */
+  echo: z.boolean().optional(),
+}).strict();
+export type StartMsg = z.infer<typeof StartMsg>;
+
+export const OfferMsg = z.object({
+  type: z.literal('offer'),
+  sdp: z.string().min(10).max(LIMITS.sdpChars),
+}).strict();
+export type OfferMsg = z.infer<typeof OfferMsg>;
+
+export const IceMsg = z.object({
+  candidate: z.string().max(LIMITS.candidateChars),
+  sdpMid: z.string().max(32).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
+}).strict();
+export type IceMsg = z.infer<typeof IceMsg>;
+
+export const SetStyleMsg = z.object({
+  foreground: STYLE_ID,
+  background: STYLE_ID,
+  transitionMs: z.number().int().min(0).max(LIMITS.transitionMsMax).default(0),
+}).strict();
+export type SetStyleMsg = z.input<typeof SetStyleMsg>;
+
+export const SetOptionsMsg = z.object({
+  maskMode: MaskMode.optional(),
+  showMask: z.boolean().optional(),
+}).strict();
+export type SetOptionsMsg = z.infer<typeof SetOptionsMsg>;
+
+export const PingMsg = z.object({ t: z.number().finite() }).strict();
+export type PingMsg = z.infer<typeof PingMsg>;
+
+/** Event names the client may emit, with their payload schema. */
+export const CLIENT_EVENTS = {
+  start: StartMsg,
+  offer: OfferMsg,
+  ice: IceMsg,
+  setStyle: SetStyleMsg,
+  setOptions: SetOptionsMsg,
+  ping: PingMsg,
+  stop: z.object({}).strict().optional(),
+} as const;
+export type ClientEvent = keyof typeof CLIENT_EVENTS;
+
+// ---------- server -> client ----------
+
+export type ErrorCode =
+  | 'bad_request'      // payload failed validation
+  | 'unknown_event'
+  | 'unknown_style'
+  | 'bad_sdp'
+  | 'bad_candidate'
+  | 'no_session'
+  | 'server_full'
+  | 'rate_limited'
+  | 'internal'
+  | 'shutting_down';
+
+export interface ErrorMsg {
+  code: ErrorCode;
+  message: string;
+  /** The client event that caused it, when there is one. */
+  event?: string;
+}
+
+export interface Ack<T = undefined> {
+  ok: boolean;
+  error?: ErrorMsg;
+  data?: T;
+}
+
+export interface StartAck {
+  sessionId: string;
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+}
+
+export interface AnswerMsg { type: 'answer'; sdp: string }
+
+export interface StageTimes {
+  /** ms per pipeline stage, mean over the last second */
+  [stage: string]: number;
+}
+
+export interface StatsMsg {
+  sessionId: string;
+  /** frames/s received from the browser (decoded by the server) */
+  fpsIn: number;
+  /** frames/s stylized and handed to the encoder */
+  fpsOut: number;
+  /** frames dropped by the frame pump in the last second (newest frame wins) */
+  drops: number;
+  dropsTotal: number;
+  width: number;
+  height: number;
+  stages: StageTimes;
+  /** p95 of the engine's per-frame time over the last second, ms */
+  engineP95: number;
+  tier: string;
+  r: number;
+  /** degradation level: 0 = full quality; higher = shedding load */
+  degradation: number;
+  /** where the current mask came from: 'live', 'reused', 'full-frame' */
+  mask: string;
+  foreground: string;
+  background: string;
+}
+
+export interface StyleInfo {
+  id: string;
+  name: string;
+  thumbnail: string;
+  builtIn: boolean;
+  credit?: string;
+}
+
+export interface ShutdownMsg { reason: string; reconnectAfterMs: number }
+
+/** Server -> client event map (for typed sockets). */
+export interface ServerToClient {
+  answer: (m: AnswerMsg) => void;
+  ice: (m: IceMsg) => void;
+  stats: (m: StatsMsg) => void;
+  error: (m: ErrorMsg) => void;
+  styleApplied: (m: { foreground: string; background: string; transitionMs: number }) => void;
+  stylesChanged: () => void;
+  shutdown: (m: ShutdownMsg) => void;
+}
+
+/** Formats a zod error into one readable line. */
+export function describeZodError(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'payload'}: ${i.message}`)
+    .join('; ');
+}

@@ -1,0 +1,32 @@
+// Test media from ../shared (read-only, beside the repository).
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { rgbToI420 } from '../../server/src/engine/frame_convert.js';
+import type { I420Frame } from '../../server/src/engine/i420.js';
+
+export const SHARED = resolve(process.env.RESTYLE_SHARED ?? join(import.meta.dirname, '..', '..', '..', 'shared'));
+export const PHOTOS = join(SHARED, 'media', 'photos');
+export const STYLES = join(SHARED, 'media', 'styles');
+export const CLIPS = join(SHARED, 'media', 'clips');
+
+export function sharedPath(...parts: string[]): string {
+  const p = join(SHARED, ...parts);
+  if (!existsSync(p)) throw new Error(`missing test asset ${p}`);
+  return p;
+}
+
+export interface RgbImage { rgb: Uint8Array; width: number; height: number }
+
+/** Decodes an image to RGB, optionally resized to exactly width x height (cover crop). */
+export async function loadRgb(path: string, width?: number, height?: number): Promise<RgbImage> {
+  let img = sharp(path).removeAlpha().toColourspace('srgb');
+  if (width && height) img = img.resize(width, height, { fit: 'cover' });
+  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+export async function loadI420(path: string, width: number, height: number): Promise<I420Frame> {
+  const { rgb } = await loadRgb(path, width, height);
+  return rgbToI420(rgb, width, height);
+}
