@@ -1,6 +1,7 @@
 // Wires the server together: HTTP (express) and socket.io on one port, the style library,
 // the engine thread pool and the session manager. start() and stop() own every lifetime.
-import { existsSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ export class App {
   readonly pool: EnginePool;
   readonly sessions: SessionManager;
   private http: HttpServer | null = null;
+  private unix: NetServer | null = null;
   private io: IoServer | null = null;
   private readonly startedAt = Date.now();
   private gaugeTimer: NodeJS.Timeout | null = null;
@@ -38,7 +40,11 @@ export class App {
     }, config.maxSessions, log);
   }
 
-  health(): Record<string, unknown> {
+  async health(): Promise<Record<string, unknown>> {
+    const engineSessions = await Promise.race([
+      this.pool.census().then((ids) => ids.length),
+      new Promise<null>((r) => setTimeout(() => r(null), 1000).unref()),
+    ]).catch(() => null);
     return {
       status: this.sessions.isAccepting ? 'ok' : 'draining',
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
@@ -46,6 +52,7 @@ export class App {
       maxSessions: this.sessions.maxSessions,
       peerConnections: peerCensus.open,
       engineThreads: this.pool.threadCount,
+      engineSessions,
       engineRestarts: this.pool.restarts,
       executionProvider: this.config.executionProvider,
       styles: this.styles.size,
@@ -90,6 +97,12 @@ export class App {
       this.http!.once('error', reject);
       this.http!.listen(this.config.port, this.config.host, () => resolve());
     });
+    if (this.config.listenSocket) {
+      const path = this.config.listenSocket;
+      try { unlinkSync(path); } catch { /* not there */ }
+      this.unix = createNetServer((sock) => this.http!.emit('connection', sock));
+      await new Promise<void>((resolve, reject) => { this.unix!.once('error', reject); this.unix!.listen(path, () => resolve()); });
+    }
     const port = (this.http.address() as AddressInfo).port;
     this.log.info({ port, host: this.config.host, threads: this.config.engineThreads, provider: this.config.executionProvider }, 'listening');
     return port;
@@ -102,6 +115,8 @@ export class App {
     this.sessions.closeAll(reason);
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
     await new Promise<void>((r) => (this.io ? this.io.close(() => r()) : r()));
+    this.unix?.close();
+    this.http?.closeAllConnections();
     await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
     await this.pool.close();
   }

@@ -30,6 +30,8 @@ const Env = z.object({
   MAX_STYLES_PER_USER: int(5, 0),
   /** socket messages per second per connection before rate limiting */
   SOCKET_RATE: int(50, 1),
+  /** also serve HTTP/socket.io on this Unix socket (local admin and metrics scraping; tests) */
+  LISTEN_SOCKET: z.string().optional(),
   /** test-only: lets the fault-injection tests make engine threads fail */
   ENGINE_FAULTS: z.enum(['0', '1']).default('0'),
 });
@@ -48,6 +50,7 @@ export interface Config {
   upload: { maxBytes: number; maxPixels: number; maxSide: number; maxStyles: number; maxPerUser: number };
   socketRate: number;
   engineFaults: boolean;
+  listenSocket: string | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -62,5 +65,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     upload: { maxBytes: e.MAX_UPLOAD_BYTES, maxPixels: e.MAX_UPLOAD_PIXELS, maxSide: e.MAX_UPLOAD_SIDE, maxStyles: e.MAX_UPLOADED_STYLES, maxPerUser: e.MAX_STYLES_PER_USER },
     socketRate: e.SOCKET_RATE,
     engineFaults: e.ENGINE_FAULTS === '1',
+    listenSocket: e.LISTEN_SOCKET ?? null,
   };
 }

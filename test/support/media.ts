@@ -1,11 +1,20 @@
 // Test media from ../shared (read-only, beside the repository).
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { rgbToI420 } from '../../server/src/engine/frame_convert.js';
 import type { I420Frame } from '../../server/src/engine/i420.js';
 
-export const SHARED = resolve(process.env.RESTYLE_SHARED ?? join(import.meta.dirname, '..', '..', '..', 'shared'));
+/** The repository root (works from test/ sources and from dist/test/). */
+export const ROOT = (() => {
+  let d = import.meta.dirname;
+  while (!existsSync(join(d, 'package.json'))) {
+    if (dirname(d) === d) throw new Error('repository root not found');
+    d = dirname(d);
+  }
+  return d;
+})();
+export const SHARED = resolve(process.env.RESTYLE_SHARED ?? join(ROOT, '..', 'shared'));
 export const PHOTOS = join(SHARED, 'media', 'photos');
 export const STYLES = join(SHARED, 'media', 'styles');
 export const CLIPS = join(SHARED, 'media', 'clips');

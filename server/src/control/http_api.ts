@@ -8,7 +8,7 @@ import { StyleLimitError } from '../styles/style_library.js';
 import type { Metrics } from './metrics.js';
 
 export interface HealthSource {
-  health(): Record<string, unknown>;
+  health(): Promise<Record<string, unknown>>;
 }
 
 export function apiRouter(styles: StyleLibrary, metrics: Metrics, health: HealthSource, log: Logger): Router {
@@ -63,8 +63,8 @@ export function apiRouter(styles: StyleLibrary, metrics: Metrics, health: Health
     }
   });
 
-  r.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-cache').json(health.health());
+  r.get('/healthz', async (_req, res) => {
+    res.set('Cache-Control', 'no-cache').json(await health.health());
   });
 
   r.get('/metrics', async (_req, res) => {

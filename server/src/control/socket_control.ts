@@ -91,7 +91,7 @@ class Connection {
         const m = msg as StartMsg;
         this.checkStyle(m.fg); this.checkStyle(m.bg);
         this.endSession('restarted');
-        const s = await this.d.sessions.create(m.fg, m.bg);
+        const s = await this.d.sessions.create(m.fg, m.bg, m.echo ?? false);
         this.session = s;
         s.on('ice', (c) => this.socket.emit('ice', c));
         s.once('closed', (reason) => {

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { IceMsg, StatsMsg } from '../../../shared/protocol.js';
 import type { EngineHandle, EnginePool } from '../engine/engine_pool.js';
+import type { FrameReport } from '../engine/session_engine.js';
 import { FramePump } from './frame_pump.js';
 import { bitrateRange, looksLikeVideoOffer, mungeBitrate } from './sdp.js';
 import { SessionStats } from './session_stats.js';
@@ -22,6 +23,8 @@ export interface MediaOptions {
 export class SessionError extends Error {
   constructor(readonly code: 'bad_sdp' | 'bad_candidate' | 'internal' | 'unknown_style', message: string) { super(message); }
 }
+
+const ECHO_REPORT = { stages: {}, totalMs: 0, tier: 'global', r: 0, mask: 'full-frame', transition: 1 } as const satisfies FrameReport;
 
 /** Live peer connections across all sessions (for leak checks and /metrics). */
 export const peerCensus = { open: 0, created: 0 };
@@ -46,14 +49,15 @@ export class Session extends EventEmitter<SessionEvents> {
   closeReason = '';
 
   private constructor(readonly id: string, private readonly engine: EngineHandle, private readonly opts: MediaOptions,
-    readonly log: Logger) {
+    readonly log: Logger, readonly echo: boolean) {
     super();
     this.pump = new FramePump(async ({ frame, at }) => this.stylize(frame, at), (e) => this.log.warn({ err: String(e) }, 'frame failed'));
+    this.startWatchdog();
   }
 
-  static async create(id: string, pool: EnginePool, fg: string, bg: string, opts: MediaOptions, log: Logger): Promise<Session> {
+  static async create(id: string, pool: EnginePool, fg: string, bg: string, opts: MediaOptions, log: Logger, echo = false): Promise<Session> {
     const engine = await pool.open(id, fg, bg);
-    return new Session(id, engine, opts, log);
+    return new Session(id, engine, opts, log, echo);
   }
 
   get styles(): { foreground: string; background: string } {
@@ -69,6 +73,16 @@ export class Session extends EventEmitter<SessionEvents> {
     const pc = new wrtc.RTCPeerConnection({ iceServers: this.opts.iceServers });
     this.pc = pc;
     peerCensus.open++; peerCensus.created++;
+    try {
+      return await this.negotiate(pc, sdp);
+    } catch (e) {
+      // a failed negotiation leaves nothing behind: the client may send a corrected offer
+      this.releasePeer();
+      throw e instanceof SessionError ? e : new SessionError('bad_sdp', `negotiation failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async negotiate(pc: WrtcPeerConnection, sdp: string): Promise<string> {
     const range = bitrateRange(this.opts.startBitrateKbps);
     pc.onicecandidate = (e) => {
       if (e.candidate?.candidate) this.emit('ice', { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid ?? null, sdpMLineIndex: e.candidate.sdpMLineIndex ?? null });
@@ -99,7 +113,6 @@ export class Session extends EventEmitter<SessionEvents> {
     pc.addTrack(this.outTrack);
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
-    this.startWatchdog();
     return mungeBitrate(pc.localDescription?.sdp ?? answer.sdp, range);
   }
 
@@ -122,6 +135,12 @@ export class Session extends EventEmitter<SessionEvents> {
     if (this.closed) return;
     this.lastFrameAt = Date.now();
     this.stats.frameIn(frame.width, frame.height);
+    if (this.echo) {
+      // latency baseline: the camera goes straight back through the same decode/encode path
+      this.source?.onFrame({ width: frame.width, height: frame.height, data: frame.data });
+      this.stats.frameOut(ECHO_REPORT, 0, 0);
+      return;
+    }
     this.pump.push({ frame, at: performance.now() });
   }
 
@@ -154,7 +173,7 @@ export class Session extends EventEmitter<SessionEvents> {
       fpsIn: w.fpsIn, fpsOut: w.fpsOut, drops: w.drops, dropsTotal: dropsNow,
       width: this.stats.width, height: this.stats.height,
       stages: w.stages, engineP95: w.engineP95,
-      tier: r?.tier ?? '-', r: r?.r ?? 0, degradation: 0, mask: r?.mask ?? '-',
+      tier: this.echo ? 'echo' : r?.tier ?? '-', r: r?.r ?? 0, degradation: 0, mask: r?.mask ?? '-',
       foreground: this.engine.fg, background: this.engine.bg,
     };
   }
@@ -163,13 +182,7 @@ export class Session extends EventEmitter<SessionEvents> {
     return this.pc?.iceConnectionState === 'connected' || this.pc?.iceConnectionState === 'completed';
   }
 
-  /** Releases everything the session owns; safe to call more than once. */
-  close(reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeReason = reason;
-    if (this.watchdog) clearInterval(this.watchdog);
-    this.pump.stop();
+  private releasePeer(): void {
     try { if (this.sink) { this.sink.onframe = null; this.sink.stop(); } } catch { /* already stopped */ }
     try { this.outTrack?.stop(); } catch { /* already stopped */ }
     if (this.pc) {
@@ -179,6 +192,16 @@ export class Session extends EventEmitter<SessionEvents> {
       peerCensus.open--;
     }
     this.sink = null; this.outTrack = null; this.source = null; this.pc = null;
+  }
+
+  /** Releases everything the session owns; safe to call more than once. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.pump.stop();
+    this.releasePeer();
     void this.engine.close();
     this.log.info({ reason, framesIn: this.stats.framesInTotal, framesOut: this.stats.framesOutTotal, drops: this.pump.dropped }, 'session closed');
     this.emit('closed', reason);

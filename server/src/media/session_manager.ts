@@ -31,20 +31,20 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
 
   all(): Session[] { return [...this.sessions.values()]; }
 
-  async create(fg: string, bg: string): Promise<Session> {
+  async create(fg: string, bg: string, echo = false): Promise<Session> {
     if (!this.accepting) throw new ServerFullError(0);
     if (this.sessions.size + this.opening >= this.maxSessions) throw new ServerFullError(this.maxSessions);
     this.opening++;
     const id = randomUUID();
     try {
-      const s = await Session.create(id, this.pool, fg, bg, this.media, this.log.child({ sid: id }));
+      const s = await Session.create(id, this.pool, fg, bg, this.media, this.log.child({ sid: id }), echo);
       this.sessions.set(id, s);
       s.once('closed', (reason) => {
         this.sessions.delete(id);
         this.emit('closed', s, reason);
       });
       this.emit('opened', s);
-      s.log.info({ fg, bg }, 'session opened');
+      s.log.info({ fg, bg, echo }, 'session opened');
       return s;
     } finally {
       this.opening--;

@@ -44,7 +44,8 @@ export async function decodeImage(buf: Buffer, limits: ImageLimits, fitSide: num
   if (!sniffed) throw new ImageRejected(415, 'unsupported_type', 'not a JPEG, PNG or WebP image');
   let meta: Metadata;
   try {
-    meta = await sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'none' }).metadata();
+    // header only: no pixel is decoded here, so the declared size can be checked first
+    meta = await sharp(buf, { limitInputPixels: false, failOn: 'none' }).metadata();
   } catch (e) {
     throw new ImageRejected(422, 'corrupt', `cannot read the image header: ${(e as Error).message}`);
   }

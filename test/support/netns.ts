@@ -1,0 +1,50 @@
+// A private network namespace per test file: loopback plus a veth pair whose two ends both
+// live inside it (10.231.0.1 <-> 10.231.0.2). Chromium needs a non-loopback address to gather
+// ICE candidates; inside the namespace nothing can reach the machine's real interface.
+// Processes run inside with `ip netns exec`; the test process reaches the server through the
+// Unix socket the server also listens on (see server_process.ts).
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const SERVER_IP = '10.231.0.1';
+export const CLIENT_IP = '10.231.0.2';
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export class NetNs {
+  private constructor(readonly name: string, readonly dir: string) {}
+
+  static create(tag: string): NetNs {
+    const name = `rs-${tag}-${process.pid}`.slice(0, 15);
+    try { ip('netns', 'del', name); } catch { /* not there */ }
+    ip('netns', 'add', name);
+    ip('-n', name, 'link', 'set', 'lo', 'up');
+    ip('-n', name, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1');
+    ip('-n', name, 'addr', 'add', `${SERVER_IP}/24`, 'dev', 'veth0');
+    ip('-n', name, 'addr', 'add', `${CLIENT_IP}/24`, 'dev', 'veth1');
+    ip('-n', name, 'link', 'set', 'veth0', 'up');
+    ip('-n', name, 'link', 'set', 'veth1', 'up');
+    return new NetNs(name, mkdtempSync(join(tmpdir(), `${name}-`)));
+  }
+
+  /** Spawns a command inside the namespace. */
+  spawn(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.name, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  }
+
+  /** A wrapper executable that runs Chromium inside the namespace (for playwright's executablePath). */
+  chromiumWrapper(): string {
+    const path = join(this.dir, 'chromium-in-ns.sh');
+    writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${this.name} /usr/bin/chromium "$@"\n`);
+    chmodSync(path, 0o755);
+    return path;
+  }
+
+  destroy(): void {
+    try { ip('netns', 'del', this.name); } catch { /* already gone */ }
+  }
+}

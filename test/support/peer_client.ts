@@ -1,0 +1,149 @@
+// A headless Restyle client: a @roamhq/wrtc peer that streams a real clip (raw I420 frames
+// decoded by ffmpeg) to the server at 30 fps and counts the stylized frames coming back.
+// Each sent frame carries its number in 16 luma blocks (with black and white reference
+// blocks), so the round trip of every returned frame is measured. Runs as its own process
+// (inside the test's network namespace) and prints one JSON line per second, then a summary.
+//
+//   node dist/test/support/peer_client.js --url http://10.231.0.1:9000 --frames clip.i420 \
+//     --size 640x480 --seconds 20 [--fg evening-glow --bg darkest-hour] [--echo]
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+import { io } from 'socket.io-client';
+import type { Ack, StartAck, StatsMsg } from '../../shared/protocol.js';
+
+const require = createRequire(import.meta.url);
+const wrtc = require('@roamhq/wrtc');
+
+const { values: a } = parseArgs({
+  options: {
+    url: { type: 'string' }, frames: { type: 'string' }, size: { type: 'string', default: '640x480' },
+    seconds: { type: 'string', default: '10' }, fg: { type: 'string', default: 'evening-glow' },
+    bg: { type: 'string', default: 'darkest-hour' }, echo: { type: 'boolean', default: false },
+    fps: { type: 'string', default: '30' }, label: { type: 'string', default: 'peer' },
+  },
+});
+const [W, H] = a.size!.split('x').map(Number);
+const FRAME = W * H * 3 / 2;
+const SECONDS = Number(a.seconds), FPS = Number(a.fps);
+const BLOCK = 16, BITS = 16, STAMP_Y = 8;
+
+function out(o: Record<string, unknown>): void { process.stdout.write(`${JSON.stringify({ label: a.label, ...o })}\n`); }
+
+/** Writes the frame number into the luma plane: [white ref][black ref][16 bits]. */
+function stamp(y: Uint8Array, n: number): void {
+  const put = (bx: number, v: number) => {
+    for (let r = 0; r < BLOCK; r++) y.fill(v, (STAMP_Y + r) * W + bx * BLOCK, (STAMP_Y + r) * W + bx * BLOCK + BLOCK);
+  };
+  put(0, 235); put(1, 16);
+  for (let i = 0; i < BITS; i++) put(2 + i, (n >> i) & 1 ? 235 : 16);
+}
+
+function readStamp(y: Uint8Array, w: number, h: number): number | null {
+  if (w !== W || h !== H) return null;
+  const at = (bx: number) => {
+    let s = 0;
+    for (let r = 4; r < BLOCK - 4; r++) for (let c = 4; c < BLOCK - 4; c++) s += y[(STAMP_Y + r) * W + bx * BLOCK + c];
+    return s / ((BLOCK - 8) * (BLOCK - 8));
+  };
+  const white = at(0), black = at(1);
+  if (white - black < 40) return null;
+  const mid = (white + black) / 2;
+  let n = 0;
+  for (let i = 0; i < BITS; i++) if (at(2 + i) > mid) n |= 1 << i;
+  return n;
+}
+
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((x, y) => x - y);
+  return +s[Math.min(s.length - 1, Math.floor(p * s.length))].toFixed(1);
+};
+
+async function main(): Promise<void> {
+  const fd = openSync(a.frames!, 'r');
+  const nFrames = Math.floor(statSync(a.frames!).size / FRAME);
+  const socket = io(a.url!, { transports: ['websocket'], reconnection: false });
+  await new Promise<void>((res, rej) => { socket.once('connect', () => res()); socket.once('connect_error', rej); });
+  const errors: unknown[] = [];
+  socket.on('error', (e) => errors.push(e));
+  const ack = await socket.timeout(20_000).emitWithAck('start', { fg: a.fg, bg: a.bg, echo: a.echo || undefined }) as Ack<StartAck>;
+  if (!ack.ok) { out({ event: 'refused', error: ack.error }); process.exit(2); }
+  const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+  const source = new wrtc.nonstandard.RTCVideoSource();
+  const track = source.createTrack();
+  pc.addTransceiver(track, { direction: 'sendrecv' });
+  const sentAt = new Map<number, number>();
+  let received = 0, sent = 0, lastRecv = 0, lastSent = 0;
+  let lat: number[] = [];
+  const allLat: number[] = [];
+  let serverStats: StatsMsg | null = null;
+  let sink: any = null;
+  pc.ontrack = (e: any) => {
+    sink = new wrtc.nonstandard.RTCVideoSink(e.track);
+    sink.onframe = ({ frame }: any) => {
+      received++;
+      const n = readStamp(frame.data, frame.width, frame.height);
+      const t0 = n === null ? undefined : sentAt.get(n);
+      if (t0 !== undefined) { const l = performance.now() - t0; lat.push(l); allLat.push(l); sentAt.delete(n!); }
+    };
+  };
+  pc.onicecandidate = (e: any) => {
+    if (e.candidate) socket.emit('ice', { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex });
+  };
+  socket.on('ice', (c) => { pc.addIceCandidate(c).catch(() => {}); });
+  socket.on('stats', (s: StatsMsg) => { serverStats = s; });
+  const answered = new Promise<void>((res) => socket.once('answer', async (m: { sdp: string }) => { await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp }); res(); }));
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  const oack = await socket.timeout(20_000).emitWithAck('offer', { type: 'offer', sdp: pc.localDescription.sdp }) as Ack;
+  if (!oack.ok) { out({ event: 'offer-refused', error: oack.error }); process.exit(2); }
+  await answered;
+
+  const buf = new Uint8Array(FRAME);
+  const t0 = performance.now();
+  let n = 0;
+  const sendTimer = setInterval(() => {
+    // keep the send rate exact on average
+    const due = Math.floor((performance.now() - t0) / (1000 / FPS));
+    while (n <= due) {
+      readSync(fd, buf, 0, FRAME, (n % nFrames) * FRAME);
+      const id = n & 0xffff;
+      stamp(buf, id);
+      sentAt.set(id, performance.now());
+      if (sentAt.size > 600) sentAt.delete(sentAt.keys().next().value!);
+      source.onFrame({ width: W, height: H, data: buf });
+      n++; sent++;
+    }
+  }, 5);
+  const perSecond: Record<string, unknown>[] = [];
+  const statTimer = setInterval(() => {
+    const line = {
+      t: +((performance.now() - t0) / 1000).toFixed(1), sent: sent - lastSent, received: received - lastRecv,
+      latP50: pct(lat, 0.5), latP95: pct(lat, 0.95), ice: pc.iceConnectionState,
+      server: serverStats ? { fpsIn: serverStats.fpsIn, fpsOut: serverStats.fpsOut, drops: serverStats.drops, p95: serverStats.engineP95, tier: serverStats.tier } : null,
+    };
+    lastSent = sent; lastRecv = received; lat = [];
+    perSecond.push(line);
+    out({ event: 'second', ...line });
+  }, 1000);
+
+  const stop = () => {
+    clearInterval(sendTimer); clearInterval(statTimer);
+    const steady = perSecond.slice(3);
+    const fps = steady.map((s) => s.received as number);
+    out({
+      event: 'summary', seconds: perSecond.length, sentTotal: sent, receivedTotal: received,
+      fpsMean: fps.length ? +(fps.reduce((x, y) => x + y, 0) / fps.length).toFixed(1) : 0,
+      fpsMin: fps.length ? Math.min(...fps) : 0,
+      latP50: pct(allLat, 0.5), latP95: pct(allLat, 0.95), latN: allLat.length, errors,
+    });
+    try { sink?.stop(); track.stop(); pc.close(); } catch { /* closing */ }
+    socket.close(); closeSync(fd);
+    setTimeout(() => process.exit(0), 100);
+  };
+  setTimeout(stop, SECONDS * 1000);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e) => { out({ event: 'crash', error: String(e && (e as Error).stack || e) }); process.exit(1); });

@@ -1,0 +1,51 @@
+// Starts peer_client.ts (a streaming wrtc client) inside the namespace and collects its
+// per-second JSON lines.
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { webcamI420 } from './clips.js';
+import { ROOT } from './media.js';
+import type { NetNs } from './netns.js';
+
+export interface PeerLine { event: string; [k: string]: any }
+
+export interface PeerHandle {
+  proc: ChildProcess;
+  lines: PeerLine[];
+  seconds(): PeerLine[];
+  summary(): Promise<PeerLine>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export function startPeer(ns: NetNs, url: string, opts: { seconds: number; size?: [number, number]; fg?: string; bg?: string; echo?: boolean; label?: string }): PeerHandle {
+  const [w, h] = opts.size ?? [640, 480];
+  const clip = webcamI420(w, h);
+  const args = [join(ROOT, 'dist', 'test', 'support', 'peer_client.js'), '--url', url, '--frames', clip.path,
+    '--size', `${w}x${h}`, '--seconds', String(opts.seconds), '--label', opts.label ?? 'peer'];
+  if (opts.fg) args.push('--fg', opts.fg);
+  if (opts.bg) args.push('--bg', opts.bg);
+  if (opts.echo) args.push('--echo');
+  const proc = ns.spawn(process.execPath, args, { cwd: ROOT });
+  const lines: PeerLine[] = [];
+  let buf = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const l = buf.slice(0, i); buf = buf.slice(i + 1);
+      try { lines.push(JSON.parse(l)); } catch { lines.push({ event: 'text', text: l }); }
+    }
+  });
+  proc.stderr!.on('data', (d: Buffer) => lines.push({ event: 'stderr', text: d.toString() }));
+  const done = new Promise<void>((r) => proc.once('exit', () => r()));
+  return {
+    proc, lines,
+    seconds: () => lines.filter((l) => l.event === 'second'),
+    async summary() {
+      await done;
+      const s = lines.find((l) => l.event === 'summary');
+      if (!s) throw new Error(`peer ended without a summary: ${JSON.stringify(lines.slice(-5))}`);
+      return s;
+    },
+    kill: (signal = 'SIGKILL') => { proc.kill(signal); },
+  };
+}

@@ -1,0 +1,74 @@
+// Runs the built server (dist/) as a child process inside a network namespace, the way
+// `npm start` runs it, and gives the test an HTTP base URL reachable from the test process
+// (a local TCP port forwarded to the server's Unix socket).
+import type { ChildProcess } from 'node:child_process';
+import { createConnection, createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ROOT } from './media.js';
+import { type NetNs, SERVER_IP } from './netns.js';
+
+export interface ServerHandle {
+  /** URL for browsers and peers inside the namespace */
+  nsUrl: string;
+  /** URL for the test process (forwarded through the Unix socket) */
+  url: string;
+  proc: ChildProcess;
+  logs: string[];
+  stop(): Promise<void>;
+  health(): Promise<Record<string, any>>;
+}
+
+/** Forwards 127.0.0.1:<random port> to a Unix socket. */
+function forward(socketPath: string): Promise<Server> {
+  const srv = createServer((c) => {
+    const u = createConnection(socketPath);
+    c.pipe(u); u.pipe(c);
+    const end = () => { c.destroy(); u.destroy(); };
+    c.on('error', end); u.on('error', end); c.on('close', end); u.on('close', end);
+  });
+  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(srv)));
+}
+
+export async function startServer(ns: NetNs, env: Record<string, string> = {}): Promise<ServerHandle> {
+  const port = 9000 + Math.floor(Math.random() * 2000);
+  const sock = join(ns.dir, 'server.sock');
+  const proc = ns.spawn(process.execPath, [join(ROOT, 'dist', 'server', 'src', 'main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: SERVER_IP, LISTEN_SOCKET: sock, LOG_LEVEL: 'info', ...env },
+  });
+  const logs: string[] = [];
+  let buf = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i); buf = buf.slice(i + 1);
+        logs.push(line);
+        if (line.includes('"msg":"listening"')) resolve();
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (d: Buffer) => logs.push(...d.toString().split('\n').filter(Boolean)));
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${logs.slice(-20).join('\n')}`)));
+    setTimeout(() => reject(new Error(`server did not start in 60 s:\n${logs.slice(-20).join('\n')}`)), 60_000).unref();
+  });
+  await ready;
+  const fwd = await forward(sock);
+  const url = `http://127.0.0.1:${(fwd.address() as AddressInfo).port}`;
+  return {
+    nsUrl: `http://${SERVER_IP}:${port}`,
+    url, proc, logs,
+    async health() {
+      const r = await fetch(`${url}/healthz`);
+      return (await r.json()) as Record<string, any>;
+    },
+    async stop() {
+      fwd.close();
+      if (proc.exitCode !== null) return;
+      proc.kill('SIGTERM');
+      await new Promise<void>((r) => { proc.once('exit', () => r()); setTimeout(() => { proc.kill('SIGKILL'); r(); }, 12_000).unref(); });
+    },
+  };
+}
