@@ -1,0 +1,130 @@
+// The stats panel (toggle: button or "h"): the server's per-second `stats` (fps in/out,
+// drops, size, engine p95, every pipeline stage, tier, r, mask, degradation) next to what
+// this browser measures (returned fps, socket and WebRTC round trips, jitter buffer), and an
+// estimated glass-to-glass latency.
+import type { StatsMsg } from '../../shared/protocol';
+import type { WebrtcSample } from './webrtc_stats';
+
+export interface ClientFigures {
+  remoteFps: number;
+  socketRttMs: number | null;
+  webrtc: WebrtcSample;
+  videoWidth: number;
+  videoHeight: number;
+  /** median of the recent stamp latencies (source=stamp), ms */
+  stampMs: number | null;
+}
+
+const ms = (v: number | null | undefined, digits = 1): string => (v == null ? '—' : `${v.toFixed(digits)} ms`);
+const fixed = (v: number | null | undefined, digits = 1): string => (v == null ? '—' : v.toFixed(digits));
+
+/** Mean server-side time per frame: the `total` stage when reported, else the sum of stages. */
+export function engineMeanMs(s: StatsMsg | null): number | null {
+  if (!s) return null;
+  if (typeof s.stages.total === 'number') return s.stages.total;
+  const vals = Object.values(s.stages);
+  return vals.length ? vals.reduce((a, b) => a + b, 0) : null;
+}
+
+export class Hud {
+  private readonly cells = new Map<string, HTMLElement>();
+  private readonly server: HTMLElement;
+  private readonly stages: HTMLElement;
+  private readonly client: HTMLElement;
+  private readonly estimate: HTMLElement;
+  private stageKeys = '';
+  private last: StatsMsg | null = null;
+
+  constructor(private readonly el: HTMLElement, private readonly button: HTMLButtonElement, visible: boolean,
+    private readonly onToggle?: (visible: boolean) => void) {
+    el.replaceChildren();
+    this.server = this.section('Server');
+    this.stages = this.section('Stages (ms / frame)');
+    this.client = this.section('This browser');
+    this.estimate = this.section('Latency');
+    button.addEventListener('click', () => this.toggle());
+    document.addEventListener('keydown', (e) => {
+      if (e.key !== 'h' && e.key !== 'H') return;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName))) return;
+      this.toggle();
+    });
+    this.toggle(visible);
+    this.showServer(null);
+  }
+
+  get visible(): boolean { return !this.el.hidden; }
+
+  toggle(force?: boolean): void {
+    const show = force ?? this.el.hidden;
+    this.el.hidden = !show;
+    this.button.setAttribute('aria-pressed', String(show));
+    this.onToggle?.(show);
+  }
+
+  showServer(s: StatsMsg | null): void {
+    this.last = s;
+    const box = this.server;
+    this.set(box, 'fps', 'fps in / out', s ? `${fixed(s.fpsIn)} / ${fixed(s.fpsOut)}` : '—');
+    this.set(box, 'drops', 'drops (total)', s ? `${s.drops} (${s.dropsTotal})` : '—');
+    this.set(box, 'size', 'resolution', s && s.width ? `${s.width}×${s.height}` : '—');
+    this.set(box, 'p95', 'engine p95', ms(s?.engineP95));
+    this.set(box, 'tier', 'tier · r', s ? `${s.tier} · ${fixed(s.r, 2)}` : '—');
+    this.set(box, 'mask', 'mask', s?.mask ?? '—');
+    this.set(box, 'degr', 'degradation', s ? String(s.degradation) : '—');
+    const keys = s ? Object.keys(s.stages).join('|') : '';
+    if (keys !== this.stageKeys) {
+      this.stageKeys = keys;
+      this.stages.querySelectorAll('.row').forEach((r) => r.remove());
+      for (const k of [...this.cells.keys()]) if (k.startsWith('stage')) this.cells.delete(k);
+    }
+    if (s) for (const [k, v] of Object.entries(s.stages)) this.set(this.stages, `stage:${k}`, k, ms(v, 2));
+    this.set(this.stages, 'stage-sum', 'server total', ms(engineMeanMs(s), 2), true);
+  }
+
+  showClient(c: ClientFigures): void {
+    const box = this.client;
+    this.set(box, 'rfps', 'returned fps', fixed(c.remoteFps));
+    this.set(box, 'rsize', 'returned size', c.videoWidth ? `${c.videoWidth}×${c.videoHeight}` : '—');
+    this.set(box, 'codec', 'codec · dropped', `${c.webrtc.codec ?? '—'} · ${c.webrtc.framesDropped ?? '—'}`);
+    this.set(box, 'sock', 'socket RTT', ms(c.socketRttMs));
+    const lat = this.estimate;
+    const engine = engineMeanMs(this.last);
+    this.set(lat, 'rtt', 'WebRTC RTT', ms(c.webrtc.rttMs));
+    this.set(lat, 'eng', 'server / frame', ms(engine));
+    this.set(lat, 'jb', 'jitter buffer', ms(c.webrtc.jitterBufferMs));
+    const parts = [c.webrtc.rttMs, engine, c.webrtc.jitterBufferMs];
+    const est = parts.every((p) => p != null) ? parts.reduce<number>((a, b) => a + (b ?? 0), 0) : null;
+    this.set(lat, 'g2g', 'est. glass-to-glass', est == null ? '—' : `≈ ${est.toFixed(0)} ms`, true);
+    if (c.stampMs != null) this.set(lat, 'stamp', 'measured (stamp p50)', ms(c.stampMs, 0), true);
+    this.estimate.title = 'Estimate = WebRTC RTT + server time per frame + jitter-buffer delay. '
+      + 'Capture, encode, decode and display add more; use ?source=stamp for a measurement.';
+  }
+
+  private section(title: string): HTMLElement {
+    const sec = document.createElement('section');
+    const h = document.createElement('h3');
+    h.textContent = title;
+    sec.append(h);
+    this.el.append(sec);
+    return sec;
+  }
+
+  private set(box: HTMLElement, key: string, label: string, value: string, strong = false): void {
+    let cell = this.cells.get(key);
+    if (!cell) {
+      const row = document.createElement('div');
+      row.className = strong ? 'row strong' : 'row';
+      const l = document.createElement('span');
+      l.className = 'k';
+      l.textContent = label;
+      cell = document.createElement('span');
+      cell.className = 'v';
+      row.append(l, cell);
+      box.append(row);
+      this.cells.set(key, cell);
+    }
+    if (cell.textContent !== value) cell.textContent = value;
+  }
+}

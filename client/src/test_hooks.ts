@@ -1,0 +1,82 @@
+// window.__restyle: the page's live state and a few commands, for end-to-end tests and
+// benchmarks (kept in production builds). Modules write the fields; tests only read them
+// and call the functions.
+import type { ErrorMsg, StatsMsg, StyleInfo } from '../../shared/protocol';
+
+/** A stable, machine-readable page state (the status line shows the human version). */
+export type PageState =
+  | 'starting' | 'camera-denied' | 'no-camera' | 'connecting' | 'live'
+  | 'server-full' | 'reconnecting' | 'stopped' | 'error';
+
+/** An error as recorded by the page: server errors keep their code; client-side ones use
+ * 'timeout', 'disconnected', 'upload', 'camera' or an HTTP error name. */
+export interface RecordedError {
+  code: ErrorMsg['code'] | string;
+  message: string;
+  event?: string;
+}
+
+export interface StyleApplied { foreground: string; background: string; transitionMs: number }
+
+export interface RestyleHooks {
+  status: PageState;
+  sessionId: string | null;
+  /** frames the remote video presented in the last second */
+  remoteFps: number;
+  /** frames the remote video presented since load */
+  framesPresented: number;
+  lastStats: StatsMsg | null;
+  errors: RecordedError[];
+  styles: StyleInfo[];
+  selected: { fg: string; bg: string };
+  lastStyleApplied: StyleApplied | null;
+  /** glass-to-glass latencies (ms) read from the frame stamp (source=stamp only) */
+  latencies: number[];
+  /** client-side measurements, ms (null until measured) */
+  socketRttMs: number | null;
+  webrtcRttMs: number | null;
+  jitterBufferMs: number | null;
+  setStyle(fg: string, bg: string, transitionMs?: number): Promise<void>;
+  stop(): void;
+  start(): void;
+}
+
+declare global {
+  interface Window { __restyle: RestyleHooks }
+}
+
+const MAX_ERRORS = 200;
+const MAX_LATENCIES = 20_000;
+
+const notReady = (): never => { throw new Error('page not initialised yet'); };
+
+export const hooks: RestyleHooks = {
+  status: 'starting',
+  sessionId: null,
+  remoteFps: 0,
+  framesPresented: 0,
+  lastStats: null,
+  errors: [],
+  styles: [],
+  selected: { fg: '', bg: '' },
+  lastStyleApplied: null,
+  latencies: [],
+  socketRttMs: null,
+  webrtcRttMs: null,
+  jitterBufferMs: null,
+  setStyle: async () => notReady(),
+  stop: () => notReady(),
+  start: () => notReady(),
+};
+
+window.__restyle = hooks;
+
+export function recordError(e: RecordedError): void {
+  hooks.errors.push({ code: e.code, message: e.message, ...(e.event ? { event: e.event } : {}) });
+  if (hooks.errors.length > MAX_ERRORS) hooks.errors.splice(0, hooks.errors.length - MAX_ERRORS);
+}
+
+export function recordLatency(ms: number): void {
+  hooks.latencies.push(ms);
+  if (hooks.latencies.length > MAX_LATENCIES) hooks.latencies.splice(0, MAX_LATENCIES / 4);
+}

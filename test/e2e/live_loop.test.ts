@@ -1,0 +1,143 @@
+// The whole product loop in a real browser: headless Chromium with a fake camera (a real
+// webcam-like clip, 640x480 at 30 fps) streams to the built server over WebRTC, inside a
+// network namespace made for this test; the page shows the stylized stream coming back.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, waitForPage, watchErrors } from '../support/browser.js';
+import { webcamY4m } from '../support/clips.js';
+import { ROOT } from '../support/media.js';
+import { NetNs } from '../support/netns.js';
+import { startServer, type ServerHandle } from '../support/server_process.js';
+
+let ns: NetNs;
+let srv: ServerHandle;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+
+type Rgb = [number, number, number];
+
+async function styleMean(id: string): Promise<Rgb> {
+  const { data } = await sharp(readFileSync(join(ROOT, 'server', 'assets', 'styles', `${id}.jpg`))).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const m: Rgb = [0, 0, 0];
+  for (let i = 0; i < data.length; i += 3) for (let c = 0; c < 3; c++) m[c] += data[i + c];
+  return m.map((v) => v / (data.length / 3)) as Rgb;
+}
+
+const dist = (a: Rgb, b: Rgb) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+
+/** Mean RGB of a video element's current frame, averaged over `frames` presented frames. */
+function meanColour(p: Page, selector: string, frames = 10): Promise<Rgb> {
+  return p.evaluate(async ({ selector, frames }) => {
+    const v = document.querySelector(selector) as HTMLVideoElement;
+    const c = document.createElement('canvas'); c.width = 64; c.height = 48;
+    const ctx = c.getContext('2d', { willReadFrequently: true })!;
+    const acc = [0, 0, 0];
+    for (let k = 0; k < frames; k++) {
+      await new Promise<void>((r) => v.requestVideoFrameCallback(() => r()));
+      ctx.drawImage(v, 0, 0, 64, 48);
+      const d = ctx.getImageData(0, 0, 64, 48).data;
+      for (let i = 0; i < d.length; i += 4) for (let ch = 0; ch < 3; ch++) acc[ch] += d[i + ch];
+    }
+    return acc.map((x) => x / (frames * 64 * 48)) as [number, number, number];
+  }, { selector, frames });
+}
+
+beforeAll(async () => {
+  const y4m = webcamY4m(640, 480);
+  ns = NetNs.create('loop');
+  srv = await startServer(ns);
+  browser = await launchBrowser(ns, { y4m, origin: srv.nsUrl });
+  page = await browser.newPage();
+  errors = watchErrors(page);
+  await page.goto(`${srv.nsUrl}/?fg=evening-glow&bg=evening-glow&res=480p&transition=0&hud=1`);
+  await waitForPage(page, 'window.__restyle && window.__restyle.status === "live" && window.__restyle.framesPresented > 30', 60_000);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close().catch(() => {});
+  await srv?.stop();
+  ns?.destroy();
+});
+
+describe('live loop in Chromium', () => {
+  it('plays the returned stream at >= 20 fps at 640x480 over 10 s', async () => {
+    const f0 = await page.evaluate(() => window.__restyle.framesPresented);
+    const t0 = Date.now();
+    await page.waitForTimeout(10_000);
+    const f1 = await page.evaluate(() => window.__restyle.framesPresented);
+    const fps = (f1 - f0) / ((Date.now() - t0) / 1000);
+    const size = await page.evaluate(() => { const v = document.querySelector('#remote') as HTMLVideoElement; return [v.videoWidth, v.videoHeight]; });
+    const stats = await page.evaluate(() => window.__restyle.lastStats);
+    console.log(`returned stream: ${fps.toFixed(1)} fps at ${size.join('x')}; server: ${JSON.stringify(stats)}`);
+    expect(size).toEqual([640, 480]);
+    expect(fps).toBeGreaterThanOrEqual(20);
+  }, 30_000);
+
+  it('moves the colours toward the chosen style', async () => {
+    const style = await styleMean('evening-glow');
+    const local = await meanColour(page, '#local');
+    const remote = await meanColour(page, '#remote');
+    console.log(`mean RGB: style ${style.map(Math.round)}, camera ${local.map(Math.round)}, returned ${remote.map(Math.round)}`);
+    expect(dist(remote, style)).toBeLessThan(0.6 * dist(local, style));
+  }, 30_000);
+
+  it('shows a style swap in the returned stream within 500 ms', async () => {
+    const target = await styleMean('blue-hour');
+    const before = await meanColour(page, '#remote', 15);
+    // record every presented frame's mean colour, swap the style, keep recording 2 s
+    const trace = await page.evaluate(async () => {
+      const v = document.querySelector('#remote') as HTMLVideoElement;
+      const c = document.createElement('canvas'); c.width = 64; c.height = 48;
+      const ctx = c.getContext('2d', { willReadFrequently: true })!;
+      const out: { t: number; m: number[] }[] = [];
+      let done = false;
+      const onFrame = (now: number) => {
+        ctx.drawImage(v, 0, 0, 64, 48);
+        const d = ctx.getImageData(0, 0, 64, 48).data, m = [0, 0, 0];
+        for (let i = 0; i < d.length; i += 4) for (let ch = 0; ch < 3; ch++) m[ch] += d[i + ch] / (64 * 48);
+        out.push({ t: now, m });
+        if (!done) v.requestVideoFrameCallback(onFrame);
+      };
+      v.requestVideoFrameCallback(onFrame);
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = performance.now();
+      await window.__restyle.setStyle('blue-hour', 'blue-hour', 0);
+      await new Promise((r) => setTimeout(r, 2000));
+      done = true;
+      return { t0, frames: out };
+    });
+    const after = trace.frames.slice(-10);
+    const settled = [0, 1, 2].map((c) => after.reduce((s, f) => s + f.m[c], 0) / after.length) as Rgb;
+    const jump = dist(settled, before);
+    console.log(`swap: before ${before.map(Math.round)} -> settled ${settled.map(Math.round)} (blue-hour mean ${target.map(Math.round)}), change ${jump.toFixed(1)}`);
+    expect(jump).toBeGreaterThan(15);
+    expect(dist(settled, target)).toBeLessThan(dist(before, target));
+    const first = trace.frames.find((f) => f.t > trace.t0 && dist(f.m as Rgb, before) > 0.5 * jump);
+    expect(first).toBeDefined();
+    const latency = first!.t - trace.t0;
+    console.log(`first changed frame presented ${latency.toFixed(0)} ms after setStyle`);
+    expect(latency).toBeLessThanOrEqual(500);
+  }, 30_000);
+
+  it('frees the session and its peer connection when the tab closes', async () => {
+    const h0 = await srv.health();
+    expect(h0.sessions).toBe(1);
+    expect(h0.peerConnections).toBe(1);
+    await page.close();
+    const end = Date.now() + 15_000;
+    let h = h0;
+    while (Date.now() < end) {
+      h = await srv.health();
+      if (h.sessions === 0 && h.peerConnections === 0) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(h.sessions).toBe(0);
+    expect(h.peerConnections).toBe(0);
+    expect(h.engineSessions).toBe(0);
+    expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  }, 30_000);
+});
