@@ -7,48 +7,60 @@ export interface LowRes {
   height: number;
   /** interleaved Y, U-128, V-128 */
   yuv: Float32Array;
-  /** integer reduction factor from the full frame */
-  factor: number;
 }
 
-/** Integer factor that brings the long side closest to `target` (at least 1). */
-export function reductionFactor(width: number, height: number, target: number): number {
-  return Math.max(1, Math.round(Math.max(width, height) / target));
+/**
+ * Low-resolution size for a frame: long side `longSide`, short side rounded to a multiple of
+ * `multiple` (the neural encoder needs multiples of 8), aspect ratio kept.
+ */
+export function lowResSize(width: number, height: number, longSide: number, multiple = 8): { width: number; height: number } {
+  const round = (v: number) => Math.max(multiple * 2, Math.round(v / multiple) * multiple);
+  if (width >= height) return { width: round(longSide), height: round((longSide * height) / width) };
+  return { width: round((longSide * width) / height), height: round(longSide) };
 }
 
-export function lowResSize(width: number, height: number, factor: number): { width: number; height: number } {
-  return { width: Math.max(1, Math.floor(width / factor)), height: Math.max(1, Math.floor(height / factor)) };
+function bounds(n: number, full: number): Int32Array {
+  const b = new Int32Array(n + 1);
+  for (let i = 0; i <= n; i++) b[i] = Math.min(full, Math.floor((i * full) / n));
+  for (let i = 0; i < n; i++) if (b[i + 1] <= b[i]) b[i + 1] = Math.min(full, b[i] + 1);
+  return b;
 }
 
-/** Reuses `out` when its size matches. */
-export function downscaleI420(frame: I420Frame, factor: number, out?: LowRes): LowRes {
+const boundsCache = new Map<string, Int32Array>();
+function cachedBounds(n: number, full: number): Int32Array {
+  const k = `${n}/${full}`;
+  let b = boundsCache.get(k);
+  if (!b) { b = bounds(n, full); boundsCache.set(k, b); }
+  return b;
+}
+
+/** Averages each output pixel's footprint. Reuses `out` when its size matches. */
+export function downscaleI420(frame: I420Frame, w: number, h: number, out?: LowRes): LowRes {
   const p = i420Planes(frame);
-  const { width: w, height: h } = lowResSize(frame.width, frame.height, factor);
-  if (!out || out.width !== w || out.height !== h || out.factor !== factor) {
-    out = { width: w, height: h, yuv: new Float32Array(w * h * 3), factor };
-  }
+  if (!out || out.width !== w || out.height !== h) out = { width: w, height: h, yuv: new Float32Array(w * h * 3) };
   const W = frame.width, CW = p.chromaWidth;
-  const yuv = out.yuv;
-  const inv = 1 / (factor * factor);
-  const yRow = new Float64Array(w);
+  const bx = cachedBounds(w, W), by = cachedBounds(h, frame.height);
+  const cbx = cachedBounds(w, CW), cby = cachedBounds(h, p.chromaHeight);
+  const yuv = out.yuv, Y = p.y, U = p.u, V = p.v;
   for (let oy = 0; oy < h; oy++) {
-    yRow.fill(0);
-    for (let dy = 0; dy < factor; dy++) {
-      const row = (oy * factor + dy) * W;
-      for (let ox = 0, x = 0; ox < w; ox++) {
-        let s = 0;
-        for (let dx = 0; dx < factor; dx++, x++) s += p.y[row + x];
-        yRow[ox] += s;
-      }
-    }
-    // chroma: sample the chroma plane at the block centre (chroma is smooth)
-    const cy = Math.min(p.chromaHeight - 1, ((oy * factor + (factor >> 1)) >> 1));
+    const y0 = by[oy], y1 = by[oy + 1], cy0 = cby[oy], cy1 = cby[oy + 1];
     for (let ox = 0; ox < w; ox++) {
-      const cx = Math.min(CW - 1, (ox * factor + (factor >> 1)) >> 1);
-      const o = 3 * (oy * w + ox);
-      yuv[o] = yRow[ox] * inv;
-      yuv[o + 1] = p.u[cy * CW + cx] - 128;
-      yuv[o + 2] = p.v[cy * CW + cx] - 128;
+      const x0 = bx[ox], x1 = bx[ox + 1];
+      let s = 0;
+      for (let y = y0; y < y1; y++) {
+        const row = y * W;
+        for (let x = x0; x < x1; x++) s += Y[row + x];
+      }
+      const cx0 = cbx[ox], cx1 = cbx[ox + 1];
+      let su = 0, sv = 0;
+      for (let y = cy0; y < cy1; y++) {
+        const row = y * CW;
+        for (let x = cx0; x < cx1; x++) { su += U[row + x]; sv += V[row + x]; }
+      }
+      const o = 3 * (oy * w + ox), n = (y1 - y0) * (x1 - x0), cn = (cy1 - cy0) * (cx1 - cx0);
+      yuv[o] = s / n;
+      yuv[o + 1] = su / cn - 128;
+      yuv[o + 2] = sv / cn - 128;
     }
   }
   return out;

@@ -2,7 +2,7 @@
 // statistics, current and previous grids, the running style transition) lives here.
 // One instance per session, owned by the engine thread that processes its frames.
 import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from './color.js';
-import { downscaleI420, reductionFactor, type LowRes } from './downscale.js';
+import { downscaleI420, lowResSize, type LowRes } from './downscale.js';
 import { DEFAULT_TRANSFER, colorTransferAffine } from './global_transfer.js';
 import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid, type GridShape } from './grid.js';
 import type { GuideLuts } from './guide.js';
@@ -95,8 +95,8 @@ export class SessionEngine {
   /** Stylizes `frame` in place. */
   processFrame(frame: I420Frame, nowMs: number): FrameReport {
     const t0 = performance.now();
-    const factor = reductionFactor(frame.width, frame.height, this.opts.statsSize);
-    this.low = downscaleI420(frame, factor, this.low);
+    const size = lowResSize(frame.width, frame.height, this.opts.statsSize);
+    this.low = downscaleI420(frame, size.width, size.height, this.low);
     const t1 = performance.now();
     this.updateStats(this.low);
     const t2 = performance.now();
