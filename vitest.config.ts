@@ -8,8 +8,11 @@ export default defineConfig({
     globalSetup: ['test/global_setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // the machine is small and shared: run test files one or two at a time
-    fileParallelism: true,
-    maxWorkers: 2,
+    // the machine has 2 cores and the browser and streaming tests measure frame rates:
+    // one test file at a time
+    fileParallelism: false,
+    maxWorkers: 1,
+    // the usual console report, plus a JSON one that .ci/run counts
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });

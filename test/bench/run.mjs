@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// `npm run bench [-- --json FILE] [--seconds N]` and `npm run bench:loop [-- …]`: runs one
+// benchmark file under vitest (for its TypeScript and native-addon handling) with the
+// options passed as environment variables, so the numbers print as a table.
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const [which, ...rest] = process.argv.slice(2);
+const env = { ...process.env };
+for (let i = 0; i < rest.length; i++) {
+  const a = rest[i];
+  if (a === '--json') env.BENCH_JSON = resolve(rest[++i] ?? 'bench-results/bench.json');
+  else if (a === '--seconds') env.BENCH_SECONDS = rest[++i];
+  else if (a === '--quick') env.BENCH_QUICK = '1';
+  else { console.error(`unknown option ${a} (use --json FILE, --seconds N, --quick)`); process.exit(2); }
+}
+const file = { engine: 'test/bench/engine.bench.ts', loop: 'test/bench/loop.bench.ts' }[which];
+if (!file) { console.error('usage: run.mjs engine|loop [--json FILE] [--seconds N]'); process.exit(2); }
+const r = spawnSync('npx', ['vitest', 'run', '--config', 'test/bench/vitest.bench.config.ts', file], { stdio: 'inherit', env });
+process.exit(r.status ?? 1);

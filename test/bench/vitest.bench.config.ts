@@ -1,0 +1,18 @@
+// Benchmarks run through vitest like the tests (forks pool, the same build step), one file
+// at a time, with their printed output kept.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    root: new URL('../..', import.meta.url).pathname,
+    pool: 'forks',
+    include: ['test/bench/**/*.bench.ts'],
+    globalSetup: ['test/global_setup.ts'],
+    testTimeout: 900_000,
+    hookTimeout: 180_000,
+    fileParallelism: false,
+    maxWorkers: 1,
+    silent: false,
+    reporters: ['default'],
+  },
+});
