@@ -31,7 +31,10 @@ export class App {
 
   constructor(readonly config: Config, readonly log: Logger) {
     this.styles = new StyleLibrary(config.upload, config.upload.maxStyles, config.upload.maxPerUser);
-    this.pool = new EnginePool({ threads: config.engineThreads, allowFaults: config.engineFaults });
+    this.pool = new EnginePool({
+      threads: config.engineThreads, allowFaults: config.engineFaults,
+      engine: { onnx: { provider: config.executionProvider, threads: config.onnxThreads }, tierMode: config.engineTier },
+    });
     this.sessions = new SessionManager(this.pool, {
       iceServers: config.iceServers,
       startBitrateKbps: config.startBitrateKbps,

@@ -14,6 +14,10 @@ const Env = z.object({
   /** onnxruntime execution provider: cpu everywhere, webgpu on a GPU server */
   EXECUTION_PROVIDER: z.enum(['cpu', 'webgpu']).default('cpu'),
   ENGINE_THREADS: int(Math.max(1, Math.min(4, availableParallelism())), 1, 64),
+  /** intra-op threads of each low-res worker's onnxruntime sessions */
+  ONNX_THREADS: int(1, 1, 64),
+  /** stylizer tier: auto (from the measured budget) or forced */
+  ENGINE_TIER: z.enum(['auto', 'neural', 'fast', 'global']).default('auto'),
   MAX_SESSIONS: int(4, 1, 1000),
   /** kbps the video senders start at (both directions) */
   START_BITRATE_KBPS: int(2500, 0, 50_000),
@@ -42,6 +46,8 @@ export interface Config {
   logLevel: string;
   executionProvider: 'cpu' | 'webgpu';
   engineThreads: number;
+  onnxThreads: number;
+  engineTier: 'auto' | 'neural' | 'fast' | 'global';
   maxSessions: number;
   startBitrateKbps: number;
   mediaTimeoutMs: number;
@@ -60,7 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     : { urls }));
   return {
     port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL, executionProvider: e.EXECUTION_PROVIDER,
-    engineThreads: e.ENGINE_THREADS, maxSessions: e.MAX_SESSIONS, startBitrateKbps: e.START_BITRATE_KBPS,
+    engineThreads: e.ENGINE_THREADS, onnxThreads: e.ONNX_THREADS, engineTier: e.ENGINE_TIER, maxSessions: e.MAX_SESSIONS, startBitrateKbps: e.START_BITRATE_KBPS,
     mediaTimeoutMs: e.MEDIA_TIMEOUT_MS, connectTimeoutMs: e.CONNECT_TIMEOUT_MS, iceServers,
     upload: { maxBytes: e.MAX_UPLOAD_BYTES, maxPixels: e.MAX_UPLOAD_PIXELS, maxSide: e.MAX_UPLOAD_SIDE, maxStyles: e.MAX_UPLOADED_STYLES, maxPerUser: e.MAX_STYLES_PER_USER },
     socketRate: e.SOCKET_RATE,

@@ -132,7 +132,7 @@ describe('live loop in Chromium', () => {
     let h = h0;
     while (Date.now() < end) {
       h = await srv.health();
-      if (h.sessions === 0 && h.peerConnections === 0) break;
+      if (h.sessions === 0 && h.peerConnections === 0 && h.engineSessions === 0) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(h.sessions).toBe(0);

@@ -2,28 +2,17 @@
 // owning the SessionEngines assigned to it. A session stays on one worker (its state lives
 // there); a worker that dies is replaced and its sessions are reopened on the new one.
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, ToWorker } from './engine_protocol.js';
+import type { EngineWorkerData, FromWorker, ToWorker } from './engine_protocol.js';
 import { i420Size } from './i420.js';
 import type { FrameReport } from './session_engine.js';
 import type { StyleImage } from './style_store.js';
-import { repoRoot } from './wasm_kernels.js';
+import { workerScript } from './worker_script.js';
 
 export class EngineError extends Error {
   constructor(readonly code: 'unknown_style' | 'no_session' | 'internal' | 'closed', message: string) { super(message); }
 }
 
-/** Resolves a worker script next to this module, or in dist/ when running from TypeScript sources. */
-export function workerScript(name: string): URL {
-  const here = new URL(`./${name}.js`, import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = join(repoRoot(), 'dist', 'server', 'src', 'engine', `${name}.js`);
-  if (!existsSync(built)) throw new Error(`${built} missing: run npm run build`);
-  return new URL(`file://${built}`);
-}
 
 type Pending = { resolve: (m: FromWorker) => void; reject: (e: Error) => void };
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -36,12 +25,12 @@ class EngineThread {
   private nextId = 1;
   alive = false;
 
-  constructor(readonly index: number, private readonly onDeath: (t: EngineThread, why: string) => void) {
+  constructor(readonly index: number, private readonly data: EngineWorkerData, private readonly onDeath: (t: EngineThread, why: string) => void) {
     this.spawn();
   }
 
   spawn(): void {
-    this.worker = new Worker(workerScript('frame_worker'), { name: `engine-${this.index}` });
+    this.worker = new Worker(workerScript('frame_worker'), { name: `engine-${this.index}`, workerData: this.data });
     this.alive = true;
     this.ready = new Promise((resolve, reject) => {
       const onMsg = (m: FromWorker) => { if (m.kind === 'ready') { this.worker.off('message', onMsg); resolve(); } };
@@ -156,6 +145,8 @@ export class EngineHandle {
 export interface EnginePoolOptions {
   threads: number;
   allowFaults: boolean;
+  /** inference provider and threads, tier selection */
+  engine: EngineWorkerData;
 }
 
 export class EnginePool extends EventEmitter {
@@ -166,7 +157,7 @@ export class EnginePool extends EventEmitter {
 
   constructor(readonly options: EnginePoolOptions) {
     super();
-    for (let i = 0; i < options.threads; i++) this.threads.push(new EngineThread(i, (t, why) => this.onDeath(t, why)));
+    for (let i = 0; i < options.threads; i++) this.threads.push(new EngineThread(i, options.engine, (t, why) => this.onDeath(t, why)));
   }
 
   async ready(): Promise<void> {

@@ -1,7 +1,14 @@
 // Messages between the main thread (EnginePool) and engine worker threads. Internal to the
 // server; the wire protocol with browsers lives in shared/protocol.ts.
-import type { FrameReport } from './session_engine.js';
+import type { OnnxOptions } from './onnx_session.js';
+import type { FrameReport, TierMode } from './session_engine.js';
 import type { StyleImage } from './style_store.js';
+
+/** Configuration every engine thread starts with (workerData). */
+export interface EngineWorkerData {
+  onnx: OnnxOptions;
+  tierMode: TierMode;
+}
 
 export type ToWorker =
   | { kind: 'styles'; images: StyleImage[] }

@@ -1,10 +1,11 @@
-// Engine worker thread: owns one WebAssembly slicer, a style cache and the SessionEngine of
-// every session assigned to it. Frames arrive as transferred ArrayBuffers and go back the
-// same way (no copy across threads).
-import { parentPort } from 'node:worker_threads';
-import type { FromWorker, ToWorker } from './engine_protocol.js';
+// Engine worker thread: owns one WebAssembly slicer, a style cache, the low-res worker its
+// sessions share, and the SessionEngine of every session assigned to it. Frames arrive as
+// transferred ArrayBuffers and go back the same way (no copy across threads).
+import { parentPort, workerData } from 'node:worker_threads';
+import type { EngineWorkerData, FromWorker, ToWorker } from './engine_protocol.js';
 import { DEFAULT_GRID } from './grid.js';
 import { buildGuideLuts } from './guide.js';
+import { LowResClient } from './lowres_client.js';
 import { SessionEngine, type EngineContext } from './session_engine.js';
 import { StyleStore, UnknownStyleError } from './style_store.js';
 import { WasmSlicer } from './wasm_kernels.js';
@@ -12,12 +13,20 @@ import { WasmSlicer } from './wasm_kernels.js';
 const port = parentPort;
 if (!port) throw new Error('frame_worker must run in a worker thread');
 
+const data = workerData as EngineWorkerData;
 const ctx: EngineContext = {
   slicer: new WasmSlicer(),
   styles: new StyleStore(),
   shape: DEFAULT_GRID,
   luts: buildGuideLuts({ nz: DEFAULT_GRID.nz, splitByMask: true }),
+  lowres: data.tierMode === 'global' ? null : new LowResClient(data.onnx),
+  tierMode: data.tierMode,
+  neuralAvailable: true,
 };
+// load the networks now; where they cannot run, sessions start at the fast tier
+if (ctx.lowres && (data.tierMode === 'auto' || data.tierMode === 'neural')) {
+  void ctx.lowres.neuralReady().then((ok) => { ctx.neuralAvailable = ok; });
+}
 const sessions = new Map<string, SessionEngine>();
 
 function send(m: FromWorker, transfer: ArrayBuffer[] = []): void {
@@ -34,14 +43,16 @@ port.on('message', (m: ToWorker) => {
   switch (m.kind) {
     case 'styles':
       for (const img of m.images) ctx.styles.put(img);
+      ctx.lowres?.putStyles(m.images);
       return;
     case 'styleRemoved':
       ctx.styles.delete(m.id);
+      ctx.lowres?.removeStyle(m.id);
       return;
     case 'open':
       try {
         sessions.get(m.sid)?.dispose();
-        sessions.set(m.sid, new SessionEngine(ctx, m.fg, m.bg));
+        sessions.set(m.sid, new SessionEngine(ctx, m.fg, m.bg, {}, m.sid));
         send({ kind: 'ok', id: m.id });
       } catch (e) { fail(m.id, e); }
       return;

@@ -1,17 +1,27 @@
-// The per-session stylizer: everything one viewer's stream needs between frames (smoothed
-// statistics, current and previous grids, the running style transition) lives here.
-// One instance per session, owned by the engine thread that processes its frames.
+// The per-session stylizer: everything one viewer's stream needs between frames lives here
+// (smoothed statistics, keyframe grids from the low-res path, the running style
+// transition, the tier policy). One instance per session, owned by the engine thread that
+// processes its frames.
+//
+// Per frame (full resolution): the grid for this frame is the low-res path's latest grids
+// interpolated linearly over r frames (grid temporal sub-sampling, Xia et al. section 7),
+// or, until the first one arrives and in the `global` tier, a grid of one affine per region
+// from smoothed global colour statistics; during a style change it is blended from the grid
+// that was on screen (section 4.4); then it is sliced into the I420 frame in place.
+// Every r frames the low-res path runs asynchronously in the low-res worker.
 import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from './color.js';
 import { downscaleI420, lowResSize, type LowRes } from './downscale.js';
 import { DEFAULT_TRANSFER, colorTransferAffine } from './global_transfer.js';
 import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid, type GridShape } from './grid.js';
 import type { GuideLuts } from './guide.js';
 import type { I420Frame } from './i420.js';
+import type { LowResClient, LowResReply } from './lowres_client.js';
 import type { StyleEntry, StyleStore } from './style_store.js';
+import { TierPolicy, type Tier, type TierMode } from './tier_policy.js';
 import { smoothstep, type Transition, transitionWeight } from './transition.js';
 import type { WasmSlicer } from './wasm_kernels.js';
 
-export type Tier = 'neural' | 'fast' | 'global';
+export type { Tier, TierMode } from './tier_policy.js';
 export type MaskSource = 'full-frame' | 'live' | 'reused';
 
 export interface EngineContext {
@@ -19,11 +29,19 @@ export interface EngineContext {
   styles: StyleStore;
   shape: GridShape;
   luts: GuideLuts;
+  /** the low-res path (absent: global tier only) */
+  lowres: LowResClient | null;
+  /** 'auto' picks from the measured budget; a tier name forces it */
+  tierMode: TierMode;
+  /** false when the networks cannot run here (auto then starts at `fast`) */
+  neuralAvailable: boolean;
 }
 
 export interface FrameReport {
-  /** ms per stage */
+  /** ms per stage of this frame, plus `lowres`: the last low-res update */
   stages: Record<string, number>;
+  /** ms per stage of the last low-res update */
+  lowres: Record<string, number>;
   totalMs: number;
   tier: Tier;
   r: number;
@@ -33,13 +51,19 @@ export interface FrameReport {
 }
 
 export interface SessionEngineOptions {
-  /** per-frame weight of the newest statistics (temporal smoothing) */
+  /** per-frame weight of the newest statistics (temporal smoothing of the global tier) */
   statsAlpha: number;
   /** long side of the low-resolution copy used for statistics */
   statsSize: number;
+  /** long side of the low-res path's input (a multiple of 8 short side) */
+  lowResSize: number;
+  /** TC-AdaIN: weight of the previous update's content statistics */
+  tcAlpha: number;
+  /** fixed r (benchmarks); null adapts */
+  fixedR: number | null;
 }
 
-export const DEFAULT_SESSION_OPTIONS: SessionEngineOptions = { statsAlpha: 0.2, statsSize: 160 };
+export const DEFAULT_SESSION_OPTIONS: SessionEngineOptions = { statsAlpha: 0.2, statsSize: 160, lowResSize: 256, tcAlpha: 0.5, fixedR: null };
 
 /** Soft grid mask of the split guide: speaker nodes are the upper half of z. */
 export function splitGridMask(s: GridShape): Float32Array {
@@ -53,73 +77,148 @@ export class SessionEngine {
   private bg: string;
   private transition: Transition | null = null;
   private readonly opts: SessionEngineOptions;
+  readonly policy: TierPolicy;
   private low: LowRes | undefined;
+  private lowIn: LowRes | undefined;
   private readonly frameStats = { fg: emptyStats(), bg: emptyStats(), fresh: true };
   private readonly scratch = emptyStats();
   private readonly affine = new Float32Array(COEFFS);
   private readonly gridF: Float32Array;
   private readonly gridB: Float32Array;
-  private readonly gridNew: Float32Array;
-  private readonly gridOld: Float32Array;
-  private readonly gridOut: Float32Array;
+  private readonly gridGlobal: Float32Array;
+  private readonly gridLocal: Float32Array;
+  private readonly keyFrom: Float32Array;
+  private keyTo: Float32Array;
+  private readonly gridFrozen: Float32Array;
+  private readonly gridShown: Float32Array;
   private readonly gridMask: Float32Array;
+  /** keyframe interpolation: frames since the last grid arrived, over how many frames */
+  private keyT = 0;
+  private keyR = 1;
+  private haveKey = false;
+  /** style generation: low-res results for an older pair are dropped */
+  private gen = 0;
+  private inflight = false;
+  private immediate = true;
+  private sinceUpdate = 0;
+  private lastLowres: Record<string, number> = {};
   private frames = 0;
+  private disposed = false;
 
-  constructor(private readonly ctx: EngineContext, fg: string, bg: string, opts: Partial<SessionEngineOptions> = {}) {
+  constructor(private readonly ctx: EngineContext, fg: string, bg: string, opts: Partial<SessionEngineOptions> = {}, readonly sid = '') {
     ctx.styles.get(fg); ctx.styles.get(bg); // throws UnknownStyleError early
     this.fg = fg; this.bg = bg;
     this.opts = { ...DEFAULT_SESSION_OPTIONS, ...opts };
     const s = ctx.shape;
-    this.gridF = createGrid(s); this.gridB = createGrid(s);
-    this.gridNew = createGrid(s); this.gridOld = createGrid(s); this.gridOut = createGrid(s);
+    this.gridF = createGrid(s); this.gridB = createGrid(s); this.gridGlobal = createGrid(s); this.gridLocal = createGrid(s);
+    this.keyFrom = createGrid(s); this.keyTo = createGrid(s); this.gridFrozen = createGrid(s); this.gridShown = createGrid(s);
     this.gridMask = splitGridMask(s);
+    const start: Tier = !ctx.lowres ? 'global'
+      : ctx.tierMode !== 'auto' ? ctx.tierMode : ctx.neuralAvailable ? 'neural' : 'fast';
+    this.policy = new TierPolicy(start, ctx.tierMode !== 'auto', this.opts.fixedR);
   }
 
   get styles(): { foreground: string; background: string } {
     return { foreground: this.fg, background: this.bg };
   }
 
+  get tier(): Tier { return this.policy.tier; }
+
+  /** True while a low-res update is running (benchmarks at r = 1 wait for it). */
+  get updating(): boolean { return this.inflight; }
+
   /** Starts a transition to a new pair of looks; the first changed frame is the next one. */
   setStyle(fg: string, bg: string, transitionMs: number, nowMs: number): void {
     this.ctx.styles.get(fg); this.ctx.styles.get(bg);
     if (fg === this.fg && bg === this.bg) return;
-    if (transitionMs > 0) {
-      // a transition interrupted by another starts from the pair on screen now
-      this.transition = { fromFg: this.fg, fromBg: this.bg, startMs: nowMs, durationMs: transitionMs };
-    } else {
-      this.transition = null;
-    }
+    // from whatever is on screen now (also when interrupting a transition)
+    this.transition = transitionMs > 0 && this.frames ? { fromFg: this.fg, fromBg: this.bg, startMs: nowMs, durationMs: transitionMs } : null;
+    if (this.frames) this.gridFrozen.set(this.gridShown);
     this.fg = fg; this.bg = bg;
+    // the new pair shows at once through its global grids; its localized grid is computed now
+    this.gen++;
+    this.haveKey = false;
+    this.immediate = true;
   }
 
   /** Stylizes `frame` in place. */
   processFrame(frame: I420Frame, nowMs: number): FrameReport {
     const t0 = performance.now();
-    const size = lowResSize(frame.width, frame.height, this.opts.statsSize);
-    this.low = downscaleI420(frame, size.width, size.height, this.low);
+    this.policy.frame(nowMs);
+    // the global grids are what shows until the low-res path answers (and at a style change):
+    // while its keyframes are in use their statistics are refreshed every 8th frame only
+    const needGlobal = !this.haveKey || this.policy.tier === 'global' || this.frames % 8 === 0;
+    if (needGlobal) {
+      const size = lowResSize(frame.width, frame.height, this.opts.statsSize);
+      this.low = downscaleI420(frame, size.width, size.height, this.low);
+    }
     const t1 = performance.now();
-    this.updateStats(this.low);
+    if (needGlobal) {
+      this.updateStats(this.low!);
+      this.buildGlobalGrid(this.fg, this.bg, this.gridGlobal);
+    }
     const t2 = performance.now();
-    this.buildGrid(this.fg, this.bg, this.gridNew);
+    if (this.policy.tier !== 'global' && this.ctx.lowres) this.maybeUpdate(frame);
+    const t3 = performance.now();
+    const local = this.localGrid();
     let w = 1;
     if (this.transition) {
       w = smoothstep(transitionWeight(this.transition, nowMs));
-      if (w >= 1) {
-        this.transition = null;
-      } else {
-        this.buildGrid(this.transition.fromFg, this.transition.fromBg, this.gridOld);
-        lerpGrid(this.gridNew, this.gridOld, this.gridNew, w);
-      }
+      if (w >= 1) this.transition = null;
     }
-    this.gridOut.set(this.gridNew);
-    const t3 = performance.now();
-    this.ctx.slicer.slice(frame, this.gridOut, this.ctx.shape, this.ctx.luts, { constant: 255 });
+    lerpGrid(this.gridShown, this.gridFrozen, local, this.transition ? w : 1);
     const t4 = performance.now();
+    this.ctx.slicer.slice(frame, this.gridShown, this.ctx.shape, this.ctx.luts, { constant: 255 });
+    const t5 = performance.now();
     this.frames++;
+    this.sinceUpdate++;
     return {
-      stages: { downscale: t1 - t0, stats: t2 - t1, grid: t3 - t2, slice: t4 - t3 },
-      totalMs: t4 - t0, tier: 'global', r: 1, mask: 'full-frame', transition: w,
+      stages: { downscale: t1 - t0, stats: t2 - t1, dispatch: t3 - t2, grid: t4 - t3, slice: t5 - t4, lowres: this.lastLowres.lowres ?? 0 },
+      lowres: this.lastLowres,
+      totalMs: t5 - t0, tier: this.policy.tier, r: this.policy.tier === 'global' ? 1 : this.policy.r, mask: 'full-frame', transition: w,
     };
+  }
+
+  /** The grid of the current pair for this frame: keyframes interpolated over r frames. */
+  private localGrid(): Float32Array {
+    if (!this.haveKey || this.policy.tier === 'global') return this.gridGlobal;
+    this.keyT++;
+    return lerpGrid(this.gridLocal, this.keyFrom, this.keyTo, Math.min(1, this.keyT / this.keyR));
+  }
+
+  /** Starts a low-res update when none runs and r frames have passed (or the pair changed). */
+  private maybeUpdate(frame: I420Frame): void {
+    if (this.inflight || (!this.immediate && this.sinceUpdate < this.policy.r)) return;
+    const lowres = this.ctx.lowres!;
+    const size = lowResSize(frame.width, frame.height, this.opts.lowResSize);
+    this.lowIn = downscaleI420(frame, size.width, size.height, this.lowIn);
+    const n = size.width * size.height;
+    // the buffers travel to the low-res worker: fresh ones per update (every r frames)
+    const yuv = new Float32Array(this.lowIn.yuv);
+    const mask = new Uint8Array(n).fill(255); // full-frame speaker mask until segmentation lands
+    const gen = this.gen, tier = this.policy.tier as 'neural' | 'fast', t = performance.now();
+    this.inflight = true; this.immediate = false; this.sinceUpdate = 0;
+    lowres.update({ sid: this.sid, width: size.width, height: size.height, yuv, mask, fg: this.fg, bg: this.bg, tier, alpha: this.opts.tcAlpha })
+      .then((res) => {
+        this.inflight = false;
+        if (this.disposed) return;
+        this.policy.updated(performance.now() - t);
+        if (gen !== this.gen || res.tier !== this.policy.tier) { this.immediate = true; return; }
+        this.accept(res);
+      }, () => {
+        this.inflight = false;
+        if (!this.disposed) this.policy.failed();
+      });
+  }
+
+  /** A new keyframe grid: interpolate to it from the grid in use, over r frames. */
+  private accept(res: LowResReply): void {
+    this.keyFrom.set(this.haveKey ? this.gridLocal : this.gridGlobal);
+    this.keyTo = res.grid;
+    this.keyT = 0;
+    this.keyR = this.policy.r;
+    this.haveKey = true;
+    this.lastLowres = res.stages;
   }
 
   /** Temporally smoothed colour statistics of both regions (full-frame mask for now). */
@@ -134,7 +233,7 @@ export class SessionEngine {
   }
 
   /** Global tier: one affine per region, blended in grid space by the split mask. */
-  private buildGrid(fg: string, bg: string, out: Float32Array): void {
+  private buildGlobalGrid(fg: string, bg: string, out: Float32Array): void {
     this.fillRegion(this.frameStats.fg, this.ctx.styles.get(fg), this.gridF);
     this.fillRegion(this.frameStats.bg, this.ctx.styles.get(bg), this.gridB);
     blendGrids(out, this.gridF, this.gridB, this.gridMask);
@@ -150,7 +249,10 @@ export class SessionEngine {
   get frameCount(): number { return this.frames; }
 
   dispose(): void {
+    this.disposed = true;
     this.transition = null;
     this.low = undefined;
+    this.lowIn = undefined;
+    this.ctx.lowres?.close(this.sid);
   }
 }

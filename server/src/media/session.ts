@@ -24,7 +24,7 @@ export class SessionError extends Error {
   constructor(readonly code: 'bad_sdp' | 'bad_candidate' | 'internal' | 'unknown_style', message: string) { super(message); }
 }
 
-const ECHO_REPORT = { stages: {}, totalMs: 0, tier: 'global', r: 0, mask: 'full-frame', transition: 1 } as const satisfies FrameReport;
+const ECHO_REPORT = { stages: {}, lowres: {}, totalMs: 0, tier: 'global', r: 0, mask: 'full-frame', transition: 1 } as const satisfies FrameReport;
 
 /** Live peer connections across all sessions (for leak checks and /metrics). */
 export const peerCensus = { open: 0, created: 0 };

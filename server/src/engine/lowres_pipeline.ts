@@ -1,0 +1,134 @@
+// The low-resolution path of the localized stylizer (Xia et al. 2021, sections 3 and 7):
+// from one downscaled frame and its speaker mask, a stylized target per region (neural:
+// distilled VGG + ST-AdaIN; fast: Laplacian features), a bilateral grid fitted per region
+// (Γf, Γb), and the two blended in grid space through the soft grid mask into the one grid
+// the full-resolution path slices. It runs in its own thread (lowres_worker.ts), every r
+// frames, and never blocks a frame.
+import { fastTargets } from './fast_targets.js';
+import { blendGrids, createGrid, fillAffine, gridLength, IDENTITY_AFFINE, type GridShape } from './grid.js';
+import { DEFAULT_FIT, GridFitter } from './grid_fit.js';
+import type { GuideLuts } from './guide.js';
+import { NeuralTargets, TcState } from './neural_targets.js';
+import type { OnnxOptions } from './onnx_session.js';
+import { SoftGridMask } from './soft_grid_mask.js';
+import type { StyleEntry, StyleStore } from './style_store.js';
+
+export type LowResTier = 'neural' | 'fast';
+
+export interface LowResRequest {
+  sid: string;
+  width: number;
+  height: number;
+  /** interleaved Y, U-128, V-128 (width*height*3) */
+  yuv: Float32Array;
+  /** speaker mask 0..255 per low-res pixel */
+  mask: Uint8Array;
+  fg: string;
+  bg: string;
+  tier: LowResTier;
+  /** TC-AdaIN weight of the previous update's content statistics (0 = off) */
+  alpha: number;
+}
+
+export interface LowResResult {
+  /** the blended grid (gridLength(shape)) */
+  grid: Float32Array;
+  tier: LowResTier;
+  /** ms per low-res stage */
+  stages: Record<string, number>;
+}
+
+/** a region covering less than this share of the low-res frame is not stylized separately */
+const MIN_REGION_SHARE = 0.005;
+
+/** What one session keeps between updates: TC-AdaIN statistics and the last fits (warm starts). */
+class SessionState {
+  readonly tc = new TcState();
+  readonly gridF: Float32Array;
+  readonly gridB: Float32Array;
+  warm = false;
+  constructor(shape: GridShape) { this.gridF = createGrid(shape); this.gridB = createGrid(shape); }
+}
+
+export class LowResPipeline {
+  private neural: Promise<NeuralTargets> | null = null;
+  private readonly fitter: GridFitter;
+  private readonly softMask: SoftGridMask;
+  private readonly sessions = new Map<string, SessionState>();
+  private weightsF = new Float32Array(0);
+  private weightsB = new Float32Array(0);
+  private targetF = new Float32Array(0);
+  private targetB = new Float32Array(0);
+
+  constructor(private readonly styles: StyleStore, private readonly shape: GridShape, private readonly luts: GuideLuts,
+    private readonly onnx: OnnxOptions) {
+    this.fitter = new GridFitter(shape);
+    this.softMask = new SoftGridMask(shape);
+  }
+
+  /** Loads the networks (also done lazily by the first neural update). */
+  loadNeural(): Promise<NeuralTargets> {
+    if (!this.neural) {
+      this.neural = NeuralTargets.create(this.onnx);
+      this.neural.catch(() => { this.neural = null; });
+    }
+    return this.neural;
+  }
+
+  close(sid: string): void { this.sessions.delete(sid); }
+
+  get sessionCount(): number { return this.sessions.size; }
+
+  async update(req: LowResRequest): Promise<LowResResult> {
+    const { width: w, height: h, yuv, mask } = req;
+    const n = w * h;
+    if (yuv.length !== 3 * n || mask.length !== n) throw new RangeError(`low-res buffers do not match ${w}x${h}`);
+    let st = this.sessions.get(req.sid);
+    if (!st) { st = new SessionState(this.shape); this.sessions.set(req.sid, st); }
+    const t0 = performance.now();
+    this.ensure(n);
+    let area = 0;
+    for (let i = 0; i < n; i++) { const m = mask[i] / 255; this.weightsF[i] = m; this.weightsB[i] = 1 - m; area += m; }
+    const natural = this.styles.get('natural');
+    // a region (almost) absent from the frame is not stylized: its grid nodes are not read
+    const fgStyle = area >= MIN_REGION_SHARE * n ? this.styles.get(req.fg) : natural;
+    const bgStyle = n - area >= MIN_REGION_SHARE * n ? this.styles.get(req.bg) : natural;
+    const stages: Record<string, number> = {};
+    if (req.tier === 'neural') {
+      const net = await this.loadNeural();
+      const t = await net.targets(w, h, yuv, this.weightsF, { style: fgStyle, out: this.targetF }, { style: bgStyle, out: this.targetB },
+        st.tc, req.alpha);
+      stages.encode = t.prepMs + t.encodeMs; stages.adain = t.adainMs; stages.decode = t.decodeMs;
+    } else {
+      const t = performance.now();
+      fastTargets(w, h, yuv, [
+        { style: fgStyle, weights: this.weightsF, out: this.targetF },
+        { style: bgStyle, weights: this.weightsB, out: this.targetB },
+      ]);
+      stages.targets = performance.now() - t;
+    }
+    const t1 = performance.now();
+    this.fitRegion(st, w, h, yuv, mask, fgStyle, this.targetF, this.weightsF, st.gridF);
+    this.fitRegion(st, w, h, yuv, mask, bgStyle, this.targetB, this.weightsB, st.gridB);
+    st.warm = true;
+    const t2 = performance.now();
+    const gridMask = this.softMask.compute(w, h, yuv, 3, mask, this.luts);
+    const grid = blendGrids(new Float32Array(gridLength(this.shape)), st.gridF, st.gridB, gridMask);
+    const t3 = performance.now();
+    stages.fit = t2 - t1; stages.blend = t3 - t2; stages.lowres = t3 - t0;
+    return { grid, tier: req.tier, stages };
+  }
+
+  private fitRegion(st: SessionState, w: number, h: number, yuv: Float32Array, mask: Uint8Array, style: StyleEntry,
+    target: Float32Array, weights: Float32Array, grid: Float32Array): void {
+    if (style.natural) { fillAffine(grid, IDENTITY_AFFINE); return; }
+    this.fitter.fit({ width: w, height: h, content: yuv, target, weights, mask }, { luts: this.luts, ...DEFAULT_FIT }, grid,
+      st.warm ? grid : undefined);
+  }
+
+  private ensure(n: number): void {
+    if (this.weightsF.length === n) return;
+    this.weightsF = new Float32Array(n); this.weightsB = new Float32Array(n);
+    this.targetF = new Float32Array(3 * n); this.targetB = new Float32Array(3 * n);
+  }
+}

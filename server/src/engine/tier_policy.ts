@@ -1,0 +1,66 @@
+// Which tier a session runs and how often its low-res path updates (r, Xia et al. section 7):
+// r is the measured low-res update time in frames (1..8). A tier whose updates would need
+// r > 8 for several updates in a row gives way to the next cheaper one
+// (neural -> fast -> global); a failed update does the same. A forced tier never changes.
+export type Tier = 'neural' | 'fast' | 'global';
+export type TierMode = Tier | 'auto';
+
+export const MAX_R = 8;
+const SLOW_UPDATES = 3;
+/** the first updates of a thread pay for JIT and model warm-up: they do not count as slow */
+const WARMUP_UPDATES = 4;
+const EMA = 0.3;
+
+export function nextTier(t: Tier): Tier {
+  return t === 'neural' ? 'fast' : 'global';
+}
+
+export class TierPolicy {
+  tier: Tier;
+  r = 1;
+  /** EMA of low-res update time, ms (0 until measured) */
+  updateMs = 0;
+  /** EMA of the frame interval, ms */
+  frameMs = 1000 / 30;
+  private lastFrame = -1;
+  private slow = 0;
+  private samples = 0;
+
+  constructor(start: Tier, private readonly forced: boolean, private readonly fixedR: number | null = null) {
+    this.tier = start;
+    if (fixedR) this.r = fixedR;
+  }
+
+  /** A frame arrived at `nowMs`. */
+  frame(nowMs: number): void {
+    if (this.lastFrame >= 0) {
+      const d = nowMs - this.lastFrame;
+      if (d > 0 && d < 1000) this.frameMs += EMA * (d - this.frameMs);
+    }
+    this.lastFrame = nowMs;
+  }
+
+  /** A low-res update took `ms` (request to result). */
+  updated(ms: number): void {
+    this.samples++;
+    // warm-up updates are not representative: the estimate starts after them
+    this.updateMs = this.updateMs && this.samples > WARMUP_UPDATES + 1 ? this.updateMs + EMA * (ms - this.updateMs) : ms;
+    const need = Math.ceil(this.updateMs / this.frameMs);
+    if (!this.fixedR) this.r = Math.max(1, Math.min(MAX_R, need));
+    if (this.forced || this.tier === 'global' || this.samples <= WARMUP_UPDATES) return;
+    this.slow = need > MAX_R ? this.slow + 1 : 0;
+    if (this.slow >= SLOW_UPDATES) this.degrade();
+  }
+
+  /** A low-res update failed. */
+  failed(): void {
+    if (!this.forced) this.degrade();
+  }
+
+  private degrade(): void {
+    this.tier = nextTier(this.tier);
+    this.slow = 0;
+    this.updateMs = 0;
+    this.samples = 0;
+  }
+}

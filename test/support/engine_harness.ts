@@ -1,0 +1,49 @@
+// The stylizer engine outside the server, for engine tests and `npm run bench`: the built-in
+// styles as the server loads them, a WebAssembly slicer, and (for the neural and fast tiers)
+// a real low-res worker thread running the real ONNX models.
+import { join } from 'node:path';
+import { DEFAULT_GRID } from '../../server/src/engine/grid.js';
+import { buildGuideLuts } from '../../server/src/engine/guide.js';
+import { LowResClient } from '../../server/src/engine/lowres_client.js';
+import type { ExecutionProvider } from '../../server/src/engine/onnx_session.js';
+import { SessionEngine, type EngineContext, type SessionEngineOptions, type TierMode } from '../../server/src/engine/session_engine.js';
+import { StyleStore } from '../../server/src/engine/style_store.js';
+import { WasmSlicer } from '../../server/src/engine/wasm_kernels.js';
+import { StyleLibrary } from '../../server/src/styles/style_library.js';
+import { ROOT } from './media.js';
+
+export interface Harness {
+  ctx: EngineContext;
+  library: StyleLibrary;
+  open(fg: string, bg: string, opts?: Partial<SessionEngineOptions>): SessionEngine;
+  close(): Promise<void>;
+}
+
+export async function engineHarness(tierMode: TierMode, provider: ExecutionProvider = 'cpu'): Promise<Harness> {
+  const library = new StyleLibrary({ maxBytes: 8 << 20, maxPixels: 40e6, maxSide: 12000 }, 10, 5);
+  await library.loadBuiltIns(join(ROOT, 'server', 'assets', 'styles'));
+  const styles = new StyleStore();
+  for (const img of library.images()) styles.put(img);
+  const lowres = tierMode === 'global' ? null : new LowResClient({ provider, threads: 1 });
+  lowres?.putStyles(library.images());
+  const neuralAvailable = lowres && tierMode !== 'fast' ? await lowres.neuralReady() : false;
+  const ctx: EngineContext = {
+    slicer: new WasmSlicer(), styles, shape: DEFAULT_GRID, luts: buildGuideLuts({ nz: DEFAULT_GRID.nz, splitByMask: true }),
+    lowres, tierMode, neuralAvailable,
+  };
+  let n = 0;
+  return {
+    ctx, library,
+    open: (fg, bg, opts) => new SessionEngine(ctx, fg, bg, opts, `s${++n}`),
+    close: async () => { await lowres?.terminate(); },
+  };
+}
+
+/** Waits until the session's low-res update (if any) has come back. */
+export async function settle(s: SessionEngine, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (s.updating) {
+    if (Date.now() > end) throw new Error('low-res update did not finish');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
