@@ -16,6 +16,8 @@ export interface Harness {
   ctx: EngineContext;
   library: StyleLibrary;
   open(fg: string, bg: string, opts?: Partial<SessionEngineOptions>): SessionEngine;
+  /** Adds an RGB image as a style (e.g. the content itself). */
+  addStyle(id: string, rgb: Uint8Array, width: number, height: number): void;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,13 @@ export async function engineHarness(tierMode: TierMode, provider: ExecutionProvi
   return {
     ctx, library,
     open: (fg, bg, opts) => new SessionEngine(ctx, fg, bg, opts, `s${++n}`),
+    addStyle: (id, rgb, width, height) => {
+      const sab = new SharedArrayBuffer(rgb.length);
+      new Uint8Array(sab).set(rgb);
+      const img = { id, width, height, rgb: sab };
+      styles.put(img);
+      lowres?.putStyles([img]);
+    },
     close: async () => { await lowres?.terminate(); },
   };
 }

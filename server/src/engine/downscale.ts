@@ -65,3 +65,19 @@ export function downscaleI420(frame: I420Frame, w: number, h: number, out?: LowR
   }
   return out;
 }
+
+/** Area-averaging downscale of a full-resolution mask plane (W x H, 0..255) to w x h. */
+export function downscaleMask(plane: Uint8Array, W: number, H: number, w: number, h: number, out?: Uint8Array): Uint8Array {
+  if (!out || out.length !== w * h) out = new Uint8Array(w * h);
+  const bx = cachedBounds(w, W), by = cachedBounds(h, H);
+  for (let oy = 0; oy < h; oy++) {
+    const y0 = by[oy], y1 = by[oy + 1];
+    for (let ox = 0; ox < w; ox++) {
+      const x0 = bx[ox], x1 = bx[ox + 1];
+      let s = 0;
+      for (let y = y0; y < y1; y++) { const row = y * W; for (let x = x0; x < x1; x++) s += plane[row + x]; }
+      out[oy * w + ox] = Math.round(s / ((y1 - y0) * (x1 - x0)));
+    }
+  }
+  return out;
+}

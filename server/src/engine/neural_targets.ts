@@ -1,7 +1,11 @@
 // Neural tier, low-resolution path: the distilled VGG-19 encoder (relu4_1), ST-AdaIN per
 // region against each region's style, and the matching decoder, giving one low-resolution
-// stylized target per region. The targets are then turned into bilateral grids by the grid
-// fit, which keeps their colours and drops the decoder's softness and halos.
+// stylized target per region. The decoder does not reproduce its input exactly (colour
+// bias, blur), so the content is decoded too, in the same batch, and each target is the
+// content plus the *change* the style makes (decoded stylized - decoded content): the
+// decoder's own error cancels, and a style equal to the content gives the content back.
+// The targets are then turned into bilateral grids by the grid fit, which keeps their
+// colours and drops the decoder's softness and halos.
 import type { InferenceSession } from 'onnxruntime-node';
 import { rgbToYuv, yuvToRgb } from './color.js';
 import { ort, sharedSession, type OnnxOptions } from './onnx_session.js';
@@ -57,6 +61,7 @@ export function poolMask8(mask: Float32Array, w: number, h: number, out: Float32
 export class NeuralTargets {
   private input = new Float32Array(0);
   private feats = new Float32Array(0);
+  private recon = new Float32Array(0);
   private maskF = new Float32Array(0);
   private invMaskF = new Float32Array(0);
   private readonly cur = channelStats(C41);
@@ -109,7 +114,9 @@ export class NeuralTargets {
     const regions: { r: RegionTarget; weights: Float32Array; key: 'fg' | 'bg' }[] = [
       { r: fg, weights: this.maskF, key: 'fg' }, { r: bg, weights: this.invMaskF, key: 'bg' }];
     const active = regions.filter((g) => !g.r.style.natural);
-    if (this.feats.length !== active.length * C41 * fn) this.feats = new Float32Array(active.length * C41 * fn);
+    // the stylized features of each active region, then the content's own
+    const batch = active.length + 1;
+    if (this.feats.length !== batch * C41 * fn) this.feats = new Float32Array(batch * C41 * fn);
     for (let k = 0; k < active.length; k++) {
       const g = active[k];
       const styleStats = await this.styleStats(g.r.style);
@@ -125,9 +132,16 @@ export class NeuralTargets {
     const t3 = performance.now();
     for (const g of regions) if (g.r.style.natural) g.r.out.set(yuv.subarray(0, 3 * n));
     if (active.length) {
-      const dec = await this.dec.run({ feat: new ort.Tensor('float32', this.feats, [active.length, C41, fh, fw]) }, ['image']);
+      this.feats.set(x.subarray(0, C41 * fn), active.length * C41 * fn);
+      const dec = await this.dec.run({ feat: new ort.Tensor('float32', this.feats, [batch, C41, fh, fw]) }, ['image']);
       const img = dec.image.data as Float32Array;
-      for (let k = 0; k < active.length; k++) rgbPlanarToYuv(img, n, k * 3 * n, active[k].r.out);
+      if (this.recon.length !== 3 * n) this.recon = new Float32Array(3 * n);
+      rgbPlanarToYuv(img, n, active.length * 3 * n, this.recon);
+      for (let k = 0; k < active.length; k++) {
+        const out = active[k].r.out;
+        rgbPlanarToYuv(img, n, k * 3 * n, out);
+        for (let i = 0; i < 3 * n; i++) out[i] = yuv[i] + out[i] - this.recon[i];
+      }
     }
     const t4 = performance.now();
     return { prepMs: t1 - t0, encodeMs: t2 - t1, adainMs: t3 - t2, decodeMs: t4 - t3 };

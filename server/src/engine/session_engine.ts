@@ -10,7 +10,7 @@
 // that was on screen (section 4.4); then it is sliced into the I420 frame in place.
 // Every r frames the low-res path runs asynchronously in the low-res worker.
 import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from './color.js';
-import { downscaleI420, lowResSize, type LowRes } from './downscale.js';
+import { downscaleI420, downscaleMask, lowResSize, type LowRes } from './downscale.js';
 import { DEFAULT_TRANSFER, colorTransferAffine } from './global_transfer.js';
 import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid, type GridShape } from './grid.js';
 import type { GuideLuts } from './guide.js';
@@ -82,6 +82,8 @@ export class SessionEngine {
   private lowIn: LowRes | undefined;
   private readonly frameStats = { fg: emptyStats(), bg: emptyStats(), fresh: true };
   private readonly scratch = emptyStats();
+  private statsMask = new Uint8Array(0);
+  private statsW = { fg: new Float32Array(0), bg: new Float32Array(0) };
   private readonly affine = new Float32Array(COEFFS);
   private readonly gridF: Float32Array;
   private readonly gridB: Float32Array;
@@ -141,8 +143,12 @@ export class SessionEngine {
     this.immediate = true;
   }
 
-  /** Stylizes `frame` in place. */
-  processFrame(frame: I420Frame, nowMs: number): FrameReport {
+  /**
+   * Stylizes `frame` in place. `mask`: the speaker mask at the frame's resolution (0
+   * background .. 255 speaker, soft at the edge); without one the whole frame is the speaker.
+   */
+  processFrame(frame: I420Frame, nowMs: number, mask?: Uint8Array): FrameReport {
+    if (mask && mask.length < frame.width * frame.height) throw new RangeError('mask smaller than the frame');
     const t0 = performance.now();
     this.policy.frame(nowMs);
     // the global grids are what shows until the low-res path answers (and at a style change):
@@ -154,11 +160,11 @@ export class SessionEngine {
     }
     const t1 = performance.now();
     if (needGlobal) {
-      this.updateStats(this.low!);
+      this.updateStats(this.low!, mask ? downscaleMask(mask, frame.width, frame.height, this.low!.width, this.low!.height, this.statsMask) : null);
       this.buildGlobalGrid(this.fg, this.bg, this.gridGlobal);
     }
     const t2 = performance.now();
-    if (this.policy.tier !== 'global' && this.ctx.lowres) this.maybeUpdate(frame);
+    if (this.policy.tier !== 'global' && this.ctx.lowres) this.maybeUpdate(frame, mask);
     const t3 = performance.now();
     const local = this.localGrid();
     let w = 1;
@@ -168,14 +174,14 @@ export class SessionEngine {
     }
     lerpGrid(this.gridShown, this.gridFrozen, local, this.transition ? w : 1);
     const t4 = performance.now();
-    this.ctx.slicer.slice(frame, this.gridShown, this.ctx.shape, this.ctx.luts, { constant: 255 });
+    this.ctx.slicer.slice(frame, this.gridShown, this.ctx.shape, this.ctx.luts, mask ? { plane: mask } : { constant: 255 });
     const t5 = performance.now();
     this.frames++;
     this.sinceUpdate++;
     return {
       stages: { downscale: t1 - t0, stats: t2 - t1, dispatch: t3 - t2, grid: t4 - t3, slice: t5 - t4, lowres: this.lastLowres.lowres ?? 0 },
       lowres: this.lastLowres,
-      totalMs: t5 - t0, tier: this.policy.tier, r: this.policy.tier === 'global' ? 1 : this.policy.r, mask: 'full-frame', transition: w,
+      totalMs: t5 - t0, tier: this.policy.tier, r: this.policy.tier === 'global' ? 1 : this.policy.r, mask: mask ? 'live' : 'full-frame', transition: w,
     };
   }
 
@@ -187,7 +193,7 @@ export class SessionEngine {
   }
 
   /** Starts a low-res update when none runs and r frames have passed (or the pair changed). */
-  private maybeUpdate(frame: I420Frame): void {
+  private maybeUpdate(frame: I420Frame, fullMask: Uint8Array | undefined): void {
     if (this.inflight || (!this.immediate && this.sinceUpdate < this.policy.r)) return;
     const lowres = this.ctx.lowres!;
     const size = lowResSize(frame.width, frame.height, this.opts.lowResSize);
@@ -195,7 +201,8 @@ export class SessionEngine {
     const n = size.width * size.height;
     // the buffers travel to the low-res worker: fresh ones per update (every r frames)
     const yuv = new Float32Array(this.lowIn.yuv);
-    const mask = new Uint8Array(n).fill(255); // full-frame speaker mask until segmentation lands
+    const mask = fullMask ? downscaleMask(fullMask, frame.width, frame.height, size.width, size.height, new Uint8Array(n))
+      : new Uint8Array(n).fill(255);
     const gen = this.gen, tier = this.policy.tier as 'neural' | 'fast', t = performance.now();
     this.inflight = true; this.immediate = false; this.sinceUpdate = 0;
     lowres.update({ sid: this.sid, width: size.width, height: size.height, yuv, mask, fg: this.fg, bg: this.bg, tier, alpha: this.opts.tcAlpha })
@@ -221,15 +228,24 @@ export class SessionEngine {
     this.lastLowres = res.stages;
   }
 
-  /** Temporally smoothed colour statistics of both regions (full-frame mask for now). */
-  private updateStats(low: LowRes): void {
-    const s = colorStats(low.yuv, undefined, this.scratch);
+  /** Temporally smoothed colour statistics of both regions (each under its mask). */
+  private updateStats(low: LowRes, mask: Uint8Array | null): void {
     const st = this.frameStats;
-    if (st.fresh) {
-      copyStats(st.fg, s); copyStats(st.bg, s); st.fresh = false;
-    } else {
-      blendStats(st.fg, s, this.opts.statsAlpha); blendStats(st.bg, s, this.opts.statsAlpha);
+    const n = low.width * low.height;
+    for (const region of ['fg', 'bg'] as const) {
+      let weights: Float32Array | undefined;
+      if (mask) {
+        if (this.statsW[region].length !== n) this.statsW[region] = new Float32Array(n);
+        weights = this.statsW[region];
+        let sum = 0;
+        for (let i = 0; i < n; i++) { const m = mask[i] / 255; weights[i] = region === 'fg' ? m : 1 - m; sum += weights[i]; }
+        if (sum < 1) weights = undefined; // a region absent from the frame keeps the frame's statistics
+      }
+      const s = colorStats(low.yuv, weights, this.scratch);
+      if (st.fresh) copyStats(st[region], s);
+      else blendStats(st[region], s, this.opts.statsAlpha);
     }
+    st.fresh = false;
   }
 
   /** Global tier: one affine per region, blended in grid space by the split mask. */
