@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     root: new URL('../..', import.meta.url).pathname,
     pool: 'forks',
+    // memory figures are taken after a full collection
+    execArgv: ['--expose-gc'],
     include: ['test/bench/**/*.bench.ts'],
     globalSetup: ['test/global_setup.ts'],
     testTimeout: 900_000,

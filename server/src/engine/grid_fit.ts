@@ -32,7 +32,7 @@
 // The default cold start is the prior; a warm start (e.g. the previous fit) is accepted.
 import { COEFFS, IDENTITY_AFFINE, type GridShape } from './grid.js';
 import { guideZ, type GuideLuts } from './guide.js';
-import { sampleGrid } from './slice_reference.js';
+import { invSym4 } from './linalg3.js';
 
 export interface FitInput {
   width: number;
@@ -547,69 +547,4 @@ export class GridFitter {
     }
     return mass > 0 ? Math.sqrt(Math.max(0, e) / (3 * mass)) : 0;
   }
-}
-
-/**
- * Inverse of a symmetric positive definite 4x4 matrix given by its upper triangle
- * (00 01 02 03 11 12 13 22 23 33) at a[ao..ao+10), into out[oo..oo+10), by Cholesky. False when it is not (numerically) PD.
- */
-export function invSym4(a: ArrayLike<number>, ao: number, out: Float64Array, oo: number): boolean {
-  const tiny = 1e-300;
-  const d0 = a[ao];
-  if (!(d0 > tiny)) return false;
-  const l00 = Math.sqrt(d0);
-  const l10 = a[ao + 1] / l00, l20 = a[ao + 2] / l00, l30 = a[ao + 3] / l00;
-  const d1 = a[ao + 4] - l10 * l10;
-  if (!(d1 > tiny * 1e2 && d1 > 1e-15 * a[ao + 4])) return false;
-  const l11 = Math.sqrt(d1);
-  const l21 = (a[ao + 5] - l20 * l10) / l11, l31 = (a[ao + 6] - l30 * l10) / l11;
-  const d2 = a[ao + 7] - l20 * l20 - l21 * l21;
-  if (!(d2 > tiny * 1e2 && d2 > 1e-15 * a[ao + 7])) return false;
-  const l22 = Math.sqrt(d2);
-  const l32 = (a[ao + 8] - l30 * l20 - l31 * l21) / l22;
-  const d3 = a[ao + 9] - l30 * l30 - l31 * l31 - l32 * l32;
-  if (!(d3 > tiny * 1e2 && d3 > 1e-15 * a[ao + 9])) return false;
-  const l33 = Math.sqrt(d3);
-  // M = L^-1 (lower triangular)
-  const m00 = 1 / l00, m11 = 1 / l11, m22 = 1 / l22, m33 = 1 / l33;
-  const m10 = -l10 * m00 * m11;
-  const m21 = -l21 * m11 * m22;
-  const m20 = -(l20 * m00 + l21 * m10) * m22;
-  const m32 = -l32 * m22 * m33;
-  const m31 = -(l31 * m11 + l32 * m21) * m33;
-  const m30 = -(l30 * m00 + l31 * m10 + l32 * m20) * m33;
-  // A^-1 = M^T M
-  out[oo] = m00 * m00 + m10 * m10 + m20 * m20 + m30 * m30;
-  out[oo + 1] = m10 * m11 + m20 * m21 + m30 * m31;
-  out[oo + 2] = m20 * m22 + m30 * m32;
-  out[oo + 3] = m30 * m33;
-  out[oo + 4] = m11 * m11 + m21 * m21 + m31 * m31;
-  out[oo + 5] = m21 * m22 + m31 * m32;
-  out[oo + 6] = m31 * m33;
-  out[oo + 7] = m22 * m22 + m32 * m32;
-  out[oo + 8] = m32 * m33;
-  out[oo + 9] = m33 * m33;
-  return true;
-}
-
-/**
- * Slices `grid` into an interleaved low-res (Y, U-128, V-128) float image, exactly as the
- * full-resolution reference does per pixel (trilinear at (x (nx-1)/(w-1), y (ny-1)/(h-1),
- * guideZ(round Y, m))), without rounding or clamping the result. For tests and evaluation;
- * `out` may be `src`.
- */
-export function sliceInterleaved(grid: Float32Array, s: GridShape, luts: GuideLuts, src: Float32Array,
-  width: number, height: number, mask: Uint8Array | number, out: Float32Array, scratch = new Float64Array(COEFFS)): Float32Array {
-  const sx = width > 1 ? (s.nx - 1) / (width - 1) : 0, sy = height > 1 ? (s.ny - 1) / (height - 1) : 0;
-  const a = scratch;
-  for (let y = 0, i = 0; y < height; y++) for (let x = 0; x < width; x++, i++) {
-    const Y = src[3 * i], U = src[3 * i + 1], V = src[3 * i + 2];
-    const yq = Y < 0 ? 0 : Y > 255 ? 255 : Math.round(Y);
-    const m = typeof mask === 'number' ? mask : mask[i];
-    sampleGrid(grid, s, x * sx, y * sy, guideZ(luts, s.nz, yq, m), a);
-    out[3 * i] = a[0] * Y + a[1] * U + a[2] * V + a[3];
-    out[3 * i + 1] = a[4] * Y + a[5] * U + a[6] * V + a[7];
-    out[3 * i + 2] = a[8] * Y + a[9] * U + a[10] * V + a[11];
-  }
-  return out;
 }

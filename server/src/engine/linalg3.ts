@@ -87,3 +87,46 @@ export function solve4(a: Float64Array, b: Float64Array, nrhs: number): boolean 
   }
   return true;
 }
+
+/**
+ * Inverse of a symmetric positive definite 4x4 matrix given by its upper triangle
+ * (00 01 02 03 11 12 13 22 23 33) at a[ao..ao+10), into out[oo..oo+10), by Cholesky. False when it is not (numerically) PD.
+ */
+export function invSym4(a: ArrayLike<number>, ao: number, out: Float64Array, oo: number): boolean {
+  const tiny = 1e-300;
+  const d0 = a[ao];
+  if (!(d0 > tiny)) return false;
+  const l00 = Math.sqrt(d0);
+  const l10 = a[ao + 1] / l00, l20 = a[ao + 2] / l00, l30 = a[ao + 3] / l00;
+  const d1 = a[ao + 4] - l10 * l10;
+  if (!(d1 > tiny * 1e2 && d1 > 1e-15 * a[ao + 4])) return false;
+  const l11 = Math.sqrt(d1);
+  const l21 = (a[ao + 5] - l20 * l10) / l11, l31 = (a[ao + 6] - l30 * l10) / l11;
+  const d2 = a[ao + 7] - l20 * l20 - l21 * l21;
+  if (!(d2 > tiny * 1e2 && d2 > 1e-15 * a[ao + 7])) return false;
+  const l22 = Math.sqrt(d2);
+  const l32 = (a[ao + 8] - l30 * l20 - l31 * l21) / l22;
+  const d3 = a[ao + 9] - l30 * l30 - l31 * l31 - l32 * l32;
+  if (!(d3 > tiny * 1e2 && d3 > 1e-15 * a[ao + 9])) return false;
+  const l33 = Math.sqrt(d3);
+  // M = L^-1 (lower triangular)
+  const m00 = 1 / l00, m11 = 1 / l11, m22 = 1 / l22, m33 = 1 / l33;
+  const m10 = -l10 * m00 * m11;
+  const m21 = -l21 * m11 * m22;
+  const m20 = -(l20 * m00 + l21 * m10) * m22;
+  const m32 = -l32 * m22 * m33;
+  const m31 = -(l31 * m11 + l32 * m21) * m33;
+  const m30 = -(l30 * m00 + l31 * m10 + l32 * m20) * m33;
+  // A^-1 = M^T M
+  out[oo] = m00 * m00 + m10 * m10 + m20 * m20 + m30 * m30;
+  out[oo + 1] = m10 * m11 + m20 * m21 + m30 * m31;
+  out[oo + 2] = m20 * m22 + m30 * m32;
+  out[oo + 3] = m30 * m33;
+  out[oo + 4] = m11 * m11 + m21 * m21 + m31 * m31;
+  out[oo + 5] = m21 * m22 + m31 * m32;
+  out[oo + 6] = m31 * m33;
+  out[oo + 7] = m22 * m22 + m32 * m32;
+  out[oo + 8] = m32 * m33;
+  out[oo + 9] = m33 * m33;
+  return true;
+}

@@ -52,3 +52,25 @@ export function sliceReference(frame: I420Frame, grid: Float32Array, s: GridShap
     }
   }
 }
+
+/**
+ * Slices `grid` into an interleaved low-res (Y, U-128, V-128) float image, exactly as the
+ * full-resolution reference does per pixel (trilinear at (x (nx-1)/(w-1), y (ny-1)/(h-1),
+ * guideZ(round Y, m))), without rounding or clamping the result. For tests and evaluation;
+ * `out` may be `src`.
+ */
+export function sliceInterleaved(grid: Float32Array, s: GridShape, luts: GuideLuts, src: Float32Array,
+  width: number, height: number, mask: Uint8Array | number, out: Float32Array, scratch = new Float64Array(COEFFS)): Float32Array {
+  const sx = width > 1 ? (s.nx - 1) / (width - 1) : 0, sy = height > 1 ? (s.ny - 1) / (height - 1) : 0;
+  const a = scratch;
+  for (let y = 0, i = 0; y < height; y++) for (let x = 0; x < width; x++, i++) {
+    const Y = src[3 * i], U = src[3 * i + 1], V = src[3 * i + 2];
+    const yq = Y < 0 ? 0 : Y > 255 ? 255 : Math.round(Y);
+    const m = typeof mask === 'number' ? mask : mask[i];
+    sampleGrid(grid, s, x * sx, y * sy, guideZ(luts, s.nz, yq, m), a);
+    out[3 * i] = a[0] * Y + a[1] * U + a[2] * V + a[3];
+    out[3 * i + 1] = a[4] * Y + a[5] * U + a[6] * V + a[7];
+    out[3 * i + 2] = a[8] * Y + a[9] * U + a[10] * V + a[11];
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_R, TierPolicy } from './tier_policy.js';
+
+function feed(p: TierPolicy, updateMs: number, updates: number, frameMs = 1000 / 30): void {
+  let now = 0;
+  for (let k = 0; k < updates; k++) { p.frame(now); now += frameMs; p.frame(now); now += frameMs; p.updated(updateMs); }
+}
+
+describe('TierPolicy', () => {
+  it('sets r to the update time in frames, 1..8', () => {
+    const p = new TierPolicy('neural', false);
+    feed(p, 70, 12);
+    expect(p.r).toBe(3);
+    feed(p, 10, 20);
+    expect(p.r).toBe(1);
+    expect(p.tier).toBe('neural');
+  });
+
+  it('does not count warm-up updates as slow, then steps down a tier when r would exceed 8', () => {
+    const p = new TierPolicy('neural', false);
+    feed(p, 900, 4);
+    expect(p.tier).toBe('neural');
+    feed(p, 900, 3);
+    expect(p.tier).toBe('fast');
+    expect(p.r).toBeLessThanOrEqual(MAX_R);
+    feed(p, 900, 7);
+    expect(p.tier).toBe('global');
+  });
+
+  it('keeps a forced tier and a fixed r', () => {
+    const p = new TierPolicy('neural', true, 2);
+    feed(p, 900, 20);
+    expect(p.tier).toBe('neural');
+    expect(p.r).toBe(2);
+  });
+
+  it('steps down after a failed update unless forced', () => {
+    const auto = new TierPolicy('fast', false);
+    auto.failed();
+    expect(auto.tier).toBe('global');
+    const forced = new TierPolicy('fast', true);
+    forced.failed();
+    expect(forced.tier).toBe('fast');
+  });
+});

@@ -1,0 +1,193 @@
+// `npm run bench [-- --json FILE] [--seconds N]`: the stylizer engine alone, on frames of the
+// webcam clip, single session: ms per stage, frame-time percentiles and fps at 480p, 720p and
+// 1080p, per tier, at r = 1 (every frame waits for a fresh low-res update) and at the default
+// (adaptive) r, plus memory; then two baselines on the same 720p frames: ffmpeg's lut3d with
+// a 33^3 LUT and a per-frame full-resolution encoder -> AdaIN -> decoder with the same
+// distilled networks, and our frame time as a ratio to each.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, openSync, readSync, closeSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'vitest';
+import { cloneFrame } from '../../server/src/engine/frame_convert.js';
+import type { I420Frame } from '../../server/src/engine/i420.js';
+import { ort, sharedSession } from '../../server/src/engine/onnx_session.js';
+import { adain, channelStats, maskedStats } from '../../server/src/engine/st_adain.js';
+import { rgbPlanarToYuv, yuvToRgbPlanar } from '../../server/src/engine/neural_targets.js';
+import { downscaleI420 } from '../../server/src/engine/downscale.js';
+import type { Tier } from '../../server/src/engine/session_engine.js';
+import { webcamI420 } from '../support/clips.js';
+import { engineHarness, settle, type Harness } from '../support/engine_harness.js';
+import { benchSeconds, percentile, table, writeJson, type BenchRecord } from './report.js';
+
+const RES = { '480p': [640, 480], '720p': [1280, 720], '1080p': [1920, 1080] } as const;
+type Res = keyof typeof RES;
+const PROVIDER = 'cpu';
+const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+function loadFrames(res: Res, count: number): I420Frame[] {
+  const [w, h] = RES[res];
+  const clip = webcamI420(w, h);
+  const fd = openSync(clip.path, 'r');
+  const frames: I420Frame[] = [];
+  for (let k = 0; k < count; k++) {
+    const data = new Uint8Array(clip.frameBytes);
+    readSync(fd, data, 0, clip.frameBytes, (k * 3) * clip.frameBytes); // every 3rd frame: more motion
+    frames.push({ width: w, height: h, data });
+  }
+  closeSync(fd);
+  return frames;
+}
+
+interface Run { rec: BenchRecord; stages: Record<string, number[]> }
+
+async function runEngine(h: Harness, frames: I420Frame[], tier: Tier, fixedR: number | null, seconds: number): Promise<Run> {
+  const s = h.open('evening-glow', 'evening-glow', fixedR ? { fixedR } : {});
+  // warm-up: JIT, first updates
+  for (let k = 0; k < 20; k++) { s.processFrame(cloneFrame(frames[k % frames.length]), performance.now()); await settle(s); }
+  const totals: number[] = [], stages: Record<string, number[]> = {};
+  const work = frames.map(cloneFrame);
+  let n = 0, rSum = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    const f = work[n % work.length];
+    f.data.set(frames[n % frames.length].data);
+    const rep = s.processFrame(f, performance.now());
+    totals.push(rep.totalMs);
+    for (const [k, v] of Object.entries(rep.stages)) if (k !== 'lowres') (stages[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(rep.lowres)) (stages[`lowres.${k}`] ??= []).push(v);
+    rSum += rep.r;
+    n++;
+    if (fixedR === 1) await settle(s); // r = 1: each frame's update is waited for
+    else await new Promise((r) => setImmediate(r)); // let the low-res results in
+  }
+  const elapsed = (performance.now() - t0) / 1000;
+  await settle(s);
+  s.dispose();
+  const rec: BenchRecord = {
+    stage: 'frame', resolution: '', tier: s.tier, r: fixedR ?? `auto (${r1(rSum / n)})`, provider: PROVIDER,
+    fps: r1(n / elapsed), p50_ms: r1(percentile(totals, 50)), p95_ms: r1(percentile(totals, 95)), rss_mb: rssMb(), frames: n,
+  };
+  if (s.tier !== tier) rec.note = `degraded from ${tier}`;
+  return { rec, stages };
+}
+
+/**
+ * Memory one open session holds at 720p in the engine thread (JS heap + typed arrays: grids,
+ * statistics, buffers), measured as what is released when the sessions close; and the
+ * process RSS growth while they ran.
+ */
+async function memoryPerSession(h: Harness, frames: I420Frame[]): Promise<{ heapMb: number; rssMb: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const snap = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss }; };
+  const count = 8;
+  const start = snap();
+  let sessions = Array.from({ length: count }, () => h.open('blue-hour', 'evening-glow'));
+  for (let k = 0; k < 10; k++) for (const s of sessions) { s.processFrame(cloneFrame(frames[k % frames.length]), performance.now()); await settle(s); }
+  const open = snap();
+  for (const s of sessions) s.dispose();
+  sessions = [];
+  const closed = snap();
+  return { heapMb: (open.heap - closed.heap) / count / 2 ** 20, rssMb: Math.max(0, open.rss - start.rss) / count / 2 ** 20 };
+}
+
+/** ffmpeg lut3d (33^3 .cube) on the same 720p frames: ms per frame. */
+function lut3dBaseline(frames: I420Frame[]): number {
+  const dir = mkdtempSync(join(tmpdir(), 'rs-lut-'));
+  const raw = join(dir, 'in.yuv'), cube = join(dir, 'warm.cube');
+  const N = 33;
+  const lines = ['LUT_3D_SIZE 33'];
+  for (let b = 0; b < N; b++) for (let g = 0; g < N; g++) for (let r = 0; r < N; r++) {
+    const [R, G, B] = [r / (N - 1), g / (N - 1), b / (N - 1)];
+    lines.push(`${Math.min(1, R * 1.08 + 0.02).toFixed(6)} ${(G * 0.98 + 0.01).toFixed(6)} ${(B * 0.85).toFixed(6)}`);
+  }
+  writeFileSync(cube, `${lines.join('\n')}\n`);
+  const reps = 4;
+  writeFileSync(raw, Buffer.concat(Array.from({ length: reps }, () => frames.map((f) => Buffer.from(f.data))).flat()));
+  const count = frames.length * reps;
+  const t0 = performance.now();
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${frames[0].width}x${frames[0].height}`,
+    '-i', raw, '-vf', `lut3d=file=${cube},format=yuv420p`, '-f', 'rawvideo', '-y', '/dev/null']);
+  const tRun = performance.now() - t0;
+  const t1 = performance.now();
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${frames[0].width}x${frames[0].height}`,
+    '-i', raw, '-vf', 'format=yuv420p', '-f', 'rawvideo', '-y', '/dev/null']);
+  const tIo = performance.now() - t1;
+  return (tRun - tIo) / count; // the filter's own cost (process start and raw I/O subtracted)
+}
+
+/** Per-frame full-resolution encoder -> AdaIN -> decoder (no grid): ms per frame. */
+async function fullResNetBaseline(h: Harness, frames: I420Frame[], count: number): Promise<number> {
+  const opt = { provider: PROVIDER, threads: 2 } as const;
+  const [enc, dec] = await Promise.all([sharedSession('vgg_enc4.onnx', opt), sharedSession('vgg_dec4.onnx', opt)]);
+  const { width: W, height: H } = frames[0];
+  const n = W * H, fn = (W >> 3) * (H >> 3);
+  const style = channelStats(128), content = channelStats(128);
+  // style statistics once (not timed), as the engine caches them
+  const st = h.ctx.styles.get('evening-glow');
+  const sw = st.image.width - (st.image.width % 8), sh = st.image.height - (st.image.height % 8);
+  const sx = new Float32Array(3 * sw * sh);
+  for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) for (let c = 0; c < 3; c++) sx[c * sw * sh + y * sw + x] = st.rgb[3 * (y * st.image.width + x) + c] / 255;
+  const sf = (await enc.run({ image: new ort.Tensor('float32', sx, [1, 3, sh, sw]) }, ['r41'])).r41.data as Float32Array;
+  maskedStats(sf, 128, (sw >> 3) * (sh >> 3), null, style);
+  const rgb = new Float32Array(3 * n), feats = new Float32Array(128 * fn), yuvOut = new Float32Array(3 * n);
+  const times: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const t0 = performance.now();
+    const low = downscaleI420(frames[k % frames.length], W, H); // I420 -> interleaved YUV at full size
+    yuvToRgbPlanar(low.yuv, n, rgb);
+    const x = (await enc.run({ image: new ort.Tensor('float32', rgb, [1, 3, H, W]) }, ['r41'])).r41.data as Float32Array;
+    maskedStats(x, 128, fn, null, content);
+    adain(x, 128, fn, content, style, feats, 0);
+    const img = (await dec.run({ feat: new ort.Tensor('float32', feats, [1, 128, H >> 3, W >> 3]) }, ['image'])).image.data as Float32Array;
+    rgbPlanarToYuv(img, n, 0, yuvOut);
+    times.push(performance.now() - t0);
+  }
+  return percentile(times.slice(1), 50);
+}
+
+it('engine benchmark', async () => {
+  const seconds = benchSeconds(5);
+  const quick = process.env.BENCH_QUICK === '1';
+  const records: BenchRecord[] = [];
+  const stageRows: BenchRecord[] = [];
+  const harness: Partial<Record<Tier, Harness>> = {};
+  for (const t of ['neural', 'fast', 'global'] as const) harness[t] = await engineHarness(t, PROVIDER);
+  const runs: [Tier, number | null][] = [['neural', 1], ['neural', null], ['fast', 1], ['fast', null], ['global', 1]];
+  const frames720 = loadFrames('720p', 24);
+  for (const res of (quick ? ['720p'] : ['480p', '720p', '1080p']) as Res[]) {
+    const frames = res === '720p' ? frames720 : loadFrames(res, 24);
+    for (const [tier, r] of runs) {
+      const run = await runEngine(harness[tier]!, frames, tier, r, seconds);
+      run.rec.resolution = res;
+      records.push(run.rec);
+      console.log(JSON.stringify(run.rec));
+      for (const [stage, xs] of Object.entries(run.stages)) {
+        const row = { stage, resolution: res, tier: run.rec.tier, r: run.rec.r, provider: PROVIDER, p50_ms: r1(percentile(xs, 50)), p95_ms: r1(percentile(xs, 95)) };
+        stageRows.push(row);
+      }
+    }
+  }
+  const mem = await memoryPerSession(harness.neural!, frames720);
+  const lut = lut3dBaseline(frames720.slice(0, 12));
+  const net = await fullResNetBaseline(harness.neural!, frames720, 4);
+  for (const h of Object.values(harness)) await h?.close();
+
+  const ours = records.find((x) => x.resolution === '720p' && x.tier === 'neural' && String(x.r).startsWith('auto'))
+    ?? records.find((x) => x.resolution === '720p')!;
+  const ourMs = ours.p50_ms as number;
+  ours.ratio_vs_lut3d = r1(ourMs / lut * 100) / 100;
+  ours.ratio_vs_fullres_net = Math.round((ourMs / net) * 1000) / 1000;
+  records.push({ stage: 'baseline:ffmpeg-lut3d-33', resolution: '720p', tier: '-', r: '-', provider: 'ffmpeg', fps: r1(1000 / lut), p50_ms: r1(lut), p95_ms: null, rss_mb: null });
+  records.push({ stage: 'baseline:fullres-enc-adain-dec', resolution: '720p', tier: '-', r: '-', provider: PROVIDER, fps: r1(1000 / net), p50_ms: r1(net), p95_ms: null, rss_mb: null });
+  records.push({ stage: 'memory-per-session', resolution: '720p', tier: 'neural', r: '-', provider: PROVIDER, fps: null, p50_ms: null, p95_ms: null, rss_mb: r1(mem.rssMb), heap_mb: r1(mem.heapMb) });
+
+  console.log(`\nengine, single session, provider ${PROVIDER} (no GPU in this run: webgpu not measured), ${seconds} s per run\n`
+    + table(records, ['stage', 'resolution', 'tier', 'r', 'fps', 'p50_ms', 'p95_ms', 'rss_mb', 'note']));
+  console.log(`\nms per stage (lowres.* = the asynchronous low-res update, off the frame path)\n`
+    + table(stageRows, ['stage', 'resolution', 'tier', 'r', 'p50_ms', 'p95_ms']));
+  console.log(`\n720p, neural tier, default r: ${ourMs} ms per frame = ${ours.ratio_vs_lut3d}x ffmpeg lut3d (${r1(lut)} ms) `
+    + `and ${ours.ratio_vs_fullres_net}x a per-frame full-res encoder->AdaIN->decoder (${r1(net)} ms); memory per extra session: ${r1(mem.heapMb)} MB heap + buffers in the engine thread, ${r1(mem.rssMb)} MB process RSS`);
+  writeJson([...records, ...stageRows].map((x) => ({ bench: 'engine', ...x })));
+});
