@@ -35,7 +35,8 @@ export async function startServer(ns: NetNs, env: Record<string, string> = {}): 
   const sock = join(ns.dir, 'server.sock');
   const proc = ns.spawn(process.execPath, [join(ROOT, 'dist', 'server', 'src', 'main.js')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: SERVER_IP, LISTEN_SOCKET: sock, LOG_LEVEL: 'info', ...env },
+    // LOG_LEVEL info at least: readiness is the "listening" log line
+    env: { ...process.env, PORT: String(port), HOST: SERVER_IP, LISTEN_SOCKET: sock, ...env, LOG_LEVEL: 'info' },
   });
   const logs: string[] = [];
   let buf = '';
@@ -54,7 +55,12 @@ export async function startServer(ns: NetNs, env: Record<string, string> = {}): 
     proc.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${logs.slice(-20).join('\n')}`)));
     setTimeout(() => reject(new Error(`server did not start in 60 s:\n${logs.slice(-20).join('\n')}`)), 60_000).unref();
   });
-  await ready;
+  try {
+    await ready;
+  } catch (e) {
+    proc.kill('SIGKILL'); // never leave a half-started server behind
+    throw e;
+  }
   const fwd = await forward(sock);
   const url = `http://127.0.0.1:${(fwd.address() as AddressInfo).port}`;
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_R, TierPolicy } from './tier_policy.js';
+import { DUTY, MAX_R, TierPolicy } from './tier_policy.js';
 
 function feed(p: TierPolicy, updateMs: number, updates: number, frameMs = 1000 / 30): void {
   let now = 0;
@@ -7,11 +7,11 @@ function feed(p: TierPolicy, updateMs: number, updates: number, frameMs = 1000 /
 }
 
 describe('TierPolicy', () => {
-  it('sets r to the update time in frames, 1..8', () => {
+  it('sets r to the update time in frames over the duty share, 1..8', () => {
     const p = new TierPolicy('neural', false);
     feed(p, 70, 12);
-    expect(p.r).toBe(3);
-    feed(p, 10, 20);
+    expect(p.r).toBe(Math.ceil(70 / ((1000 / 30) * DUTY)));
+    feed(p, 5, 20);
     expect(p.r).toBe(1);
     expect(p.tier).toBe('neural');
   });

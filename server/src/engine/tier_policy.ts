@@ -1,7 +1,10 @@
 // Which tier a session runs and how often its low-res path updates (r, Xia et al. section 7):
-// r is the measured low-res update time in frames (1..8). A tier whose updates would need
-// r > 8 for several updates in a row gives way to the next cheaper one
-// (neural -> fast -> global); a failed update does the same. A forced tier never changes.
+// r is the measured low-res update time in frames divided by DUTY (1..8): the low-res worker
+// should keep a core busy only that share of the time, so on a small machine the codecs and
+// the per-frame path keep the rest. A tier that stays too slow for several updates in a row
+// gives way to the next cheaper one
+// (neural -> fast -> global) when its updates take longer than 8 frames even at full duty;
+// a failed update does the same. A forced tier never changes.
 export type Tier = 'neural' | 'fast' | 'global';
 export type TierMode = Tier | 'auto';
 
@@ -10,6 +13,8 @@ const SLOW_UPDATES = 3;
 /** the first updates of a thread pay for JIT and model warm-up: they do not count as slow */
 const WARMUP_UPDATES = 4;
 const EMA = 0.3;
+/** share of the time the low-res path may run */
+export const DUTY = 0.5;
 
 export function nextTier(t: Tier): Tier {
   return t === 'neural' ? 'fast' : 'global';
@@ -45,10 +50,11 @@ export class TierPolicy {
     this.samples++;
     // warm-up updates are not representative: the estimate starts after them
     this.updateMs = this.updateMs && this.samples > WARMUP_UPDATES + 1 ? this.updateMs + EMA * (ms - this.updateMs) : ms;
-    const need = Math.ceil(this.updateMs / this.frameMs);
+    const need = Math.ceil(this.updateMs / (this.frameMs * DUTY));
     if (!this.fixedR) this.r = Math.max(1, Math.min(MAX_R, need));
     if (this.forced || this.tier === 'global' || this.samples <= WARMUP_UPDATES) return;
-    this.slow = need > MAX_R ? this.slow + 1 : 0;
+    // too slow: an update that cannot finish within MAX_R frames even with the whole core
+    this.slow = this.updateMs > MAX_R * this.frameMs ? this.slow + 1 : 0;
     if (this.slow >= SLOW_UPDATES) this.degrade();
   }
 
