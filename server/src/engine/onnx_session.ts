@@ -19,24 +19,45 @@ export function modelPath(file: string): string {
 }
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
+const used = new Map<string, ExecutionProvider>();
 
-/** The thread's shared session for `file` (in models/). */
+function create(file: string, provider: ExecutionProvider, threads: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(modelPath(file), {
+    executionProviders: [provider],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  });
+}
+
+/**
+ * The thread's shared session for `file` (in models/). A webgpu session that cannot start
+ * (no GPU adapter) falls back to cpu, with a warning: the same code path runs everywhere.
+ */
 export function sharedSession(file: string, opt: OnnxOptions): Promise<ort.InferenceSession> {
   const key = `${file}|${opt.provider}|${opt.threads}`;
   let s = sessions.get(key);
   if (!s) {
-    s = ort.InferenceSession.create(modelPath(file), {
-      executionProviders: [opt.provider],
-      intraOpNumThreads: opt.threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    s = create(file, opt.provider, opt.threads).then((session) => {
+      used.set(key, opt.provider);
+      return session;
+    }, (e: unknown) => {
+      if (opt.provider === 'cpu') throw e;
+      console.warn(`[onnx] ${file}: ${opt.provider} unavailable (${String(e).split('\n')[0].slice(0, 160)}); using cpu`);
+      used.set(key, 'cpu');
+      return create(file, 'cpu', opt.threads);
     });
     s.catch(() => sessions.delete(key));
     sessions.set(key, s);
   }
   return s;
+}
+
+/** The provider a shared session actually runs on (after any fallback); null before it exists. */
+export function sessionProvider(file: string, opt: OnnxOptions): ExecutionProvider | null {
+  return used.get(`${file}|${opt.provider}|${opt.threads}`) ?? null;
 }
 
 export { ort };
