@@ -31,21 +31,12 @@
 // float64. It stops when sqrt(r^T M^-1 r / b^T M^-1 b) <= tolerance or after `iterations`.
 // The default cold start is the prior; a warm start (e.g. the previous fit) is accepted.
 import { COEFFS, IDENTITY_AFFINE, type GridShape } from './grid.js';
-import { guideZ, type GuideLuts } from './guide.js';
+import type { GuideLuts } from './guide.js';
+import { INV_S, MOM, S, splatMoments, type FitInput, type SplatBuffers, type SplatTotals } from './grid_fit_splat.js';
 import { invSym4 } from './linalg3.js';
 
-export interface FitInput {
-  width: number;
-  height: number;
-  /** interleaved Y, U-128, V-128 (w*h*3): the image the grid will be sliced into */
-  content: Float32Array;
-  /** same layout: what the region should look like */
-  target: Float32Array;
-  /** per-pixel data weight >= 0 (e.g. the region's soft mask 0..1); default 1 */
-  weights?: Float32Array;
-  /** per-pixel mask 0..255 for the guide z, as the slicer will read it; default 255 */
-  mask?: Uint8Array;
-}
+export type { FitInput } from './grid_fit_splat.js';
+
 
 export interface FitOptions {
   luts: GuideLuts;
@@ -89,9 +80,6 @@ export interface FitStats {
 /** Recommended settings for the 16x16x16 grid on a ~256x144 low-res frame (see the tests). */
 export const DEFAULT_FIT = { lambda: 3e-3, lambdaZ: 0.5, prior: 1e-4, iterations: 30, tolerance: 1e-3 } as const;
 
-const S = 255;           // gain scale inside the solver
-const INV_S = 1 / S;
-const MOM = 22;          // moments per node: 10 (symmetric 4x4 Gram) + 12 (4x3 cross term)
 const RIDGE_VAR = 0.1;   // global prior: variance (levels^2) added toward the identity (~8-bit quantization noise)
 const MIN_MU = 1e-8;
 
@@ -113,18 +101,13 @@ export class GridFitter {
   private readonly z: Float64Array;
   private readonly p: Float64Array;
   private readonly q: Float64Array;
-  private readonly row: Float64Array;   // splat row buffer [nx][nz][22]
   private readonly pri = new Float64Array(COEFFS); // prior in solver units
   private readonly g4 = new Float64Array(10);
   private readonly i4 = new Float64Array(10);
   private readonly ch = new Float64Array(12); // per-channel CG scalars
-  private ixTab = new Int32Array(0);
-  private fxTab = new Float64Array(0);
-  private tabW = -1;
-  // set by splat() and solve()
-  private pixels = 0;
-  private weight = 0;
-  private skipped = 0;
+  private readonly buf: SplatBuffers;
+  private totals: SplatTotals = { pixels: 0, weight: 0, skipped: 0, sumT2: 0 };
+  // set by solve()
   private residual = 0;
 
   constructor(shape: GridShape) {
@@ -140,7 +123,7 @@ export class GridFitter {
     this.dfull = new Float64Array(this.nodes * 10);
     this.x = new Float64Array(n12); this.b = new Float64Array(n12); this.r = new Float64Array(n12);
     this.z = new Float64Array(n12); this.p = new Float64Array(n12); this.q = new Float64Array(n12);
-    this.row = new Float64Array(nx * nz * MOM);
+    this.buf = { mom: this.mom, row: new Float64Array(nx * nz * MOM), ixTab: new Int32Array(0), fxTab: new Float64Array(0) };
   }
 
   /** Data mass (sum of kappa w tau) on node n in the last fit; 0 for nodes no pixel reads. */
@@ -171,7 +154,8 @@ export class GridFitter {
     const tol = Math.max(0, opt.tolerance ?? 1e-3);
 
     // 1. data term
-    const sumT2 = this.splat(input, opt.luts);
+    this.totals = splatMoments(this.shape, input, opt.luts, this.buf);
+    const sumT2 = this.totals.sumT2;
     const t1 = performance.now();
 
     // 2. prior (solver units)
@@ -222,121 +206,9 @@ export class GridFitter {
     const t2 = performance.now();
     return {
       iterations: it, residual: this.residual, converged: this.residual <= tol, dataRms: this.dataRms(sumT2),
-      pixels: this.pixels, weight: this.weight, skipped: this.skipped, warm,
+      pixels: this.totals.pixels, weight: this.totals.weight, skipped: this.totals.skipped, warm,
       ms: performance.now() - t0, splatMs: t1 - t0, solveMs: t2 - t1,
     };
-  }
-
-  /** Accumulates the per-node moments; returns sum kappa w |t|^2 (for dataRms). */
-  private splat(input: FitInput, luts: GuideLuts): number {
-    const { nx, ny, nz } = this.shape;
-    const { width: w, height: h, content, target, weights, mask } = input;
-    const mom = this.mom, row = this.row;
-    mom.fill(0);
-    row.fill(0);
-    if (this.tabW !== w) {
-      this.ixTab = new Int32Array(w); this.fxTab = new Float64Array(w); this.tabW = w;
-    }
-    const ixTab = this.ixTab, fxTab = this.fxTab;
-    const sx = w > 1 ? (nx - 1) / (w - 1) : 0, sy = h > 1 ? (ny - 1) / (h - 1) : 0;
-    for (let xx = 0; xx < w; xx++) {
-      const gx = xx * sx;
-      const ix = Math.min(nx - 2, Math.max(0, Math.floor(gx)));
-      ixTab[xx] = ix; fxTab[xx] = Math.min(1, Math.max(0, gx - ix));
-    }
-    const kappa = ((nx - 1) * (ny - 1)) / (w * h);
-    const zStride = MOM, xStride = nz * MOM, rowLen = nx * nz * MOM;
-    let pixels = 0, weight = 0, skipped = 0, sumT2 = 0;
-    for (let yy = 0; yy < h; yy++) {
-      let kLo = nz, kHi = -1; // z range touched in this row
-      for (let xx = 0, pi = yy * w; xx < w; xx++, pi++) {
-        const wt = weights ? weights[pi] : 1;
-        if (!(wt > 0)) continue;
-        const o3 = 3 * pi;
-        const Y = content[o3], U = content[o3 + 1], V = content[o3 + 2];
-        const T0 = target[o3], T1 = target[o3 + 1], T2 = target[o3 + 2];
-        // skips NaN / Inf anywhere (x - x is NaN for both)
-        if (!(Y - Y + U - U + V - V + T0 - T0 + T1 - T1 + T2 - T2 + wt - wt === 0)) { skipped++; continue; }
-        pixels++; weight += wt;
-        const yq = Y < 0 ? 0 : Y > 255 ? 255 : Math.round(Y);
-        const gz = guideZ(luts, nz, yq, mask ? mask[pi] : 255);
-        const iz = Math.min(nz - 2, Math.max(0, Math.floor(gz)));
-        const fz = Math.min(1, Math.max(0, gz - iz));
-        if (iz < kLo) kLo = iz;
-        if (iz > kHi) kHi = iz;
-        const wk = wt * kappa;
-        const ys = Y * INV_S, us = U * INV_S, vs = V * INV_S;
-        const wy = wk * ys, wu = wk * us, wv = wk * vs;
-        sumT2 += wk * (T0 * T0 + T1 * T1 + T2 * T2);
-        const fx = fxTab[xx];
-        const c00 = (1 - fx) * (1 - fz), c01 = (1 - fx) * fz, c10 = fx * (1 - fz), c11 = fx * fz;
-        const b0 = ixTab[xx] * xStride + iz * zStride, b1 = b0 + xStride;
-        const m0 = wy * ys, m1 = wy * us, m2 = wy * vs, m4 = wu * us, m5 = wu * vs, m7 = wv * vs;
-        const m10 = wy * T0, m11 = wu * T0, m12 = wv * T0, m13 = wk * T0, m14 = wy * T1, m15 = wu * T1;
-        const m16 = wv * T1, m17 = wk * T1, m18 = wy * T2, m19 = wu * T2, m20 = wv * T2, m21 = wk * T2;
-        row[b0 + 0] += c00 * m0; row[b0 + 22] += c01 * m0;
-        row[b0 + 1] += c00 * m1; row[b0 + 23] += c01 * m1;
-        row[b0 + 2] += c00 * m2; row[b0 + 24] += c01 * m2;
-        row[b0 + 3] += c00 * wy; row[b0 + 25] += c01 * wy;
-        row[b0 + 4] += c00 * m4; row[b0 + 26] += c01 * m4;
-        row[b0 + 5] += c00 * m5; row[b0 + 27] += c01 * m5;
-        row[b0 + 6] += c00 * wu; row[b0 + 28] += c01 * wu;
-        row[b0 + 7] += c00 * m7; row[b0 + 29] += c01 * m7;
-        row[b0 + 8] += c00 * wv; row[b0 + 30] += c01 * wv;
-        row[b0 + 9] += c00 * wk; row[b0 + 31] += c01 * wk;
-        row[b0 + 10] += c00 * m10; row[b0 + 32] += c01 * m10;
-        row[b0 + 11] += c00 * m11; row[b0 + 33] += c01 * m11;
-        row[b0 + 12] += c00 * m12; row[b0 + 34] += c01 * m12;
-        row[b0 + 13] += c00 * m13; row[b0 + 35] += c01 * m13;
-        row[b0 + 14] += c00 * m14; row[b0 + 36] += c01 * m14;
-        row[b0 + 15] += c00 * m15; row[b0 + 37] += c01 * m15;
-        row[b0 + 16] += c00 * m16; row[b0 + 38] += c01 * m16;
-        row[b0 + 17] += c00 * m17; row[b0 + 39] += c01 * m17;
-        row[b0 + 18] += c00 * m18; row[b0 + 40] += c01 * m18;
-        row[b0 + 19] += c00 * m19; row[b0 + 41] += c01 * m19;
-        row[b0 + 20] += c00 * m20; row[b0 + 42] += c01 * m20;
-        row[b0 + 21] += c00 * m21; row[b0 + 43] += c01 * m21;
-        row[b1 + 0] += c10 * m0; row[b1 + 22] += c11 * m0;
-        row[b1 + 1] += c10 * m1; row[b1 + 23] += c11 * m1;
-        row[b1 + 2] += c10 * m2; row[b1 + 24] += c11 * m2;
-        row[b1 + 3] += c10 * wy; row[b1 + 25] += c11 * wy;
-        row[b1 + 4] += c10 * m4; row[b1 + 26] += c11 * m4;
-        row[b1 + 5] += c10 * m5; row[b1 + 27] += c11 * m5;
-        row[b1 + 6] += c10 * wu; row[b1 + 28] += c11 * wu;
-        row[b1 + 7] += c10 * m7; row[b1 + 29] += c11 * m7;
-        row[b1 + 8] += c10 * wv; row[b1 + 30] += c11 * wv;
-        row[b1 + 9] += c10 * wk; row[b1 + 31] += c11 * wk;
-        row[b1 + 10] += c10 * m10; row[b1 + 32] += c11 * m10;
-        row[b1 + 11] += c10 * m11; row[b1 + 33] += c11 * m11;
-        row[b1 + 12] += c10 * m12; row[b1 + 34] += c11 * m12;
-        row[b1 + 13] += c10 * m13; row[b1 + 35] += c11 * m13;
-        row[b1 + 14] += c10 * m14; row[b1 + 36] += c11 * m14;
-        row[b1 + 15] += c10 * m15; row[b1 + 37] += c11 * m15;
-        row[b1 + 16] += c10 * m16; row[b1 + 38] += c11 * m16;
-        row[b1 + 17] += c10 * m17; row[b1 + 39] += c11 * m17;
-        row[b1 + 18] += c10 * m18; row[b1 + 40] += c11 * m18;
-        row[b1 + 19] += c10 * m19; row[b1 + 41] += c11 * m19;
-        row[b1 + 20] += c10 * m20; row[b1 + 42] += c11 * m20;
-        row[b1 + 21] += c10 * m21; row[b1 + 43] += c11 * m21;
-      }
-      if (kHi < 0) continue;
-      // flush the row into grid rows iy, iy+1 (only the touched z range)
-      const gy = yy * sy;
-      const iy = Math.min(ny - 2, Math.max(0, Math.floor(gy)));
-      const fy = Math.min(1, Math.max(0, gy - iy)), gy0 = 1 - fy;
-      const base0 = iy * rowLen, base1 = base0 + rowLen;
-      const zLo = kLo * MOM, zHi = (kHi + 2) * MOM;
-      for (let i = 0; i < nx; i++) {
-        const rb = i * xStride;
-        for (let t = rb + zLo, e = rb + zHi; t < e; t++) {
-          const v = row[t];
-          mom[base0 + t] += gy0 * v; mom[base1 + t] += fy * v;
-          row[t] = 0;
-        }
-      }
-    }
-    this.pixels = pixels; this.weight = weight; this.skipped = skipped;
-    return sumT2;
   }
 
   /** The prior in solver units (this.pri) and grid units (this.priorUsed). */
