@@ -19,10 +19,18 @@ export function lowResSize(width: number, height: number, longSide: number, mult
   return { width: round((longSide * width) / height), height: round(longSide) };
 }
 
+/**
+ * Source span [lo, hi) of each of n output samples over `full` input samples, as pairs
+ * (lo0, hi0, lo1, hi1, ...): the area footprint, never empty (also when n > full, e.g. the
+ * chroma of a small frame: then each output takes its nearest input).
+ */
 function bounds(n: number, full: number): Int32Array {
-  const b = new Int32Array(n + 1);
-  for (let i = 0; i <= n; i++) b[i] = Math.min(full, Math.floor((i * full) / n));
-  for (let i = 0; i < n; i++) if (b[i + 1] <= b[i]) b[i + 1] = Math.min(full, b[i] + 1);
+  const b = new Int32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const lo = Math.min(full - 1, Math.floor((i * full) / n));
+    b[2 * i] = lo;
+    b[2 * i + 1] = Math.max(lo + 1, Math.min(full, Math.floor(((i + 1) * full) / n)));
+  }
   return b;
 }
 
@@ -43,15 +51,15 @@ export function downscaleI420(frame: I420Frame, w: number, h: number, out?: LowR
   const cbx = cachedBounds(w, CW), cby = cachedBounds(h, p.chromaHeight);
   const yuv = out.yuv, Y = p.y, U = p.u, V = p.v;
   for (let oy = 0; oy < h; oy++) {
-    const y0 = by[oy], y1 = by[oy + 1], cy0 = cby[oy], cy1 = cby[oy + 1];
+    const y0 = by[2 * oy], y1 = by[2 * oy + 1], cy0 = cby[2 * oy], cy1 = cby[2 * oy + 1];
     for (let ox = 0; ox < w; ox++) {
-      const x0 = bx[ox], x1 = bx[ox + 1];
+      const x0 = bx[2 * ox], x1 = bx[2 * ox + 1];
       let s = 0;
       for (let y = y0; y < y1; y++) {
         const row = y * W;
         for (let x = x0; x < x1; x++) s += Y[row + x];
       }
-      const cx0 = cbx[ox], cx1 = cbx[ox + 1];
+      const cx0 = cbx[2 * ox], cx1 = cbx[2 * ox + 1];
       let su = 0, sv = 0;
       for (let y = cy0; y < cy1; y++) {
         const row = y * CW;
@@ -71,9 +79,9 @@ export function downscaleMask(plane: Uint8Array, W: number, H: number, w: number
   if (!out || out.length !== w * h) out = new Uint8Array(w * h);
   const bx = cachedBounds(w, W), by = cachedBounds(h, H);
   for (let oy = 0; oy < h; oy++) {
-    const y0 = by[oy], y1 = by[oy + 1];
+    const y0 = by[2 * oy], y1 = by[2 * oy + 1];
     for (let ox = 0; ox < w; ox++) {
-      const x0 = bx[ox], x1 = bx[ox + 1];
+      const x0 = bx[2 * ox], x1 = bx[2 * ox + 1];
       let s = 0;
       for (let y = y0; y < y1; y++) { const row = y * W; for (let x = x0; x < x1; x++) s += plane[row + x]; }
       out[oy * w + ox] = Math.round(s / ((y1 - y0) * (x1 - x0)));
