@@ -138,6 +138,7 @@ describe('live loop in Chromium', () => {
     expect(h.sessions).toBe(0);
     expect(h.peerConnections).toBe(0);
     expect(h.engineSessions).toBe(0);
-    expect(errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    // page errors only: a network change seen by the browser is the sandbox, not the page
+    expect(errors.filter((e) => !/favicon|ERR_NETWORK_CHANGED/.test(e))).toEqual([]);
   }, 30_000);
 });
