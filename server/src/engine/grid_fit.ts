@@ -259,7 +259,7 @@ export class GridFitter {
     const { nx, ny, nz } = this.shape;
     const dm = this.dfull, ch = this.ch;
     const sX = nz * COEFFS, sY = nx * nz * COEFFS;
-    let d0 = 0, d1 = 0, d2 = 0;
+    ch[6] = 0; ch[7] = 0; ch[8] = 0;
     for (let n = 0, j = 0; j < ny; j++) {
       for (let i = 0; i < nx; i++) {
         for (let k = 0; k < nz; k++, n++) {
@@ -270,49 +270,25 @@ export class GridFitter {
           const oym = j > 0 ? o - sY : o, oyp = j < ny - 1 ? o + sY : o;
           const g0 = dm[io], g1 = dm[io + 1], g2 = dm[io + 2], g3 = dm[io + 3], g4 = dm[io + 4];
           const g5 = dm[io + 5], g6 = dm[io + 6], g7 = dm[io + 7], g8 = dm[io + 8], g9 = dm[io + 9];
-          { // output channel 0
-            const a0 = p[o + 0], a1 = p[o + 1], a2 = p[o + 2], a3 = p[o + 3];
+          // the three output rows share the matrix: q = K p per row, and its p'q
+          for (let c = 0; c < 3; c++) {
+            const r = o + 4 * c, rzm = ozm + 4 * c, rzp = ozp + 4 * c;
+            const rxm = oxm + 4 * c, rxp = oxp + 4 * c, rym = oym + 4 * c, ryp = oyp + 4 * c;
+            const a0 = p[r], a1 = p[r + 1], a2 = p[r + 2], a3 = p[r + 3];
             const q0 = g0 * a0 + g1 * a1 + g2 * a2 + g3 * a3
-              - cz * (p[ozm + 0] + p[ozp + 0]) - lambda * (p[oxm + 0] + p[oxp + 0] + p[oym + 0] + p[oyp + 0]);
+              - cz * (p[rzm] + p[rzp]) - lambda * (p[rxm] + p[rxp] + p[rym] + p[ryp]);
             const q1 = g1 * a0 + g4 * a1 + g5 * a2 + g6 * a3
-              - cz * (p[ozm + 1] + p[ozp + 1]) - lambda * (p[oxm + 1] + p[oxp + 1] + p[oym + 1] + p[oyp + 1]);
+              - cz * (p[rzm + 1] + p[rzp + 1]) - lambda * (p[rxm + 1] + p[rxp + 1] + p[rym + 1] + p[ryp + 1]);
             const q2 = g2 * a0 + g5 * a1 + g7 * a2 + g8 * a3
-              - cz * (p[ozm + 2] + p[ozp + 2]) - lambda * (p[oxm + 2] + p[oxp + 2] + p[oym + 2] + p[oyp + 2]);
+              - cz * (p[rzm + 2] + p[rzp + 2]) - lambda * (p[rxm + 2] + p[rxp + 2] + p[rym + 2] + p[ryp + 2]);
             const q3 = g3 * a0 + g6 * a1 + g8 * a2 + g9 * a3
-              - cz * (p[ozm + 3] + p[ozp + 3]) - lambda * (p[oxm + 3] + p[oxp + 3] + p[oym + 3] + p[oyp + 3]);
-            q[o + 0] = q0; q[o + 1] = q1; q[o + 2] = q2; q[o + 3] = q3;
-            d0 += a0 * q0 + a1 * q1 + a2 * q2 + a3 * q3;
-          }
-          { // output channel 1
-            const a0 = p[o + 4], a1 = p[o + 5], a2 = p[o + 6], a3 = p[o + 7];
-            const q0 = g0 * a0 + g1 * a1 + g2 * a2 + g3 * a3
-              - cz * (p[ozm + 4] + p[ozp + 4]) - lambda * (p[oxm + 4] + p[oxp + 4] + p[oym + 4] + p[oyp + 4]);
-            const q1 = g1 * a0 + g4 * a1 + g5 * a2 + g6 * a3
-              - cz * (p[ozm + 5] + p[ozp + 5]) - lambda * (p[oxm + 5] + p[oxp + 5] + p[oym + 5] + p[oyp + 5]);
-            const q2 = g2 * a0 + g5 * a1 + g7 * a2 + g8 * a3
-              - cz * (p[ozm + 6] + p[ozp + 6]) - lambda * (p[oxm + 6] + p[oxp + 6] + p[oym + 6] + p[oyp + 6]);
-            const q3 = g3 * a0 + g6 * a1 + g8 * a2 + g9 * a3
-              - cz * (p[ozm + 7] + p[ozp + 7]) - lambda * (p[oxm + 7] + p[oxp + 7] + p[oym + 7] + p[oyp + 7]);
-            q[o + 4] = q0; q[o + 5] = q1; q[o + 6] = q2; q[o + 7] = q3;
-            d1 += a0 * q0 + a1 * q1 + a2 * q2 + a3 * q3;
-          }
-          { // output channel 2
-            const a0 = p[o + 8], a1 = p[o + 9], a2 = p[o + 10], a3 = p[o + 11];
-            const q0 = g0 * a0 + g1 * a1 + g2 * a2 + g3 * a3
-              - cz * (p[ozm + 8] + p[ozp + 8]) - lambda * (p[oxm + 8] + p[oxp + 8] + p[oym + 8] + p[oyp + 8]);
-            const q1 = g1 * a0 + g4 * a1 + g5 * a2 + g6 * a3
-              - cz * (p[ozm + 9] + p[ozp + 9]) - lambda * (p[oxm + 9] + p[oxp + 9] + p[oym + 9] + p[oyp + 9]);
-            const q2 = g2 * a0 + g5 * a1 + g7 * a2 + g8 * a3
-              - cz * (p[ozm + 10] + p[ozp + 10]) - lambda * (p[oxm + 10] + p[oxp + 10] + p[oym + 10] + p[oyp + 10]);
-            const q3 = g3 * a0 + g6 * a1 + g8 * a2 + g9 * a3
-              - cz * (p[ozm + 11] + p[ozp + 11]) - lambda * (p[oxm + 11] + p[oxp + 11] + p[oym + 11] + p[oyp + 11]);
-            q[o + 8] = q0; q[o + 9] = q1; q[o + 10] = q2; q[o + 11] = q3;
-            d2 += a0 * q0 + a1 * q1 + a2 * q2 + a3 * q3;
+              - cz * (p[rzm + 3] + p[rzp + 3]) - lambda * (p[rxm + 3] + p[rxp + 3] + p[rym + 3] + p[ryp + 3]);
+            q[r] = q0; q[r + 1] = q1; q[r + 2] = q2; q[r + 3] = q3;
+            ch[6 + c] += a0 * q0 + a1 * q1 + a2 * q2 + a3 * q3;
           }
         }
       }
     }
-    ch[6] = d0; ch[7] = d1; ch[8] = d2;
   }
 
   /**
