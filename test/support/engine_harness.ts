@@ -2,13 +2,9 @@
 // styles as the server loads them, a WebAssembly slicer, and (for the neural and fast tiers)
 // a real low-res worker thread running the real ONNX models.
 import { join } from 'node:path';
-import { DEFAULT_GRID } from '../../server/src/engine/grid.js';
-import { buildGuideLuts } from '../../server/src/engine/guide.js';
-import { LowResClient } from '../../server/src/engine/lowres_client.js';
+import { createEngineContext } from '../../server/src/engine/engine_context.js';
 import type { ExecutionProvider } from '../../server/src/engine/onnx_session.js';
 import { SessionEngine, type EngineContext, type SessionEngineOptions, type TierMode } from '../../server/src/engine/session_engine.js';
-import { StyleStore } from '../../server/src/engine/style_store.js';
-import { WasmSlicer } from '../../server/src/engine/wasm_kernels.js';
 import { StyleLibrary } from '../../server/src/styles/style_library.js';
 import { ROOT } from './media.js';
 
@@ -24,15 +20,10 @@ export interface Harness {
 export async function engineHarness(tierMode: TierMode, provider: ExecutionProvider = 'cpu'): Promise<Harness> {
   const library = new StyleLibrary({ maxBytes: 8 << 20, maxPixels: 40e6, maxSide: 12000 }, 10, 5);
   await library.loadBuiltIns(join(ROOT, 'server', 'assets', 'styles'));
-  const styles = new StyleStore();
-  for (const img of library.images()) styles.put(img);
-  const lowres = tierMode === 'global' ? null : new LowResClient({ provider, threads: 1 });
-  lowres?.putStyles(library.images());
-  const neuralAvailable = lowres && tierMode !== 'fast' ? await lowres.neuralReady() : false;
-  const ctx: EngineContext = {
-    slicer: new WasmSlicer(), styles, shape: DEFAULT_GRID, luts: buildGuideLuts({ nz: DEFAULT_GRID.nz, splitByMask: true }),
-    lowres, tierMode, neuralAvailable,
-  };
+  const ctx = createEngineContext(tierMode, { provider, threads: 1 });
+  for (const img of library.images()) ctx.styles.put(img);
+  ctx.lowres?.putStyles(library.images());
+  ctx.neuralAvailable = ctx.lowres && tierMode !== 'fast' ? await ctx.lowres.neuralReady() : false;
   let n = 0;
   return {
     ctx, library,
@@ -41,10 +32,10 @@ export async function engineHarness(tierMode: TierMode, provider: ExecutionProvi
       const sab = new SharedArrayBuffer(rgb.length);
       new Uint8Array(sab).set(rgb);
       const img = { id, width, height, rgb: sab };
-      styles.put(img);
-      lowres?.putStyles([img]);
+      ctx.styles.put(img);
+      ctx.lowres?.putStyles([img]);
     },
-    close: async () => { await lowres?.terminate(); },
+    close: async () => { await ctx.lowres?.terminate(); },
   };
 }
 

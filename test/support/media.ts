@@ -21,7 +21,7 @@ export const CLIPS = join(SHARED, 'media', 'clips');
 
 export function sharedPath(...parts: string[]): string {
   const p = join(SHARED, ...parts);
-  if (!existsSync(p)) throw new Error(`missing test asset ${p}`);
+  if (!existsSync(p)) throw new Error(`missing test asset ${p} (tests read the shared media folder beside the repository, ../shared; set RESTYLE_SHARED to its path)`);
   return p;
 }
 

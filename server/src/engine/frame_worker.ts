@@ -3,26 +3,15 @@
 // transferred ArrayBuffers and go back the same way (no copy across threads).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineWorkerData, FromWorker, ToWorker } from './engine_protocol.js';
-import { DEFAULT_GRID } from './grid.js';
-import { buildGuideLuts } from './guide.js';
-import { LowResClient } from './lowres_client.js';
+import { createEngineContext } from './engine_context.js';
 import { SessionEngine, type EngineContext } from './session_engine.js';
-import { StyleStore, UnknownStyleError } from './style_store.js';
-import { WasmSlicer } from './wasm_kernels.js';
+import { UnknownStyleError } from './style_store.js';
 
 const port = parentPort;
 if (!port) throw new Error('frame_worker must run in a worker thread');
 
 const data = workerData as EngineWorkerData;
-const ctx: EngineContext = {
-  slicer: new WasmSlicer(),
-  styles: new StyleStore(),
-  shape: DEFAULT_GRID,
-  luts: buildGuideLuts({ nz: DEFAULT_GRID.nz, splitByMask: true }),
-  lowres: data.tierMode === 'global' ? null : new LowResClient(data.onnx),
-  tierMode: data.tierMode,
-  neuralAvailable: true,
-};
+const ctx: EngineContext = createEngineContext(data.tierMode, data.onnx);
 // load the networks now; where they cannot run, sessions start at the fast tier
 if (ctx.lowres && (data.tierMode === 'auto' || data.tierMode === 'neural')) {
   void ctx.lowres.neuralReady().then((ok) => { ctx.neuralAvailable = ok; });

@@ -2,8 +2,8 @@
 // (lowres_pipeline.ts) for the sessions of its engine thread, one update at a time, so the
 // engine thread keeps slicing frames while the networks and the grid fit run here.
 import { parentPort, workerData } from 'node:worker_threads';
+import { engineLuts } from './engine_context.js';
 import { DEFAULT_GRID } from './grid.js';
-import { buildGuideLuts } from './guide.js';
 import type { LowResIn, LowResOut, LowResWorkerData } from './lowres_client.js';
 import { LowResPipeline } from './lowres_pipeline.js';
 import { StyleStore } from './style_store.js';
@@ -13,7 +13,7 @@ if (!port) throw new Error('lowres_worker must run in a worker thread');
 const data = workerData as LowResWorkerData;
 
 const styles = new StyleStore();
-const pipeline = new LowResPipeline(styles, DEFAULT_GRID, buildGuideLuts({ nz: DEFAULT_GRID.nz, splitByMask: true }), data.onnx);
+const pipeline = new LowResPipeline(styles, DEFAULT_GRID, engineLuts(), data.onnx);
 let chain: Promise<void> = Promise.resolve();
 
 function send(m: LowResOut, transfer: ArrayBuffer[] = []): void { port!.postMessage(m, transfer); }

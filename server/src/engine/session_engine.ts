@@ -16,6 +16,7 @@ import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid, type GridSha
 import type { GuideLuts } from './guide.js';
 import type { I420Frame } from './i420.js';
 import type { LowResClient, LowResReply } from './lowres_client.js';
+import { splitGridMask } from './soft_grid_mask.js';
 import type { StyleEntry, StyleStore } from './style_store.js';
 import { TierPolicy, type Tier, type TierMode } from './tier_policy.js';
 import { smoothstep, type Transition, transitionWeight } from './transition.js';
@@ -65,13 +66,6 @@ export interface SessionEngineOptions {
 
 export const DEFAULT_SESSION_OPTIONS: SessionEngineOptions = { statsAlpha: 0.2, statsSize: 160, lowResSize: 256, tcAlpha: 0.5, fixedR: null };
 
-/** Soft grid mask of the split guide: speaker nodes are the upper half of z. */
-export function splitGridMask(s: GridShape): Float32Array {
-  const m = new Float32Array(s.nx * s.ny * s.nz);
-  for (let n = 0; n < m.length; n++) m[n] = n % s.nz >= s.nz / 2 ? 1 : 0;
-  return m;
-}
-
 export class SessionEngine {
   private fg: string;
   private bg: string;
@@ -79,10 +73,9 @@ export class SessionEngine {
   private readonly opts: SessionEngineOptions;
   readonly policy: TierPolicy;
   private low: LowRes | undefined;
-  private lowIn: LowRes | undefined;
   private readonly frameStats = { fg: emptyStats(), bg: emptyStats(), fresh: true };
   private readonly scratch = emptyStats();
-  private statsMask = new Uint8Array(0);
+  private statsMask: Uint8Array = new Uint8Array(0);
   private statsW = { fg: new Float32Array(0), bg: new Float32Array(0) };
   private readonly affine = new Float32Array(COEFFS);
   private readonly gridF: Float32Array;
@@ -160,7 +153,8 @@ export class SessionEngine {
     }
     const t1 = performance.now();
     if (needGlobal) {
-      this.updateStats(this.low!, mask ? downscaleMask(mask, frame.width, frame.height, this.low!.width, this.low!.height, this.statsMask) : null);
+      if (mask) this.statsMask = downscaleMask(mask, frame.width, frame.height, this.low!.width, this.low!.height, this.statsMask);
+      this.updateStats(this.low!, mask ? this.statsMask : null);
       this.buildGlobalGrid(this.fg, this.bg, this.gridGlobal);
     }
     const t2 = performance.now();
@@ -197,10 +191,9 @@ export class SessionEngine {
     if (this.inflight || (!this.immediate && this.sinceUpdate < this.policy.r)) return;
     const lowres = this.ctx.lowres!;
     const size = lowResSize(frame.width, frame.height, this.opts.lowResSize);
-    this.lowIn = downscaleI420(frame, size.width, size.height, this.lowIn);
     const n = size.width * size.height;
     // the buffers travel to the low-res worker: fresh ones per update (every r frames)
-    const yuv = new Float32Array(this.lowIn.yuv);
+    const { yuv } = downscaleI420(frame, size.width, size.height);
     const mask = fullMask ? downscaleMask(fullMask, frame.width, frame.height, size.width, size.height, new Uint8Array(n))
       : new Uint8Array(n).fill(255);
     const gen = this.gen, tier = this.policy.tier as 'neural' | 'fast', t = performance.now();
@@ -268,7 +261,6 @@ export class SessionEngine {
     this.disposed = true;
     this.transition = null;
     this.low = undefined;
-    this.lowIn = undefined;
     this.ctx.lowres?.close(this.sid);
   }
 }

@@ -6,14 +6,23 @@
 import type { GridShape } from './grid.js';
 import { type GuideLuts } from './guide.js';
 
+/** The grid mask of the split guide alone: speaker nodes are the upper half of z. */
+export function splitGridMask(s: GridShape): Float32Array {
+  const m = new Float32Array(s.nx * s.ny * s.nz);
+  for (let n = 0; n < m.length; n++) m[n] = n % s.nz >= s.nz / 2 ? 1 : 0;
+  return m;
+}
+
 export class SoftGridMask {
   private readonly num: Float32Array;
   private readonly den: Float32Array;
   readonly mask: Float32Array;
+  private readonly split: Float32Array;
 
   constructor(private readonly shape: GridShape) {
     const n = shape.nx * shape.ny * shape.nz;
     this.num = new Float32Array(n); this.den = new Float32Array(n); this.mask = new Float32Array(n);
+    this.split = splitGridMask(shape);
   }
 
   /**
@@ -46,10 +55,8 @@ export class SoftGridMask {
       }
     }
     const out = this.mask;
-    for (let n = 0; n < out.length; n++) {
-      const split = n % nz >= nz / 2 ? 1 : 0;
-      out[n] = (num[n] + prior * split) / (den[n] + prior);
-    }
+    const split = this.split;
+    for (let n = 0; n < out.length; n++) out[n] = (num[n] + prior * split[n]) / (den[n] + prior);
     return out;
   }
 }
