@@ -23,8 +23,13 @@ export const RESOLUTION_SIZE: Record<Resolution, { width: number; height: number
   '1080p': { width: 1920, height: 1080 },
 };
 
-/** How the speaker mask is used; see README "Looks". */
-export const MaskMode = z.enum(['styled', 'background-only', 'speaker-only', 'blur-background']);
+/**
+ * How the speaker mask is used; see README "Looks". styled: both looks; background-only: the
+ * speaker stays natural, only the background is restyled; speaker-only: the reverse;
+ * blur-background: both looks, and the background is also blurred.
+ */
+export const MASK_MODES = ['styled', 'background-only', 'speaker-only', 'blur-background'] as const;
+export const MaskMode = z.enum(MASK_MODES);
 export type MaskMode = z.infer<typeof MaskMode>;
 
 // ---------- client -> server ----------
@@ -60,7 +65,10 @@ export type SetStyleMsg = z.input<typeof SetStyleMsg>;
 
 export const SetOptionsMsg = z.object({
   maskMode: MaskMode.optional(),
+  /** debug view: tint the background (where the mask says so) in the returned video */
   showMask: z.boolean().optional(),
+  /** a mask-mode change fades over this long, like a style change */
+  transitionMs: z.number().int().min(0).max(LIMITS.transitionMsMax).optional(),
 }).strict();
 export type SetOptionsMsg = z.infer<typeof SetOptionsMsg>;
 
@@ -136,8 +144,15 @@ export interface StatsMsg {
   r: number;
   /** degradation level: 0 = full quality; higher = shedding load */
   degradation: number;
-  /** where the current mask came from: 'live', 'reused', 'full-frame' */
+  /**
+   * where this frame's speaker mask came from: 'live' (segmented from this frame), 'reused'
+   * (the latest mask of an earlier frame, not warped: segmentation runs off the frame path
+   * when it is slower than the frame budget), 'full-frame' (no segmentation: echo, or the
+   * model is unavailable)
+   */
   mask: string;
+  maskMode: MaskMode;
+  showMask: boolean;
   foreground: string;
   background: string;
 }

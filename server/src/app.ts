@@ -33,7 +33,7 @@ export class App {
     this.styles = new StyleLibrary(config.upload, config.upload.maxStyles, config.upload.maxPerUser);
     this.pool = new EnginePool({
       threads: config.engineThreads, allowFaults: config.engineFaults,
-      engine: { onnx: { provider: config.executionProvider, threads: config.onnxThreads }, tierMode: config.engineTier },
+      engine: { onnx: { provider: config.executionProvider, threads: config.onnxThreads }, tierMode: config.engineTier, segmentation: config.segmentation },
     });
     this.sessions = new SessionManager(this.pool, {
       iceServers: config.iceServers,
@@ -44,8 +44,8 @@ export class App {
   }
 
   async health(): Promise<Record<string, unknown>> {
-    const engineSessions = await Promise.race([
-      this.pool.census().then((ids) => ids.length),
+    const census = await Promise.race([
+      this.pool.fullCensus(),
       new Promise<null>((r) => setTimeout(() => r(null), 1000).unref()),
     ]).catch(() => null);
     return {
@@ -55,7 +55,10 @@ export class App {
       maxSessions: this.sessions.maxSessions,
       peerConnections: peerCensus.open,
       engineThreads: this.pool.threadCount,
-      engineSessions,
+      engineSessions: census?.sessions.length ?? null,
+      /** sessions holding speaker-segmentation state */
+      maskSessions: census?.masks.length ?? null,
+      segmentation: this.config.segmentation,
       engineRestarts: this.pool.restarts,
       executionProvider: this.config.executionProvider,
       styles: this.styles.size,

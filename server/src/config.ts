@@ -18,6 +18,8 @@ const Env = z.object({
   ONNX_THREADS: int(1, 1, 64),
   /** stylizer tier: auto (from the measured budget) or forced */
   ENGINE_TIER: z.enum(['auto', 'neural', 'fast', 'global']).default('auto'),
+  /** speaker segmentation model (selfie: MediaPipe Selfie, Apache-2.0) or off (whole frame = speaker) */
+  SEGMENTATION: z.enum(['selfie', 'off']).default('selfie'),
   MAX_SESSIONS: int(4, 1, 1000),
   /** kbps the video senders start at (both directions) */
   START_BITRATE_KBPS: int(2500, 0, 50_000),
@@ -48,6 +50,7 @@ export interface Config {
   engineThreads: number;
   onnxThreads: number;
   engineTier: 'auto' | 'neural' | 'fast' | 'global';
+  segmentation: 'selfie' | 'off';
   maxSessions: number;
   startBitrateKbps: number;
   mediaTimeoutMs: number;
@@ -66,7 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     : { urls }));
   return {
     port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL, executionProvider: e.EXECUTION_PROVIDER,
-    engineThreads: e.ENGINE_THREADS, onnxThreads: e.ONNX_THREADS, engineTier: e.ENGINE_TIER, maxSessions: e.MAX_SESSIONS, startBitrateKbps: e.START_BITRATE_KBPS,
+    engineThreads: e.ENGINE_THREADS, onnxThreads: e.ONNX_THREADS, engineTier: e.ENGINE_TIER, segmentation: e.SEGMENTATION, maxSessions: e.MAX_SESSIONS, startBitrateKbps: e.START_BITRATE_KBPS,
     mediaTimeoutMs: e.MEDIA_TIMEOUT_MS, connectTimeoutMs: e.CONNECT_TIMEOUT_MS, iceServers,
     upload: { maxBytes: e.MAX_UPLOAD_BYTES, maxPixels: e.MAX_UPLOAD_PIXELS, maxSide: e.MAX_UPLOAD_SIDE, maxStyles: e.MAX_UPLOADED_STYLES, maxPerUser: e.MAX_STYLES_PER_USER },
     socketRate: e.SOCKET_RATE,

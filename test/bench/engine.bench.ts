@@ -3,7 +3,9 @@
 // 1080p, per tier, at r = 1 (every frame waits for a fresh low-res update) and at the default
 // (adaptive) r, plus memory; then two baselines on the same 720p frames: ffmpeg's lut3d with
 // a 33^3 LUT and a per-frame full-resolution encoder -> AdaIN -> decoder with the same
-// distilled networks, and our frame time as a ratio to each.
+// distilled networks, and our frame time as a ratio to each. Segmentation (model, smoothing,
+// enhancement) is measured on its own per resolution and together with the engine
+// (rows with seg = selfie), as the engine threads run it.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, openSync, readSync, closeSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,8 @@ import { adain, channelStats, maskedStats } from '../../server/src/engine/st_ada
 import { NeuralTargets, rgbPlanarToYuv, yuvToRgbPlanar } from '../../server/src/engine/neural_targets.js';
 import { downscaleI420 } from '../../server/src/engine/downscale.js';
 import type { Tier } from '../../server/src/engine/session_engine.js';
+import { Segmenter } from '../../server/src/engine/segmentation/segmenter.js';
+import { SpeakerMask } from '../../server/src/engine/segmentation/speaker_mask.js';
 import { webcamI420 } from '../support/clips.js';
 import { engineHarness, settle, type Harness } from '../support/engine_harness.js';
 import { benchSeconds, percentile, table, writeJson, type BenchRecord } from './report.js';
@@ -42,10 +46,16 @@ function loadFrames(res: Res, count: number): I420Frame[] {
 
 interface Run { rec: BenchRecord; stages: Record<string, number[]> }
 
-async function runEngine(h: Harness, frames: I420Frame[], tier: Tier, fixedR: number | null, seconds: number): Promise<Run> {
-  const s = h.open('evening-glow', 'evening-glow', fixedR ? { fixedR } : {});
+async function runEngine(h: Harness, frames: I420Frame[], tier: Tier, fixedR: number | null, seconds: number, seg: Segmenter | null = null): Promise<Run> {
+  const s = h.open('evening-glow', 'darkest-hour', fixedR ? { fixedR } : {});
+  // on the frame path, as the engine thread runs it when the model fits the budget
+  const mask = seg ? new SpeakerMask(seg.stream(), { budgetMs: Infinity }) : null;
   // warm-up: JIT, first updates
-  for (let k = 0; k < 20; k++) { s.processFrame(cloneFrame(frames[k % frames.length]), performance.now()); await settle(s); }
+  for (let k = 0; k < 20; k++) {
+    const f = cloneFrame(frames[k % frames.length]);
+    s.processFrame(f, performance.now(), mask ? (await mask.update(f)).plane : undefined);
+    await settle(s);
+  }
   const totals: number[] = [], stages: Record<string, number[]> = {};
   const work = frames.map(cloneFrame);
   let n = 0, rSum = 0;
@@ -53,9 +63,13 @@ async function runEngine(h: Harness, frames: I420Frame[], tier: Tier, fixedR: nu
   while (performance.now() - t0 < seconds * 1000) {
     const f = work[n % work.length];
     f.data.set(frames[n % frames.length].data);
-    const rep = s.processFrame(f, performance.now());
-    totals.push(rep.totalMs);
+    const t = performance.now();
+    const m = mask ? await mask.update(f) : null;
+    const segMs = performance.now() - t;
+    const rep = s.processFrame(f, performance.now(), m?.plane);
+    totals.push(rep.totalMs + segMs);
     for (const [k, v] of Object.entries(rep.stages)) if (k !== 'lowres') (stages[k] ??= []).push(v);
+    if (m) for (const [k, v] of Object.entries(m.stages)) (stages[`seg.${k}`] ??= []).push(v);
     for (const [k, v] of Object.entries(rep.lowres)) (stages[`lowres.${k}`] ??= []).push(v);
     rSum += rep.r;
     n++;
@@ -66,7 +80,7 @@ async function runEngine(h: Harness, frames: I420Frame[], tier: Tier, fixedR: nu
   await settle(s);
   s.dispose();
   const rec: BenchRecord = {
-    stage: 'frame', resolution: '', tier: s.tier, r: fixedR ?? `auto (${r1(rSum / n)})`, provider: PROVIDER,
+    stage: seg ? 'frame+seg' : 'frame', resolution: '', tier: s.tier, r: fixedR ?? `auto (${r1(rSum / n)})`, provider: PROVIDER,
     fps: r1(n / elapsed), p50_ms: r1(percentile(totals, 50)), p95_ms: r1(percentile(totals, 95)), rss_mb: rssMb(), frames: n,
   };
   if (s.tier !== tier) rec.note = `degraded from ${tier}`;
@@ -149,17 +163,18 @@ it('engine benchmark', async () => {
   const stageRows: BenchRecord[] = [];
   const harness: Partial<Record<Tier, Harness>> = {};
   for (const t of ['neural', 'fast', 'global'] as const) harness[t] = await engineHarness(t, PROVIDER);
-  const runs: [Tier, number | null][] = [['neural', 1], ['neural', null], ['fast', 1], ['fast', null], ['global', 1]];
+  const seg = await Segmenter.create({ provider: PROVIDER, threads: 1 });
+  const runs: [Tier, number | null, Segmenter | null][] = [['neural', 1, null], ['neural', null, null], ['neural', null, seg], ['fast', 1, null], ['fast', null, null], ['global', 1, null]];
   const frames720 = loadFrames('720p', 24);
   for (const res of (quick ? ['720p'] : ['480p', '720p', '1080p']) as Res[]) {
     const frames = res === '720p' ? frames720 : loadFrames(res, 24);
-    for (const [tier, r] of runs) {
-      const run = await runEngine(harness[tier]!, frames, tier, r, seconds);
+    for (const [tier, r, sg] of runs) {
+      const run = await runEngine(harness[tier]!, frames, tier, r, seconds, sg);
       run.rec.resolution = res;
       records.push(run.rec);
       console.log(JSON.stringify(run.rec));
       for (const [stage, xs] of Object.entries(run.stages)) {
-        const row = { stage, resolution: res, tier: run.rec.tier, r: run.rec.r, provider: PROVIDER, p50_ms: r1(percentile(xs, 50)), p95_ms: r1(percentile(xs, 95)) };
+        const row = { stage: `${run.rec.stage}:${stage}`, resolution: res, tier: run.rec.tier, r: run.rec.r, provider: PROVIDER, p50_ms: r1(percentile(xs, 50)), p95_ms: r1(percentile(xs, 95)) };
         stageRows.push(row);
       }
     }
@@ -169,7 +184,7 @@ it('engine benchmark', async () => {
   const net = await fullResNetBaseline(harness.neural!, frames720, 4);
   for (const h of Object.values(harness)) await h?.close();
 
-  const ours = records.find((x) => x.resolution === '720p' && x.tier === 'neural' && String(x.r).startsWith('auto'))
+  const ours = records.find((x) => x.stage === 'frame' && x.resolution === '720p' && x.tier === 'neural' && String(x.r).startsWith('auto'))
     ?? records.find((x) => x.resolution === '720p')!;
   const ourMs = ours.p50_ms as number;
   ours.ratio_vs_lut3d = Math.round((ourMs / lut) * 100) / 100;
@@ -184,5 +199,7 @@ it('engine benchmark', async () => {
     + table(stageRows, ['stage', 'resolution', 'tier', 'r', 'p50_ms', 'p95_ms']));
   console.log(`\n720p, neural tier, default r: ${ourMs} ms per frame = ${ours.ratio_vs_lut3d}x ffmpeg lut3d (${r1(lut)} ms) `
     + `and ${ours.ratio_vs_fullres_net}x a per-frame full-res encoder->AdaIN->decoder (${r1(net)} ms); memory per extra session: ${r1(mem.heapMb)} MB heap + buffers in the engine thread, ${r1(mem.rssMb)} MB process RSS`);
+  const withSeg = records.find((x) => x.stage === 'frame+seg' && x.resolution === '720p');
+  if (withSeg) console.log(`720p with segmentation on the frame path (selfie model + smoothing + guided enhancement): ${withSeg.fps} fps, p50 ${withSeg.p50_ms} ms, p95 ${withSeg.p95_ms} ms per frame`);
   writeJson([...records, ...stageRows].map((x) => ({ bench: 'engine', ...x })));
 });

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import {
   CLIENT_EVENTS, describeZodError, type Ack, type ClientEvent, type ErrorCode, type ErrorMsg, type IceMsg,
-  type OfferMsg, type SetStyleMsg, type StartAck, type StartMsg,
+  type OfferMsg, type SetOptionsMsg, type SetStyleMsg, type StartAck, type StartMsg,
 } from '../../../shared/protocol.js';
 import { EngineError } from '../engine/engine_pool.js';
 import { Session, SessionError } from '../media/session.js';
@@ -119,9 +119,10 @@ class Connection {
         this.socket.emit('styleApplied', { foreground: m.foreground, background: m.background, transitionMs: t });
         return undefined;
       }
-      case 'setOptions':
-        this.needSession();
-        return undefined;
+      case 'setOptions': {
+        const { transitionMs, ...o } = msg as SetOptionsMsg;
+        return this.needSession().setOptions(o, transitionMs ?? 500);
+      }
       case 'ping':
         return { t: (msg as { t: number }).t, server: Date.now() };
       case 'stop':

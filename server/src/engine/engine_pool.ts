@@ -3,6 +3,7 @@
 // there); a worker that dies is replaced and its sessions are reopened on the new one.
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
+import type { MaskMode } from '../../../shared/protocol.js';
 import type { EngineWorkerData, FromWorker, ToWorker } from './engine_protocol.js';
 import { i420Size } from './i420.js';
 import type { FrameReport } from './session_engine.js';
@@ -94,6 +95,8 @@ export interface ProcessedFrame {
 export class EngineHandle {
   private buffer: ArrayBuffer | null = new ArrayBuffer(0);
   private closed = false;
+  /** the session's mask options (reapplied when its thread is replaced) */
+  readonly options: { maskMode?: MaskMode; showMask?: boolean } = {};
 
   constructor(readonly sid: string, public thread: EngineThread, public fg: string, public bg: string,
     private readonly pool: EnginePool) {}
@@ -125,6 +128,12 @@ export class EngineHandle {
     if (this.closed) throw new EngineError('closed', 'session closed');
     check(await this.thread.request({ kind: 'setStyle', sid: this.sid, fg, bg, transitionMs, now: performance.now() }));
     this.fg = fg; this.bg = bg;
+  }
+
+  async setOptions(o: { maskMode?: MaskMode; showMask?: boolean }, transitionMs: number): Promise<void> {
+    if (this.closed) throw new EngineError('closed', 'session closed');
+    check(await this.thread.request({ kind: 'setOptions', sid: this.sid, ...o, transitionMs, now: performance.now() }));
+    Object.assign(this.options, o);
   }
 
   async close(): Promise<void> {
@@ -187,11 +196,16 @@ export class EnginePool extends EventEmitter {
 
   /** Session ids that engine threads hold state for (for leak checks). */
   async census(): Promise<string[]> {
+    return (await this.fullCensus()).sessions;
+  }
+
+  /** Session ids with engine state, and those with segmentation state, over all threads. */
+  async fullCensus(): Promise<{ sessions: string[]; masks: string[] }> {
     const lists = await Promise.all(this.threads.filter((t) => t.alive).map(async (t) => {
       const m = await t.request({ kind: 'census' });
-      return m.kind === 'census' ? m.sessions : [];
+      return m.kind === 'census' ? m : { sessions: [], masks: [] };
     }));
-    return lists.flat();
+    return { sessions: lists.flatMap((l) => l.sessions), masks: lists.flatMap((l) => l.masks) };
   }
 
   get threadCount(): number { return this.threads.length; }
@@ -205,7 +219,10 @@ export class EnginePool extends EventEmitter {
     t.post({ kind: 'styles', images: [...this.styles.values()] });
     // reopen the sessions that lived there; their smoothing state starts afresh
     for (const h of t.sessions) {
-      t.request({ kind: 'open', sid: h.sid, fg: h.fg, bg: h.bg }).catch(() => {});
+      t.request({ kind: 'open', sid: h.sid, fg: h.fg, bg: h.bg })
+        .then(() => (h.options.maskMode !== undefined || h.options.showMask !== undefined
+          ? t.request({ kind: 'setOptions', sid: h.sid, ...h.options, transitionMs: 0, now: performance.now() }) : undefined))
+        .catch(() => {});
     }
   }
 

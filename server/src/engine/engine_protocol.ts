@@ -1,5 +1,6 @@
 // Messages between the main thread (EnginePool) and engine worker threads. Internal to the
 // server; the wire protocol with browsers lives in shared/protocol.ts.
+import type { MaskMode } from '../../../shared/protocol.js';
 import type { OnnxOptions } from './onnx_session.js';
 import type { FrameReport, TierMode } from './session_engine.js';
 import type { StyleImage } from './style_store.js';
@@ -8,6 +9,8 @@ import type { StyleImage } from './style_store.js';
 export interface EngineWorkerData {
   onnx: OnnxOptions;
   tierMode: TierMode;
+  /** speaker segmentation: the selfie model, or none (the whole frame is the speaker) */
+  segmentation: 'selfie' | 'off';
 }
 
 export type ToWorker =
@@ -16,6 +19,7 @@ export type ToWorker =
   | { kind: 'open'; id: number; sid: string; fg: string; bg: string }
   | { kind: 'frame'; id: number; sid: string; width: number; height: number; buffer: ArrayBuffer; now: number }
   | { kind: 'setStyle'; id: number; sid: string; fg: string; bg: string; transitionMs: number; now: number }
+  | { kind: 'setOptions'; id: number; sid: string; maskMode?: MaskMode; showMask?: boolean; transitionMs: number; now: number }
   | { kind: 'close'; id: number; sid: string }
   | { kind: 'census'; id: number }
   | { kind: 'fault'; id: number; sid: string; what: 'throw' | 'exit' };
@@ -24,5 +28,6 @@ export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'ok'; id: number }
   | { kind: 'frameDone'; id: number; buffer: ArrayBuffer; report: FrameReport }
-  | { kind: 'census'; id: number; sessions: string[] }
+  /** sessions: ids with engine state; masks: ids that also hold segmentation state */
+  | { kind: 'census'; id: number; sessions: string[]; masks: string[] }
   | { kind: 'error'; id: number; code: 'unknown_style' | 'no_session' | 'internal'; message: string; buffer?: ArrayBuffer };

@@ -1,11 +1,15 @@
 // Engine worker thread: owns one WebAssembly slicer, a style cache, the low-res worker its
-// sessions share, and the SessionEngine of every session assigned to it. Frames arrive as
-// transferred ArrayBuffers and go back the same way (no copy across threads).
+// sessions share, the segmentation model session, and the WorkerSession (stylizer, speaker
+// mask, options) of every session assigned to it. Frames arrive as transferred ArrayBuffers
+// and go back the same way (no copy across threads).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineWorkerData, FromWorker, ToWorker } from './engine_protocol.js';
 import { createEngineContext } from './engine_context.js';
-import { SessionEngine, type EngineContext } from './session_engine.js';
+import { Segmenter } from './segmentation/segmenter.js';
+import { SpeakerMask } from './segmentation/speaker_mask.js';
+import type { EngineContext } from './session_engine.js';
 import { UnknownStyleError } from './style_store.js';
+import { WorkerSession } from './worker_session.js';
 
 const port = parentPort;
 if (!port) throw new Error('frame_worker must run in a worker thread');
@@ -16,7 +20,12 @@ const ctx: EngineContext = createEngineContext(data.tierMode, data.onnx);
 if (ctx.lowres && (data.tierMode === 'auto' || data.tierMode === 'neural')) {
   void ctx.lowres.neuralReady().then((ok) => { ctx.neuralAvailable = ok; });
 }
-const sessions = new Map<string, SessionEngine>();
+// one segmentation model session per thread; without it sessions use the whole frame
+let segmenter: Segmenter | null = null;
+const segmenterReady = data.segmentation === 'off' ? Promise.resolve() : Segmenter.create(data.onnx).then((s) => { segmenter = s; }, (e: unknown) => {
+  console.warn(`[engine] segmentation unavailable, the whole frame is the speaker: ${String(e).split('\n')[0]}`);
+});
+const sessions = new Map<string, WorkerSession>();
 
 function send(m: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(m, transfer);
@@ -39,19 +48,20 @@ port.on('message', (m: ToWorker) => {
       ctx.lowres?.removeStyle(m.id);
       return;
     case 'open':
-      try {
-        sessions.get(m.sid)?.dispose();
-        sessions.set(m.sid, new SessionEngine(ctx, m.fg, m.bg, {}, m.sid));
-        send({ kind: 'ok', id: m.id });
-      } catch (e) { fail(m.id, e); }
+      void segmenterReady.then(() => {
+        try {
+          sessions.get(m.sid)?.dispose();
+          sessions.set(m.sid, new WorkerSession(ctx, m.fg, m.bg, segmenter ? new SpeakerMask(segmenter.stream()) : null, m.sid));
+          send({ kind: 'ok', id: m.id });
+        } catch (e) { fail(m.id, e); }
+      });
       return;
     case 'frame': {
       const s = sessions.get(m.sid);
       if (!s) { send({ kind: 'error', id: m.id, code: 'no_session', message: `no session ${m.sid}`, buffer: m.buffer }, [m.buffer]); return; }
-      try {
-        const report = s.processFrame({ width: m.width, height: m.height, data: new Uint8Array(m.buffer) }, m.now);
-        send({ kind: 'frameDone', id: m.id, buffer: m.buffer, report }, [m.buffer]);
-      } catch (e) { fail(m.id, e, m.buffer); }
+      s.process({ width: m.width, height: m.height, data: new Uint8Array(m.buffer) }, m.now).then(
+        (report) => send({ kind: 'frameDone', id: m.id, buffer: m.buffer, report }, [m.buffer]),
+        (e: unknown) => fail(m.id, e, m.buffer));
       return;
     }
     case 'setStyle': {
@@ -60,13 +70,19 @@ port.on('message', (m: ToWorker) => {
       try { s.setStyle(m.fg, m.bg, m.transitionMs, m.now); send({ kind: 'ok', id: m.id }); } catch (e) { fail(m.id, e); }
       return;
     }
+    case 'setOptions': {
+      const s = sessions.get(m.sid);
+      if (!s) { send({ kind: 'error', id: m.id, code: 'no_session', message: `no session ${m.sid}` }); return; }
+      try { s.setOptions({ maskMode: m.maskMode, showMask: m.showMask }, m.transitionMs, m.now); send({ kind: 'ok', id: m.id }); } catch (e) { fail(m.id, e); }
+      return;
+    }
     case 'close':
       sessions.get(m.sid)?.dispose();
       sessions.delete(m.sid);
       send({ kind: 'ok', id: m.id });
       return;
     case 'census':
-      send({ kind: 'census', id: m.id, sessions: [...sessions.keys()] });
+      send({ kind: 'census', id: m.id, sessions: [...sessions.keys()], masks: [...sessions.values()].filter((s) => s.hasMaskState).map((s) => s.sid) });
       return;
     case 'fault':
       // fault injection for the fault-tolerance tests (enabled by the pool only when configured)
@@ -76,4 +92,4 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-send({ kind: 'ready' });
+void segmenterReady.then(() => send({ kind: 'ready' }));

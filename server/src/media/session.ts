@@ -3,7 +3,7 @@
 // on the same connection. Everything the session owns is released by close().
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { IceMsg, StatsMsg } from '../../../shared/protocol.js';
+import type { IceMsg, MaskMode, StatsMsg } from '../../../shared/protocol.js';
 import type { EngineHandle, EnginePool } from '../engine/engine_pool.js';
 import type { FrameReport } from '../engine/session_engine.js';
 import { FramePump } from './frame_pump.js';
@@ -131,6 +131,16 @@ export class Session extends EventEmitter<SessionEvents> {
     await this.engine.setStyle(fg, bg, transitionMs);
   }
 
+  /** Mask mode and debug view; returns the options now in force. */
+  async setOptions(o: { maskMode?: MaskMode; showMask?: boolean }, transitionMs: number): Promise<{ maskMode: MaskMode; showMask: boolean }> {
+    await this.engine.setOptions(o, transitionMs);
+    return this.options;
+  }
+
+  get options(): { maskMode: MaskMode; showMask: boolean } {
+    return { maskMode: this.engine.options.maskMode ?? 'styled', showMask: this.engine.options.showMask ?? false };
+  }
+
   private onFrame(frame: WrtcFrame): void {
     if (this.closed) return;
     this.lastFrameAt = Date.now();
@@ -173,7 +183,7 @@ export class Session extends EventEmitter<SessionEvents> {
       fpsIn: w.fpsIn, fpsOut: w.fpsOut, drops: w.drops, dropsTotal: dropsNow,
       width: this.stats.width, height: this.stats.height,
       stages: w.stages, engineP95: w.engineP95,
-      tier: this.echo ? 'echo' : r?.tier ?? '-', r: r?.r ?? 0, degradation: 0, mask: r?.mask ?? '-',
+      tier: this.echo ? 'echo' : r?.tier ?? '-', r: r?.r ?? 0, degradation: 0, mask: r?.mask ?? '-', ...this.options,
       foreground: this.engine.fg, background: this.engine.bg,
     };
   }

@@ -38,7 +38,7 @@ export class Segmenter {
   stream(): SegmenterStream { return new SegmenterStream(this.session); }
 }
 
-/** One session's segmentation: its buffers (and, later, its temporal state). */
+/** One stream's model input and output buffers (its temporal state is in SpeakerMask). */
 export class SegmenterStream {
   private readonly input = new Float32Array(SIZE * SIZE * 3);
   private readonly rgb = [0, 0, 0];
@@ -46,6 +46,9 @@ export class SegmenterStream {
   private mask: MaskImage = { width: 0, height: 0, data: new Uint8Array(0) };
 
   constructor(private readonly session: InferenceSession) {}
+
+  /** The low-res frame the last mask was computed from (interleaved Y, U-128, V-128). */
+  get lowRes(): LowRes | undefined { return this.low; }
 
   /** The speaker mask of `frame` at the letterboxed size (long side 256). */
   async segment(frame: I420Frame): Promise<MaskImage> {

@@ -1,0 +1,108 @@
+// One session's speaker mask at full resolution, every frame: the segmentation model at its
+// low native resolution (letterboxed), temporal smoothing, then enhancement against the
+// full-resolution frame's edges. All of the session's segmentation state (the model's
+// buffers, the smoothed mask, the guided-filter coefficients, the full-res plane) lives here
+// and goes with it.
+//
+// When the model is slower than the frame budget it runs off the frame path: the frame
+// starts a segmentation (when none is running) and is itself served with the latest mask
+// (not warped; its edges are still refit to this frame's luma by the guided filter), and the
+// report says 'reused'.
+import { i420Planes, type I420Frame } from '../i420.js';
+import { bilinearUpsample, GuidedUpsampler, type GuidedOptions } from './guided_upsample.js';
+import { MaskSmoother, type SmootherOptions } from './mask_smoother.js';
+import type { SegmenterStream } from './segmenter.js';
+
+export type Enhancement = 'guided' | 'bilinear';
+
+export interface SpeakerMaskOptions {
+  enhancement: Enhancement;
+  /** temporal smoothing on (off: each frame's mask as the model gives it) */
+  smoothing: boolean;
+  /** run the model on the frame path while its mean time stays under this, ms */
+  budgetMs: number;
+  smoother: Partial<SmootherOptions>;
+  guided: Partial<GuidedOptions>;
+}
+
+export const DEFAULT_SPEAKER_MASK: SpeakerMaskOptions = { enhancement: 'guided', smoothing: true, budgetMs: 12, smoother: {}, guided: {} };
+
+export interface MaskResult {
+  /** the speaker mask at the frame's resolution, 0..255 (valid until the next update) */
+  plane: Uint8Array;
+  source: 'live' | 'reused';
+  /** ms: segment (model, with its letterbox), smooth (temporal + coefficient fit), enhance (full res) */
+  stages: { segment: number; smooth: number; enhance: number };
+}
+
+export class SpeakerMask {
+  private readonly smoother: MaskSmoother;
+  private readonly guided: GuidedUpsampler;
+  private readonly opt: SpeakerMaskOptions;
+  private plane = new Uint8Array(0);
+  /** the latest smoothed low-res mask (0..1) and its size */
+  private low: Float32Array = new Float32Array(0);
+  private lowW = 0;
+  private lowH = 0;
+  private segAvg = 0;
+  private runs = 0;
+  private segMs = 0;
+  private smoothMs = 0;
+  private inflight: Promise<void> | null = null;
+  private disposed = false;
+
+  constructor(private readonly stream: SegmenterStream, opt: Partial<SpeakerMaskOptions> = {}) {
+    this.opt = { ...DEFAULT_SPEAKER_MASK, ...opt };
+    this.smoother = new MaskSmoother(this.opt.smoother);
+    this.guided = new GuidedUpsampler(this.opt.guided);
+  }
+
+  /** Mean model time per frame (ms), as used to choose on- or off-path. */
+  get modelMs(): number { return this.segAvg; }
+
+  async update(frame: I420Frame): Promise<MaskResult> {
+    if (this.disposed) throw new Error('speaker mask disposed');
+    this.segMs = 0; this.smoothMs = 0;
+    let source: MaskResult['source'] = 'live';
+    if (this.inflight || (this.lowW && this.segAvg > this.opt.budgetMs)) {
+      // off the frame path: start one for this frame (the model's input is taken now) and
+      // serve the latest mask
+      if (!this.inflight) this.inflight = this.segment(frame).finally(() => { this.inflight = null; });
+      source = 'reused';
+    } else {
+      await this.segment(frame);
+    }
+    const t0 = performance.now();
+    const { width: W, height: H } = frame;
+    if (this.plane.length !== W * H) this.plane = new Uint8Array(W * H);
+    if (this.opt.enhancement === 'guided') this.guided.apply(i420Planes(frame).y, W, H, this.plane);
+    else bilinearUpsample(this.low, this.lowW, this.lowH, W, H, this.plane);
+    const enhance = performance.now() - t0;
+    return { plane: this.plane, source, stages: { segment: this.segMs, smooth: this.smoothMs, enhance } };
+  }
+
+  /** Runs the model on `frame` and folds the result into the session's mask state. */
+  private async segment(frame: I420Frame): Promise<void> {
+    const t0 = performance.now();
+    const m = await this.stream.segment(frame);
+    const t1 = performance.now();
+    if (this.disposed) return;
+    this.segMs = t1 - t0;
+    // the first run warms the model up and does not count
+    if (++this.runs > 1) this.segAvg = this.runs > 2 ? 0.9 * this.segAvg + 0.1 * this.segMs : this.segMs;
+    const luma = this.stream.lowRes!.yuv;
+    if (!this.opt.smoothing) this.smoother.reset();
+    this.low = this.smoother.update(m.data, luma, 3, m.width, m.height);
+    this.lowW = m.width; this.lowH = m.height;
+    if (this.opt.enhancement === 'guided') this.guided.fit(this.low, luma, 3, m.width, m.height);
+    this.smoothMs = performance.now() - t1;
+  }
+
+  /** Releases the session's buffers (the shared model session stays with the thread). */
+  dispose(): void {
+    this.disposed = true;
+    this.plane = new Uint8Array(0);
+    this.low = new Float32Array(0);
+    this.smoother.reset();
+  }
+}

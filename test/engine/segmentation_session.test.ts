@@ -1,0 +1,101 @@
+// Segmentation inside the engine threads, as the server runs it: each session gets its own
+// speaker-mask state on its engine thread, the looks built on the mask do what they say, and
+// the state goes with the session.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloneFrame } from '../../server/src/engine/frame_convert.js';
+import { EnginePool, type EngineHandle } from '../../server/src/engine/engine_pool.js';
+import { i420Planes, type I420Frame } from '../../server/src/engine/i420.js';
+import { StyleLibrary } from '../../server/src/styles/style_library.js';
+import { loadI420, ROOT, sharedPath } from '../support/media.js';
+
+let pool: EnginePool;
+let frame: I420Frame;
+
+/** Mean |a - b| of the luma over a box given in fractions of the frame. */
+function lumaDiff(a: I420Frame, b: I420Frame, x0: number, y0: number, x1: number, y1: number): number {
+  const pa = i420Planes(a).y, pb = i420Planes(b).y, W = a.width;
+  let s = 0, n = 0;
+  for (let y = Math.floor(y0 * a.height); y < Math.floor(y1 * a.height); y++) {
+    for (let x = Math.floor(x0 * W); x < Math.floor(x1 * W); x++) { s += Math.abs(pa[y * W + x] - pb[y * W + x]); n++; }
+  }
+  return s / n;
+}
+
+/** Mean absolute horizontal luma gradient over a box (sharpness). */
+function sharpness(f: I420Frame, x0: number, y0: number, x1: number, y1: number): number {
+  const p = i420Planes(f).y, W = f.width;
+  let s = 0, n = 0;
+  for (let y = Math.floor(y0 * f.height); y < Math.floor(y1 * f.height); y++) {
+    for (let x = Math.floor(x0 * W); x < Math.floor(x1 * W) - 1; x++) { s += Math.abs(p[y * W + x + 1] - p[y * W + x]); n++; }
+  }
+  return s / n;
+}
+
+async function run(h: EngineHandle, frames = 6): Promise<{ out: I420Frame; mask: string; stages: Record<string, number> }> {
+  let last = null;
+  for (let i = 0; i < frames; i++) last = await h.process(cloneFrame(frame));
+  return { out: { width: last!.width, height: last!.height, data: last!.data.slice() }, mask: last!.report.mask, stages: last!.report.stages };
+}
+
+// the speaker of iot_asl_again_f30 (640x480) stands in the middle; the wall corners are background
+const SPEAKER = [0.4, 0.35, 0.6, 0.7] as const;
+const WALL = [0.02, 0.05, 0.2, 0.4] as const;
+
+describe('segmentation in the engine threads', () => {
+  beforeAll(async () => {
+    pool = new EnginePool({ threads: 1, allowFaults: false, engine: { onnx: { provider: 'cpu', threads: 1 }, tierMode: 'global', segmentation: 'selfie' } });
+    const lib = new StyleLibrary({ maxBytes: 8 << 20, maxPixels: 40e6, maxSide: 12000 }, 10, 5);
+    await lib.loadBuiltIns(join(ROOT, 'server', 'assets', 'styles'));
+    await pool.ready();
+    pool.putStyles(lib.images());
+    frame = await loadI420(sharedPath('media', 'photos', 'iot_asl_again_f30.jpg'), 640, 480);
+  }, 60_000);
+  afterAll(async () => { await pool?.close(); });
+
+  it('keeps the speaker natural (background-only), restyles only the speaker (speaker-only), blurs the background', async () => {
+    const h = await pool.open('seg-looks', 'darkest-hour', 'evening-glow');
+    try {
+      const styled = await run(h);
+      expect(['live', 'reused']).toContain(styled.mask);
+      for (const k of ['segment', 'smooth', 'enhance']) expect(styled.stages[k]).toBeGreaterThanOrEqual(0);
+
+      await h.setOptions({ maskMode: 'background-only' }, 0);
+      const bgOnly = await run(h);
+      await h.setOptions({ maskMode: 'speaker-only' }, 0);
+      const fgOnly = await run(h);
+      await h.setOptions({ maskMode: 'blur-background' }, 0);
+      const blurred = await run(h);
+      const d = {
+        styled: [lumaDiff(styled.out, frame, ...SPEAKER), lumaDiff(styled.out, frame, ...WALL)],
+        bgOnly: [lumaDiff(bgOnly.out, frame, ...SPEAKER), lumaDiff(bgOnly.out, frame, ...WALL)],
+        fgOnly: [lumaDiff(fgOnly.out, frame, ...SPEAKER), lumaDiff(fgOnly.out, frame, ...WALL)],
+      };
+      const sharp = { input: sharpness(frame, ...WALL), styled: sharpness(styled.out, ...WALL), blurred: sharpness(blurred.out, ...WALL), speaker: [sharpness(styled.out, ...SPEAKER), sharpness(blurred.out, ...SPEAKER)] };
+      console.log('mean |dY| vs input [speaker, wall]:', JSON.stringify(d), 'wall sharpness', JSON.stringify(sharp));
+      // the changed region changes, the natural region keeps its pixels
+      expect(d.styled[0]).toBeGreaterThan(8); expect(d.styled[1]).toBeGreaterThan(8);
+      expect(d.bgOnly[0]).toBeLessThan(3); expect(d.bgOnly[1]).toBeGreaterThan(8);
+      expect(d.fgOnly[0]).toBeGreaterThan(8); expect(d.fgOnly[1]).toBeLessThan(3);
+      // blur: the wall (plain, with some texture and sensor noise) loses its detail, the speaker keeps it
+      expect(sharp.blurred).toBeLessThan(0.7 * sharp.styled);
+      expect(sharp.speaker[1]).toBeGreaterThan(0.8 * sharp.speaker[0]);
+    } finally { await h.close(); }
+  }, 120_000);
+
+  it('frees a session\'s segmentation state with the session', async () => {
+    const a = await pool.open('seg-a', 'natural', 'darkest-hour');
+    const b = await pool.open('seg-b', 'natural', 'darkest-hour');
+    await run(a, 3); await run(b, 3);
+    const during = await pool.fullCensus();
+    expect(during.masks.sort()).toEqual(['seg-a', 'seg-b']);
+    await a.close();
+    const after = await pool.fullCensus();
+    expect(after.sessions).toEqual(['seg-b']);
+    expect(after.masks).toEqual(['seg-b']);
+    // the other session is untouched
+    expect((await run(b, 1)).mask).toMatch(/live|reused/);
+    await b.close();
+    expect(await pool.fullCensus()).toEqual({ sessions: [], masks: [] });
+  }, 120_000);
+});
