@@ -1,8 +1,9 @@
 // The stats panel (toggle: button or "h"): the server's per-second `stats` (fps in/out,
-// drops, size, engine p95, every pipeline stage, tier, r, mask, degradation) next to what
-// this browser measures (returned fps, socket and WebRTC round trips, jitter buffer), and an
-// estimated glass-to-glass latency.
+// drops, size, engine p95, every pipeline stage, tier, r, degradation; the speaker mask's
+// source, mode and segmentation stages) next to what this browser measures (returned fps,
+// socket and WebRTC round trips, jitter buffer), and an estimated glass-to-glass latency.
 import type { StatsMsg } from '../../shared/protocol';
+import { bindShortcut } from './shortcut';
 import type { WebrtcSample } from './webrtc_stats';
 
 export interface ClientFigures {
@@ -18,6 +19,10 @@ export interface ClientFigures {
 const ms = (v: number | null | undefined, digits = 1): string => (v == null ? '—' : `${v.toFixed(digits)} ms`);
 const fixed = (v: number | null | undefined, digits = 1): string => (v == null ? '—' : v.toFixed(digits));
 
+/** The speaker-mask stages (shown under "Mask", not under "Stages"), in pipeline order. */
+const SEG_STAGES = ['segment', 'smooth', 'enhance'] as const;
+const isSegStage = (k: string): boolean => (SEG_STAGES as readonly string[]).includes(k);
+
 /** Mean server-side time per frame: the `total` stage when reported, else the sum of stages. */
 export function engineMeanMs(s: StatsMsg | null): number | null {
   if (!s) return null;
@@ -30,9 +35,11 @@ export class Hud {
   private readonly cells = new Map<string, HTMLElement>();
   private readonly server: HTMLElement;
   private readonly stages: HTMLElement;
+  private readonly mask: HTMLElement;
   private readonly client: HTMLElement;
   private readonly estimate: HTMLElement;
   private stageKeys = '';
+  private segKeys = '';
   private last: StatsMsg | null = null;
 
   constructor(private readonly el: HTMLElement, private readonly button: HTMLButtonElement, visible: boolean,
@@ -40,16 +47,12 @@ export class Hud {
     el.replaceChildren();
     this.server = this.section('Server');
     this.stages = this.section('Stages (ms / frame)');
+    this.stages.title = 'Server total includes the segmentation stages listed under "Mask".';
+    this.mask = this.section('Mask');
     this.client = this.section('This browser');
     this.estimate = this.section('Latency');
     button.addEventListener('click', () => this.toggle());
-    document.addEventListener('keydown', (e) => {
-      if (e.key !== 'h' && e.key !== 'H') return;
-      if (e.ctrlKey || e.metaKey || e.altKey) return;
-      const t = e.target as HTMLElement | null;
-      if (t && (t.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName))) return;
-      this.toggle();
-    });
+    bindShortcut('h', () => this.toggle());
     this.toggle(visible);
     this.showServer(null);
   }
@@ -71,16 +74,30 @@ export class Hud {
     this.set(box, 'size', 'resolution', s && s.width ? `${s.width}×${s.height}` : '—');
     this.set(box, 'p95', 'engine p95', ms(s?.engineP95));
     this.set(box, 'tier', 'tier · r', s ? `${s.tier} · ${fixed(s.r, 2)}` : '—');
-    this.set(box, 'mask', 'mask', s?.mask ?? '—');
     this.set(box, 'degr', 'degradation', s ? String(s.degradation) : '—');
-    const keys = s ? Object.keys(s.stages).join('|') : '';
-    if (keys !== this.stageKeys) {
-      this.stageKeys = keys;
-      this.stages.querySelectorAll('.row').forEach((r) => r.remove());
-      for (const k of [...this.cells.keys()]) if (k.startsWith('stage')) this.cells.delete(k);
+    const stageKeys = s ? Object.keys(s.stages).filter((k) => !isSegStage(k)) : [];
+    if (stageKeys.join('|') !== this.stageKeys) {
+      this.stageKeys = stageKeys.join('|');
+      this.clearRows(this.stages, 'stage');
     }
-    if (s) for (const [k, v] of Object.entries(s.stages)) this.set(this.stages, `stage:${k}`, k, ms(v, 2));
+    if (s) for (const k of stageKeys) this.set(this.stages, `stage:${k}`, k, ms(s.stages[k], 2));
     this.set(this.stages, 'stage-sum', 'server total', ms(engineMeanMs(s), 2), true);
+    this.showMask(s);
+  }
+
+  /** Where the speaker mask came from, how it is used, and the segmentation stages when reported. */
+  private showMask(s: StatsMsg | null): void {
+    const box = this.mask;
+    const segKeys = s ? SEG_STAGES.filter((k) => typeof s.stages[k] === 'number') : [];
+    if (segKeys.join('|') !== this.segKeys) {
+      this.segKeys = segKeys.join('|');
+      this.clearRows(box, 'seg');
+    }
+    this.set(box, 'mask', 'source', s?.mask ?? '—');
+    this.set(box, 'mode', 'mode', s?.maskMode ? `${s.maskMode}${s.showMask ? ' · mask view' : ''}` : '—');
+    if (!s || !segKeys.length) return;
+    for (const k of segKeys) this.set(box, `seg:${k}`, k, ms(s.stages[k], 2));
+    this.set(box, 'seg-sum', 'segmentation', ms(segKeys.reduce((a, k) => a + s.stages[k], 0), 2), true);
   }
 
   showClient(c: ClientFigures): void {
@@ -109,6 +126,15 @@ export class Hud {
     sec.append(h);
     this.el.append(sec);
     return sec;
+  }
+
+  /** Removes the rows of `box` whose keys start with `prefix` (their set changed). */
+  private clearRows(box: HTMLElement, prefix: string): void {
+    for (const [k, cell] of [...this.cells]) {
+      if (!k.startsWith(prefix) || !box.contains(cell)) continue;
+      cell.parentElement?.remove();
+      this.cells.delete(k);
+    }
   }
 
   private set(box: HTMLElement, key: string, label: string, value: string, strong = false): void {

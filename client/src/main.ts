@@ -1,18 +1,19 @@
 // Restyle page: wires the camera, the galleries, the live session, the HUD and the status
 // line together, and keeps window.__restyle (test_hooks.ts) current.
 import './style.css';
-import type { StyleInfo } from '../../shared/protocol';
+import { MASK_MODES, type StyleInfo } from '../../shared/protocol';
 import { fetchStyles } from './api';
 import { CameraError, CameraPickers } from './camera';
 import { FrameMeter } from './frame_meter';
 import { Galleries } from './gallery';
 import { Hud } from './hud';
+import { LookControls } from './look_options';
 import { MediaInput, Superseded } from './media_input';
 import { initialStyles, readParams, writeParams } from './params';
 import { Signalling } from './signalling';
 import { StampReader } from './stamp_source';
 import { StatusLine } from './status_line';
-import { hooks, recordError, recordLatency } from './test_hooks';
+import { hooks, recordError, recordLatency, type MaskOptions } from './test_hooks';
 import { bindTransition, ui } from './ui';
 import { WebrtcStats } from './webrtc_stats';
 
@@ -27,11 +28,16 @@ if (params.source === 'stamp') pickers.useTestPattern();
 
 let styles: StyleInfo[] = [];
 let selected = { fg: '', bg: '' };
+let options: MaskOptions = { maskMode: params.maskMode, showMask: params.showMask };
+hooks.options = { ...options };
 let running = false;
 const transition = bindTransition(params.transitionMs, () => remember());
+const looks = new LookControls(ui.maskMode, ui.maskToggle, options, (o) => {
+  applyOptions(o).catch(() => { /* shown in the status line */ });
+});
 
 const signalling = new Signalling(
-  { track: () => media.track, styles: () => selected, resolution: () => pickers.resolution, echo: params.echo },
+  { track: () => media.track, styles: () => selected, options: () => options, resolution: () => pickers.resolution, echo: params.echo },
   {
     state: (s, text) => status.set(s, text),
     remoteStream: (s) => {
@@ -71,7 +77,7 @@ const galleries = new Galleries({
 });
 
 function remember(): void {
-  if (selected.fg) writeParams({ ...selected, res: pickers.resolution, transitionMs: transition.value });
+  if (selected.fg) writeParams({ ...selected, res: pickers.resolution, transitionMs: transition.value, ...options });
 }
 
 function select(sel: { fg: string; bg: string }): void {
@@ -124,6 +130,35 @@ async function applyStyle(fg: string, bg: string, transitionMs: number): Promise
   status.flash(`Style not applied: ${err.message}`);
   // keep the choice when the session just is not there (it applies at the next start)
   if (err.code === 'unknown_style' || err.code === 'bad_request') select(prev);
+  throw new Error(err.message);
+}
+
+function showOptions(o: MaskOptions): void {
+  options = { ...o };
+  hooks.options = { ...o };
+  looks.show(o);
+  remember();
+}
+
+/** Mask mode / mask view from the controls or window.__restyle; a live session gets them now, a new one at its start. */
+async function applyOptions(o: Partial<MaskOptions>): Promise<void> {
+  const next: MaskOptions = { maskMode: o.maskMode ?? options.maskMode, showMask: o.showMask ?? options.showMask };
+  const invalid = !(MASK_MODES as readonly string[]).includes(next.maskMode) ? `unknown mask mode "${String(next.maskMode)}"`
+    : typeof next.showMask !== 'boolean' ? 'showMask must be true or false' : null;
+  if (invalid) {
+    recordError({ code: 'bad_request', message: invalid, event: 'setOptions' });
+    status.flash(`Look not applied: ${invalid}`);
+    throw new Error(invalid);
+  }
+  const prev = options;
+  showOptions(next);
+  const r = await signalling.setOptions({ ...next, transitionMs: transition.value });
+  if (r.ok) return;
+  const err = r.error ?? { code: 'internal' as const, message: 'setOptions failed' };
+  recordError(err);
+  status.flash(`Look not applied: ${err.message}`);
+  // keep the choice when the session just is not there (it applies at the next start)
+  if (err.code === 'bad_request') showOptions(prev);
   throw new Error(err.message);
 }
 
@@ -192,6 +227,7 @@ ui.startStop.addEventListener('click', () => { if (running) stop(); else void st
 hooks.start = () => { if (!running) void start(); };
 hooks.stop = () => stop();
 hooks.setStyle = (fg, bg, transitionMs) => applyStyle(fg, bg, transitionMs ?? transition.value);
+hooks.setOptions = (o) => applyOptions(o ?? {});
 
 function recentMedian(xs: number[], n: number): number | null {
   if (!xs.length) return null;

@@ -1,18 +1,19 @@
 // The live session: socket.io signalling (start, offer/answer, trickle ICE, stop), the peer
 // connection, and automatic recovery. A socket reconnect, a failed peer, a session the server
 // ended or a full server all restart the session with exponential backoff (1 s, 2 s, 4 s …
-// 10 s), keeping the chosen styles. Every attempt has a generation number; work from an
-// older attempt is dropped when it completes.
-import type { ErrorMsg, Resolution, StatsMsg } from '../../shared/protocol';
+// 10 s), keeping the chosen styles and mask options (sent again after every start). Every
+// attempt has a generation number; work from an older attempt is dropped when it completes.
+import type { ErrorMsg, Resolution, SetOptionsMsg, StatsMsg } from '../../shared/protocol';
 import { Backoff } from './backoff';
 import { Peer } from './peer';
 import { call, connectSocket, type CallError, type CallResult, type RestyleSocket } from './socket_link';
-import type { PageState, StyleApplied } from './test_hooks';
+import type { MaskOptions, PageState, StyleApplied } from './test_hooks';
 import { hooks } from './test_hooks';
 
 export interface SessionSource {
   track(): MediaStreamTrack | null;
   styles(): { fg: string; bg: string };
+  options(): MaskOptions;
   resolution(): Resolution;
   echo: boolean;
 }
@@ -84,6 +85,11 @@ export class Signalling {
     return call(this.socket, 'setStyle', { foreground, background, transitionMs });
   }
 
+  async setOptions(o: SetOptionsMsg): Promise<CallResult<MaskOptions>> {
+    if (!this.sessionId) return { ok: true }; // applied at the next start
+    return call(this.socket, 'setOptions', o);
+  }
+
   private wireSocket(): void {
     const s = this.socket;
     s.on('connect', () => {
@@ -152,6 +158,7 @@ export class Signalling {
     if (!started.ok || !started.data) return this.startFailed(started.error);
     this.sessionId = started.data.sessionId;
     hooks.sessionId = this.sessionId;
+    this.sendOptions(gen);
     try {
       const peer = new Peer(started.data.iceServers, track, {
         onCandidate: (c) => {
@@ -172,6 +179,14 @@ export class Signalling {
     } catch (e) {
       if (gen === this.gen) this.fail({ code: 'internal', message: `could not set up the connection: ${e instanceof Error ? e.message : String(e)}` });
     }
+  }
+
+  /** A new session starts with the server's defaults: give it the current mask options. */
+  private sendOptions(gen: number): void {
+    const { maskMode, showMask } = this.src.options();
+    void call(this.socket, 'setOptions', { maskMode, showMask, transitionMs: 0 }).then((r) => {
+      if (!r.ok && r.error && gen === this.gen) this.ev.error(r.error, true);
+    });
   }
 
   private startFailed(err: CallError | undefined): void {

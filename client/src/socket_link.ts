@@ -4,6 +4,7 @@ import { io, type Socket } from 'socket.io-client';
 import type {
   Ack, ErrorMsg, IceMsg, OfferMsg, PingMsg, ServerToClient, SetOptionsMsg, SetStyleMsg, StartAck, StartMsg,
 } from '../../shared/protocol';
+import type { MaskOptions } from './test_hooks';
 
 /** The ping ack's data (socket_control.ts answers { t, server }). */
 export interface PongData { t: number; server: number }
@@ -16,7 +17,8 @@ export interface ClientToServer {
   offer: (m: OfferMsg, ack: AckCb) => void;
   ice: (m: IceMsg, ack: AckCb) => void;
   setStyle: (m: SetStyleMsg, ack: AckCb) => void;
-  setOptions: (m: SetOptionsMsg, ack: AckCb) => void;
+  /** the ack's data: the options now in force (session.ts) */
+  setOptions: (m: SetOptionsMsg, ack: AckCb<MaskOptions>) => void;
   ping: (m: PingMsg, ack: AckCb<PongData>) => void;
   stop: (m: Record<string, never>, ack: AckCb) => void;
 }

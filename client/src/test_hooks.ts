@@ -1,7 +1,7 @@
 // window.__restyle: the page's live state and a few commands, for end-to-end tests and
 // benchmarks (kept in production builds). Modules write the fields; tests only read them
 // and call the functions.
-import type { ErrorMsg, StatsMsg, StyleInfo } from '../../shared/protocol';
+import type { ErrorMsg, MaskMode, StatsMsg, StyleInfo } from '../../shared/protocol';
 
 /** A stable, machine-readable page state (the status line shows the human version). */
 export type PageState =
@@ -18,6 +18,9 @@ export interface RecordedError {
 
 export interface StyleApplied { foreground: string; background: string; transitionMs: number }
 
+/** How the speaker mask is used, and whether the mask debug view is on. */
+export interface MaskOptions { maskMode: MaskMode; showMask: boolean }
+
 export interface RestyleHooks {
   status: PageState;
   sessionId: string | null;
@@ -30,6 +33,8 @@ export interface RestyleHooks {
   styles: StyleInfo[];
   selected: { fg: string; bg: string };
   lastStyleApplied: StyleApplied | null;
+  /** the page's current mask options (what the controls show; sent at every session start) */
+  options: MaskOptions;
   /** glass-to-glass latencies (ms) read from the frame stamp (source=stamp only) */
   latencies: number[];
   /** client-side measurements, ms (null until measured) */
@@ -37,6 +42,8 @@ export interface RestyleHooks {
   webrtcRttMs: number | null;
   jitterBufferMs: number | null;
   setStyle(fg: string, bg: string, transitionMs?: number): Promise<void>;
+  /** Applies like the Look select / Show mask button; rejects on an invalid value or an error ack. */
+  setOptions(o: Partial<MaskOptions>): Promise<void>;
   stop(): void;
   start(): void;
 }
@@ -60,11 +67,13 @@ export const hooks: RestyleHooks = {
   styles: [],
   selected: { fg: '', bg: '' },
   lastStyleApplied: null,
+  options: { maskMode: 'styled', showMask: false },
   latencies: [],
   socketRttMs: null,
   webrtcRttMs: null,
   jitterBufferMs: null,
   setStyle: async () => notReady(),
+  setOptions: async () => notReady(),
   stop: () => notReady(),
   start: () => notReady(),
 };

@@ -23,6 +23,8 @@ export const ui = {
   upload: $('#upload', HTMLInputElement),
   transition: $('#transition', HTMLInputElement),
   transitionValue: $('#transition-value', HTMLOutputElement),
+  maskMode: $('#mask-mode', HTMLSelectElement),
+  maskToggle: $('#mask-toggle', HTMLButtonElement),
 };
 
 /** The transition slider (0–3000 ms, step 100). `value` keeps an exact ?transition= until moved. */

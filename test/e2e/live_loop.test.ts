@@ -123,6 +123,23 @@ describe('live loop in Chromium', () => {
     expect(latency).toBeLessThanOrEqual(500);
   }, 30_000);
 
+  it('segments the speaker live: the mask view tints the background, a look mode applies', async () => {
+    const green = (m: Rgb) => m[1] - (m[0] + m[2]) / 2;
+    const before = await meanColour(page, '#remote', 10);
+    await page.evaluate(() => window.__restyle.setOptions({ showMask: true }));
+    await waitForPage(page, 'window.__restyle.lastStats && window.__restyle.lastStats.showMask === true', 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const tinted = await meanColour(page, '#remote', 10);
+    const stats = await page.evaluate(() => window.__restyle.lastStats!);
+    console.log(`mask view: green excess ${green(before).toFixed(1)} -> ${green(tinted).toFixed(1)}; mask ${stats.mask}, segment ${stats.stages.segment} ms, enhance ${stats.stages.enhance} ms`);
+    expect(['live', 'reused']).toContain(stats.mask);
+    // the background (most of this frame: the office wall) turns green, the speaker does not
+    expect(green(tinted) - green(before)).toBeGreaterThan(15);
+    await page.evaluate(() => window.__restyle.setOptions({ showMask: false, maskMode: 'background-only' }));
+    await waitForPage(page, 'window.__restyle.lastStats && window.__restyle.lastStats.maskMode === "background-only" && !window.__restyle.lastStats.showMask', 10_000);
+    expect(errors).toEqual([]);
+  }, 40_000);
+
   it('frees the session and its peer connection when the tab closes', async () => {
     const h0 = await srv.health();
     expect(h0.sessions).toBe(1);

@@ -183,6 +183,7 @@ describe('peers that vanish', () => {
     await waitFor(() => control.seconds().length >= 18, 30_000, 'control running 18 s');
     const secs = control.seconds().slice(3);
     const fps = secs.map((l) => l.received as number);
+    console.log(`control session per second: ${fps.join(" ")}`);
     console.log(`control session: ${fps.length} s, fps min ${Math.min(...fps)}, mean ${(fps.reduce((a, b) => a + b, 0) / fps.length).toFixed(1)}`);
     expect(Math.min(...fps)).toBeGreaterThanOrEqual(15);
     expect(fps.reduce((a, b) => a + b, 0) / fps.length).toBeGreaterThanOrEqual(20);

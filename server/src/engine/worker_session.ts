@@ -34,7 +34,7 @@ export class WorkerSession {
   get hasMaskState(): boolean { return !!this.mask && !this.disposed; }
 
   async process(frame: I420Frame, now: number): Promise<FrameReport> {
-    const m = this.mask ? await this.mask.update(frame) : null;
+    const m = this.mask ? await this.mask.update(frame, now) : null;
     if (this.disposed) throw new Error(`session ${this.sid} closed`);
     const report = this.engine.processFrame(frame, now, m?.plane);
     const t0 = performance.now();

@@ -12,9 +12,11 @@ export interface GuidedOptions {
   eps: number;
   /** contrast around 0.5 applied to the result (folded into the coefficients; 1 = none) */
   gain: number;
+  /** fit on 2x2-pooled statistics (4x less work; the radius is then in pooled pixels) */
+  pool: 1 | 2;
 }
 
-export const DEFAULT_GUIDED: GuidedOptions = { radius: 2, eps: 4e-3, gain: 2 };
+export const DEFAULT_GUIDED: GuidedOptions = { radius: 1, eps: 4e-3, gain: 2, pool: 2 };
 
 /** Low-resolution guided-filter coefficients, reused across frames while the mask is unchanged. */
 export class GuidedUpsampler {
@@ -43,8 +45,8 @@ export class GuidedUpsampler {
    * Fits the coefficients from a low-res mask (0..1) and the luma it was computed from
    * (0..255, read every `stride` floats).
    */
-  fit(mask: Float32Array, luma: Float32Array, stride: number, w: number, h: number): void {
-    const n = w * h;
+  fit(mask: Float32Array, luma: Float32Array, stride: number, sw: number, sh: number): void {
+    const q = this.opt.pool, w = Math.max(1, Math.floor(sw / q)), h = Math.max(1, Math.floor(sh / q)), n = w * h;
     if (w !== this.w || h !== this.h) {
       this.w = w; this.h = h;
       for (const k of ['a', 'b', 's1', 's2', 's3', 's4', 'tmp'] as const) this[k] = new Float32Array(n);
@@ -52,9 +54,16 @@ export class GuidedUpsampler {
     }
     const { radius: r, eps } = this.opt;
     const I = this.s1, P = this.s2, IP = this.s3, II = this.s4;
-    for (let i = 0; i < n; i++) {
-      const y = luma[i * stride] / 255, p = mask[i];
-      I[i] = y; P[i] = p; IP[i] = y * p; II[i] = y * y;
+    // window statistics (pooled q x q: the means of I, p, I·p, I² over each cell)
+    const inv = 1 / (q * q);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      let si = 0, sp = 0, sip = 0, sii = 0;
+      for (let j = 0; j < q; j++) for (let k = 0; k < q; k++) {
+        const o = (y * q + j) * sw + x * q + k, yv = luma[o * stride] / 255, p = mask[o];
+        si += yv; sp += p; sip += yv * p; sii += yv * yv;
+      }
+      const i = y * w + x;
+      I[i] = si * inv; P[i] = sp * inv; IP[i] = sip * inv; II[i] = sii * inv;
     }
     for (const s of [I, P, IP, II]) boxFilter(s, this.tmp, w, h, r);
     const a = this.a, b = this.b;
@@ -118,31 +127,51 @@ export class GuidedUpsampler {
   }
 }
 
-/** In-place mean over a (2r+1)² window (clamped at the borders), with running sums. */
+/**
+ * In-place mean over a (2r+1)² window (clamped at the borders), with running sums: a
+ * horizontal pass into `tmp`, then a vertical pass that keeps one running sum per column
+ * (row-major throughout, so it streams through memory).
+ */
 export function boxFilter(s: Float32Array, tmp: Float32Array, w: number, h: number, r: number): void {
+  const inv = reciprocals(w, r), invY = reciprocals(h, r);
   for (let y = 0; y < h; y++) {
     const row = y * w;
     let acc = 0;
     for (let x = 0; x <= r && x < w; x++) acc += s[row + x];
     for (let x = 0; x < w; x++) {
-      const lo = x - r, hi = x + r;
-      const n = (hi < w ? hi : w - 1) - (lo > 0 ? lo : 0) + 1;
-      tmp[row + x] = acc / n;
-      if (hi + 1 < w) acc += s[row + hi + 1];
-      if (lo >= 0) acc -= s[row + lo];
+      tmp[row + x] = acc * inv[x];
+      if (x + r + 1 < w) acc += s[row + x + r + 1];
+      if (x - r >= 0) acc -= s[row + x - r];
     }
   }
-  for (let x = 0; x < w; x++) {
-    let acc = 0;
-    for (let y = 0; y <= r && y < h; y++) acc += tmp[y * w + x];
-    for (let y = 0; y < h; y++) {
-      const lo = y - r, hi = y + r;
-      const n = (hi < h ? hi : h - 1) - (lo > 0 ? lo : 0) + 1;
-      s[y * w + x] = acc / n;
-      if (hi + 1 < h) acc += tmp[(hi + 1) * w + x];
-      if (lo >= 0) acc -= tmp[lo * w + x];
-    }
+  const col = colSums(w);
+  col.fill(0, 0, w);
+  for (let y = 0; y <= r && y < h; y++) { const row = y * w; for (let x = 0; x < w; x++) col[x] += tmp[row + x]; }
+  for (let y = 0; y < h; y++) {
+    const row = y * w, k = invY[y];
+    for (let x = 0; x < w; x++) s[row + x] = col[x] * k;
+    if (y + r + 1 < h) { const add = (y + r + 1) * w; for (let x = 0; x < w; x++) col[x] += tmp[add + x]; }
+    if (y - r >= 0) { const sub = (y - r) * w; for (let x = 0; x < w; x++) col[x] -= tmp[sub + x]; }
   }
+}
+
+/** 1 / (number of samples in the clamped window) per position, cached per (n, r). */
+const recipCache = new Map<string, Float32Array>();
+function reciprocals(n: number, r: number): Float32Array {
+  const key = `${n}/${r}`;
+  let v = recipCache.get(key);
+  if (!v) {
+    v = new Float32Array(n);
+    for (let i = 0; i < n; i++) v[i] = 1 / (Math.min(n - 1, i + r) - Math.max(0, i - r) + 1);
+    recipCache.set(key, v);
+  }
+  return v;
+}
+
+let colBuf = new Float32Array(0);
+function colSums(w: number): Float32Array {
+  if (colBuf.length < w) colBuf = new Float32Array(w);
+  return colBuf;
 }
 
 /** Plain bilinear upsampling of a low-res mask (0..1) to W x H (the "no enhancement" baseline). */

@@ -64,9 +64,8 @@ export class MaskSmoother {
   }
 }
 
-/** Square max filter of half-width r: src -> out (src is overwritten as scratch). */
+/** Square max filter of half-width r: src -> out (src is overwritten as scratch); row-major passes. */
 function dilate(src: Float32Array, out: Float32Array, w: number, h: number, r: number): void {
-  // horizontal pass into out, vertical pass back into src, then copy
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
@@ -76,12 +75,13 @@ function dilate(src: Float32Array, out: Float32Array, w: number, h: number, r: n
       out[row + x] = v;
     }
   }
+  // vertical: each output row is the element-wise max of its 2r+1 neighbouring rows
   for (let y = 0; y < h; y++) {
-    const y0 = y - r < 0 ? 0 : y - r, y1 = y + r >= h ? h - 1 : y + r;
-    for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (let k = y0; k <= y1; k++) if (out[k * w + x] > v) v = out[k * w + x];
-      src[y * w + x] = v;
+    const y0 = y - r < 0 ? 0 : y - r, y1 = y + r >= h ? h - 1 : y + r, row = y * w;
+    src.set(out.subarray(y0 * w, y0 * w + w), row);
+    for (let k = y0 + 1; k <= y1; k++) {
+      const o = k * w;
+      for (let x = 0; x < w; x++) if (out[o + x] > src[row + x]) src[row + x] = out[o + x];
     }
   }
   out.set(src);

@@ -4,10 +4,13 @@
 // buffers, the smoothed mask, the guided-filter coefficients, the full-res plane) lives here
 // and goes with it.
 //
-// When the model is slower than the frame budget it runs off the frame path: the frame
-// starts a segmentation (when none is running) and is itself served with the latest mask
-// (not warped; its edges are still refit to this frame's luma by the guided filter), and the
-// report says 'reused'.
+// The model and the coefficient fit run every k frames, k (1..4) chosen so that they take at
+// most `duty` of the frame interval (on this 2-core machine: about every 2nd frame at 30 fps,
+// every frame on a faster one); the frames between reuse the latest coefficients, applied
+// to their own full-resolution luma (the edges still follow the current frame; the mask is
+// not warped otherwise). When the model alone is slower than the frame budget it runs off the
+// frame path: the frame starts a segmentation (when none is running) and is served with the
+// latest mask. Both cases are reported as 'reused'.
 import { i420Planes, type I420Frame } from '../i420.js';
 import { bilinearUpsample, GuidedUpsampler, type GuidedOptions } from './guided_upsample.js';
 import { MaskSmoother, type SmootherOptions } from './mask_smoother.js';
@@ -21,17 +24,26 @@ export interface SpeakerMaskOptions {
   smoothing: boolean;
   /** run the model on the frame path while its mean time stays under this, ms */
   budgetMs: number;
+  /** share of the frame interval segmentation may take on average (sets the cadence k) */
+  duty: number;
+  /** longest cadence: the model runs at least every maxInterval frames */
+  maxInterval: number;
   smoother: Partial<SmootherOptions>;
   guided: Partial<GuidedOptions>;
 }
 
-export const DEFAULT_SPEAKER_MASK: SpeakerMaskOptions = { enhancement: 'guided', smoothing: true, budgetMs: 12, smoother: {}, guided: {} };
+export const DEFAULT_SPEAKER_MASK: SpeakerMaskOptions = {
+  enhancement: 'guided', smoothing: true, budgetMs: 12, duty: 0.35, maxInterval: 4, smoother: {}, guided: {},
+};
 
 export interface MaskResult {
   /** the speaker mask at the frame's resolution, 0..255 (valid until the next update) */
   plane: Uint8Array;
   source: 'live' | 'reused';
-  /** ms: segment (model, with its letterbox), smooth (temporal + coefficient fit), enhance (full res) */
+  /**
+   * ms: segment (model, with its letterbox), smooth (temporal + coefficient fit) of the model
+   * run that finished since the last frame (0 when none did), enhance (full res, every frame)
+   */
   stages: { segment: number; smooth: number; enhance: number };
 }
 
@@ -45,7 +57,14 @@ export class SpeakerMask {
   private lowW = 0;
   private lowH = 0;
   private segAvg = 0;
+  /** mean ms of one model run plus its smoothing and fit */
+  private costAvg = 0;
   private runs = 0;
+  /** frames since the model last ran, and the cadence */
+  private since = 0;
+  private k = 1;
+  private lastNow = -1;
+  private intervalAvg = 0;
   private segMs = 0;
   private smoothMs = 0;
   private inflight: Promise<void> | null = null;
@@ -60,16 +79,24 @@ export class SpeakerMask {
   /** Mean model time per frame (ms), as used to choose on- or off-path. */
   get modelMs(): number { return this.segAvg; }
 
-  async update(frame: I420Frame): Promise<MaskResult> {
+  /** Frames between model runs now (1 = every frame). */
+  get cadence(): number { return this.k; }
+
+  /** The mask for `frame`; `nowMs`: its time (sets the cadence from the frame interval). */
+  async update(frame: I420Frame, nowMs = performance.now()): Promise<MaskResult> {
     if (this.disposed) throw new Error('speaker mask disposed');
-    this.segMs = 0; this.smoothMs = 0;
+    this.track(nowMs);
     let source: MaskResult['source'] = 'live';
-    if (this.inflight || (this.lowW && this.segAvg > this.opt.budgetMs)) {
+    if (this.lowW && ++this.since < this.k) {
+      source = 'reused';
+    } else if (this.inflight || (this.lowW && this.segAvg > this.opt.budgetMs)) {
+      this.since = 0;
       // off the frame path: start one for this frame (the model's input is taken now) and
       // serve the latest mask
       if (!this.inflight) this.inflight = this.segment(frame).finally(() => { this.inflight = null; });
       source = 'reused';
     } else {
+      this.since = 0;
       await this.segment(frame);
     }
     const t0 = performance.now();
@@ -78,7 +105,10 @@ export class SpeakerMask {
     if (this.opt.enhancement === 'guided') this.guided.apply(i420Planes(frame).y, W, H, this.plane);
     else bilinearUpsample(this.low, this.lowW, this.lowH, W, H, this.plane);
     const enhance = performance.now() - t0;
-    return { plane: this.plane, source, stages: { segment: this.segMs, smooth: this.smoothMs, enhance } };
+    // model time is reported with the frame it finished on (off the frame path: a later one)
+    const stages = { segment: this.segMs, smooth: this.smoothMs, enhance };
+    this.segMs = 0; this.smoothMs = 0;
+    return { plane: this.plane, source, stages };
   }
 
   /** Runs the model on `frame` and folds the result into the session's mask state. */
@@ -96,6 +126,24 @@ export class SpeakerMask {
     this.lowW = m.width; this.lowH = m.height;
     if (this.opt.enhancement === 'guided') this.guided.fit(this.low, luma, 3, m.width, m.height);
     this.smoothMs = performance.now() - t1;
+    if (this.runs > 1) {
+      const cost = performance.now() - t0;
+      this.costAvg = this.runs > 2 ? 0.9 * this.costAvg + 0.1 * cost : cost;
+      this.adapt();
+    }
+  }
+
+  /** Frame interval from the frames' times (gaps over 250 ms, e.g. a paused camera, ignored). */
+  private track(nowMs: number): void {
+    const dt = nowMs - this.lastNow;
+    if (this.lastNow >= 0 && dt > 0 && dt < 250) this.intervalAvg = this.intervalAvg ? 0.9 * this.intervalAvg + 0.1 * dt : dt;
+    this.lastNow = nowMs;
+  }
+
+  private adapt(): void {
+    if (!this.intervalAvg) return;
+    const k = Math.ceil(this.costAvg / (this.opt.duty * this.intervalAvg));
+    this.k = Math.max(1, Math.min(this.opt.maxInterval, k));
   }
 
   /** Releases the session's buffers (the shared model session stays with the thread). */
