@@ -11,8 +11,10 @@ import { Server as IoServer } from 'socket.io';
 import type { Config } from './config.js';
 import { apiRouter } from './control/http_api.js';
 import { Metrics } from './control/metrics.js';
+import { roomsRouter } from './control/rooms_api.js';
 import { attachControl } from './control/socket_control.js';
 import { EnginePool } from './engine/engine_pool.js';
+import { RoomTokens } from './fanout/room_tokens.js';
 import { repoRoot } from './engine/wasm_kernels.js';
 import { peerCensus } from './media/session.js';
 import { SessionManager } from './media/session_manager.js';
@@ -23,6 +25,7 @@ export class App {
   readonly styles: StyleLibrary;
   readonly pool: EnginePool;
   readonly sessions: SessionManager;
+  readonly roomTokens: RoomTokens;
   private http: HttpServer | null = null;
   private unix: NetServer | null = null;
   private io: IoServer | null = null;
@@ -30,6 +33,7 @@ export class App {
   private gaugeTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly config: Config, readonly log: Logger) {
+    this.roomTokens = new RoomTokens(config.rooms.secret ?? undefined);
     this.styles = new StyleLibrary(config.upload, config.upload.maxStyles, config.upload.maxPerUser);
     this.pool = new EnginePool({
       threads: config.engineThreads, allowFaults: config.engineFaults,
@@ -84,6 +88,7 @@ export class App {
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');
     app.use(apiRouter(this.styles, this.metrics, this, this.log));
+    app.use(roomsRouter({ tokens: this.roomTokens, adminKey: this.config.rooms.adminKey, defaultTtlS: this.config.rooms.tokenTtlS, maxTtlS: 7 * 24 * 3600 }, this.log));
     const clientDir = join(repoRoot(), 'dist', 'client');
     if (existsSync(clientDir)) app.use(express.static(clientDir, { index: 'index.html' }));
     else this.log.warn({ clientDir }, 'client bundle missing: run npm run build');

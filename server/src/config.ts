@@ -38,6 +38,11 @@ const Env = z.object({
   SOCKET_RATE: int(50, 1),
   /** also serve HTTP/socket.io on this Unix socket (local admin and metrics scraping; tests) */
   LISTEN_SOCKET: z.string().optional(),
+  /** HMAC secret of room tokens (>= 16 chars); unset: random per process */
+  ROOM_SECRET: z.string().min(16).optional(),
+  /** key that may mint room tokens over HTTP; unset: only requests from this machine may */
+  ROOM_ADMIN_KEY: z.string().min(16).optional(),
+  ROOM_TOKEN_TTL_S: int(4 * 3600, 60, 7 * 24 * 3600),
   /** test-only: lets the fault-injection tests make engine threads fail */
   ENGINE_FAULTS: z.enum(['0', '1']).default('0'),
 });
@@ -60,6 +65,7 @@ export interface Config {
   socketRate: number;
   engineFaults: boolean;
   listenSocket: string | null;
+  rooms: { secret: string | null; adminKey: string | null; tokenTtlS: number };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -75,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     socketRate: e.SOCKET_RATE,
     engineFaults: e.ENGINE_FAULTS === '1',
     listenSocket: e.LISTEN_SOCKET ?? null,
+    rooms: { secret: e.ROOM_SECRET ?? null, adminKey: e.ROOM_ADMIN_KEY ?? null, tokenTtlS: e.ROOM_TOKEN_TTL_S },
   };
 }
