@@ -1,0 +1,92 @@
+// The werift SFU with a real loopback uplink: a wrtc video source (synthetic 640x480 frames
+// at 30 fps) is encoded once, reaches the SFU as RTP and is forwarded to werift viewers; the
+// encode count and the encoder's frame rate do not change with the number of viewers; viewers
+// that leave are released. All ICE is restricted to 127.0.0.1.
+import { afterAll, describe, expect, it } from 'vitest';
+import { RTCPeerConnection } from 'werift';
+import { wrtc } from '../media/wrtc.js';
+import { loopbackOnly, Uplink, uplinkCensus, VP8_CODEC } from './uplink.js';
+import { WeriftFanout } from './werift_fanout.js';
+
+const W = 640, H = 480;
+const source = new wrtc.nonstandard.RTCVideoSource();
+const frame = { width: W, height: H, data: new Uint8Array(W * H * 1.5) };
+let n = 0;
+const pump = setInterval(() => {
+  const off = (n++ * 7) & 255;
+  for (let r = 0; r < H; r++) frame.data.fill((r + off) & 255, r * W, r * W + W);
+  frame.data.fill(128, W * H);
+  source.onFrame(frame);
+}, 1000 / 30);
+
+const sfu = new WeriftFanout(['127.0.0.1']);
+let uplink: Uplink | null = null;
+const lo = (c: string) => / 127\.0\.0\.1 /.test(c);
+
+/** A headless viewer: a werift peer answering the SFU's offer; counts frames (RTP marker bits). */
+async function viewer(room: string, pub: string): Promise<{ id: string; frames: () => number; pc: RTCPeerConnection; closed: string[] }> {
+  const pc = new RTCPeerConnection({ codecs: { video: [VP8_CODEC()] }, iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
+  let frames = 0;
+  const closed: string[] = [];
+  pc.onTrack.subscribe((t) => t.onReceiveRtp.subscribe((p) => { if (p.header.marker) frames++; }));
+  const pending: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }[] = [];
+  let ready = false;
+  const { viewerId, offer } = await sfu.view(room, pub, {
+    ice: (c) => { if (!lo(c.candidate)) return; if (ready) void pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined }); else pending.push(c); },
+    closed: (why) => closed.push(why),
+  });
+  pc.onIceCandidate.subscribe((c) => { if (c?.candidate && lo(c.candidate)) void sfu.addIce(viewerId, { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex }).catch(() => {}); });
+  await pc.setRemoteDescription({ type: 'offer', sdp: loopbackOnly(offer) });
+  ready = true;
+  for (const c of pending) await pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined });
+  await pc.setLocalDescription(await pc.createAnswer());
+  await sfu.answer(viewerId, loopbackOnly(pc.localDescription!.sdp));
+  return { id: viewerId, frames: () => frames, pc, closed };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('werift fan-out', () => {
+  afterAll(async () => {
+    clearInterval(pump);
+    sfu.close();
+    uplink?.close();
+  });
+
+  it('forwards one encode to every viewer at the source frame rate, and releases viewers that leave', async () => {
+    uplink = await Uplink.open(source, { startBitrateKbps: 1500, connectTimeoutMs: 15_000 });
+    sfu.publish('studio', 'alice', uplink);
+    expect(uplinkCensus.open).toBe(1);
+
+    const measure = async (vs: { frames: () => number }[], ms: number) => {
+      const f0 = vs.map((v) => v.frames()), e0 = await uplink!.framesEncoded();
+      await sleep(ms);
+      const e1 = await uplink!.framesEncoded();
+      return { fps: vs.map((v, i) => ((v.frames() - f0[i]) * 1000) / ms), encodedFps: ((e1 - e0) * 1000) / ms };
+    };
+    const a = await viewer('studio', 'alice');
+    await sleep(2000); // connect, first keyframe
+    const one = await measure([a], 3000);
+    const more = [a, await viewer('studio', 'alice'), await viewer('studio', 'alice')];
+    await sleep(2000);
+    const three = await measure(more, 3000);
+    console.log(`1 viewer: ${one.fps.map((x) => x.toFixed(1))} fps (encoder ${one.encodedFps.toFixed(1)} fps); 3 viewers: ${three.fps.map((x) => x.toFixed(1)).join(', ')} fps (encoder ${three.encodedFps.toFixed(1)} fps); uplink encoders ${uplinkCensus.open}`);
+    expect(one.fps[0]).toBeGreaterThanOrEqual(20);
+    for (const f of three.fps) expect(f).toBeGreaterThanOrEqual(20);
+    // one encode whatever the number of viewers
+    expect(uplinkCensus.open).toBe(1);
+    expect(Math.abs(three.encodedFps - one.encodedFps)).toBeLessThan(5);
+    expect(sfu.census()).toEqual({ rooms: 1, publishers: 1, viewers: 3 });
+
+    sfu.leave(more[1].id);
+    expect(more[1].closed).toEqual(['left']);
+    expect(sfu.census().viewers).toBe(2);
+    // the publisher leaving releases its viewers
+    sfu.unpublish('studio', 'alice');
+    expect(sfu.census()).toEqual({ rooms: 0, publishers: 0, viewers: 0 });
+    expect(more[0].closed).toEqual(['publisher left']);
+    for (const v of more) await v.pc.close();
+    uplink.close();
+    expect(uplinkCensus.open).toBe(0);
+  }, 60_000);
+});
