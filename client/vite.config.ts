@@ -16,6 +16,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    // the app, and the OBS / viewer page (served at /obs/:room)
+    rollupOptions: { input: { main: `${root}index.html`, obs: `${root}obs.html` } },
   },
   server: {
     // the client imports ../shared/protocol.ts

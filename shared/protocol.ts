@@ -72,6 +72,38 @@ export const SetOptionsMsg = z.object({
 }).strict();
 export type SetOptionsMsg = z.infer<typeof SetOptionsMsg>;
 
+// ---------- rooms (fan-out: viewers, OBS pages, call rooms) ----------
+
+export const ROOM = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'room names are letters, digits, - and _, up to 64');
+export const PARTICIPANT = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'participant names are letters, digits, -, _ and ., up to 32');
+export const ROOM_TOKEN = z.string().min(10).max(1024);
+
+/** Publish this connection's stylized stream into a room (needs a live session). */
+export const PublishMsg = z.object({ room: ROOM, token: ROOM_TOKEN, name: PARTICIPANT.optional() }).strict();
+export type PublishMsg = z.infer<typeof PublishMsg>;
+
+/** Who publishes in a room now (and subscribe to `roomChanged`). */
+export const RoomMsg = z.object({ room: ROOM, token: ROOM_TOKEN }).strict();
+export type RoomMsg = z.infer<typeof RoomMsg>;
+
+/** Watch one participant of a room (the first one when not named): acked with a ViewAck. */
+export const ViewMsg = z.object({ room: ROOM, token: ROOM_TOKEN, participant: PARTICIPANT.optional() }).strict();
+export type ViewMsg = z.infer<typeof ViewMsg>;
+
+export const VIEWER_ID = z.string().regex(/^v\d{1,12}$/);
+export const ViewAnswerMsg = z.object({ viewerId: VIEWER_ID, sdp: z.string().min(10).max(LIMITS.sdpChars) }).strict();
+export type ViewAnswerMsg = z.infer<typeof ViewAnswerMsg>;
+export const ViewIceMsg = IceMsg.extend({ viewerId: VIEWER_ID }).strict();
+export type ViewIceMsg = z.infer<typeof ViewIceMsg>;
+export const UnviewMsg = z.object({ viewerId: VIEWER_ID }).strict();
+export type UnviewMsg = z.infer<typeof UnviewMsg>;
+
+export interface PublishAck { room: string; name: string }
+export interface RoomAck { room: string; participants: string[] }
+export interface ViewAck { viewerId: string; participant: string; offer: string }
+export interface RoomChangedMsg { room: string; participants: string[] }
+export interface ViewClosedMsg { viewerId: string; reason: string }
+
 export const PingMsg = z.object({ t: z.number().finite() }).strict();
 export type PingMsg = z.infer<typeof PingMsg>;
 
@@ -84,6 +116,13 @@ export const CLIENT_EVENTS = {
   setOptions: SetOptionsMsg,
   ping: PingMsg,
   stop: z.object({}).strict().optional(),
+  publish: PublishMsg,
+  unpublish: z.object({}).strict().optional(),
+  room: RoomMsg,
+  view: ViewMsg,
+  viewAnswer: ViewAnswerMsg,
+  viewIce: ViewIceMsg,
+  unview: UnviewMsg,
 } as const;
 export type ClientEvent = keyof typeof CLIENT_EVENTS;
 
@@ -99,7 +138,9 @@ export type ErrorCode =
   | 'server_full'
   | 'rate_limited'
   | 'internal'
-  | 'shutting_down';
+  | 'shutting_down'
+  | 'unauthorized'     // a room token is missing, forged, expired or for another room
+  | 'no_publisher';    // nobody publishes (that participant) in the room
 
 export interface ErrorMsg {
   code: ErrorCode;
@@ -176,6 +217,9 @@ export interface ServerToClient {
   styleApplied: (m: { foreground: string; background: string; transitionMs: number }) => void;
   stylesChanged: () => void;
   shutdown: (m: ShutdownMsg) => void;
+  viewIce: (m: IceMsg & { viewerId: string }) => void;
+  viewClosed: (m: ViewClosedMsg) => void;
+  roomChanged: (m: RoomChangedMsg) => void;
 }
 
 /** Formats a zod error into one readable line. */

@@ -228,6 +228,15 @@ hooks.start = () => { if (!running) void start(); };
 hooks.stop = () => stop();
 hooks.setStyle = (fg, bg, transitionMs) => applyStyle(fg, bg, transitionMs ?? transition.value);
 hooks.setOptions = (o) => applyOptions(o ?? {});
+hooks.publish = async (room, token, name) => {
+  const r = await signalling.publish({ room, token, ...(name ? { name } : {}) });
+  if (!r.ok || !r.data) {
+    const err = r.error ?? { code: 'internal' as const, message: 'publish failed' };
+    recordError({ code: err.code, message: err.message, event: 'publish' });
+    throw new Error(err.message);
+  }
+  return r.data.name;
+};
 
 function recentMedian(xs: number[], n: number): number | null {
   if (!xs.length) return null;

@@ -3,7 +3,7 @@
 // ended or a full server all restart the session with exponential backoff (1 s, 2 s, 4 s …
 // 10 s), keeping the chosen styles and mask options (sent again after every start). Every
 // attempt has a generation number; work from an older attempt is dropped when it completes.
-import type { ErrorMsg, Resolution, SetOptionsMsg, StatsMsg } from '../../shared/protocol';
+import type { ErrorMsg, PublishAck, PublishMsg, Resolution, SetOptionsMsg, StatsMsg } from '../../shared/protocol';
 import { Backoff } from './backoff';
 import { Peer } from './peer';
 import { call, connectSocket, type CallError, type CallResult, type RestyleSocket } from './socket_link';
@@ -83,6 +83,11 @@ export class Signalling {
   async setStyle(foreground: string, background: string, transitionMs: number): Promise<CallResult<undefined>> {
     if (!this.sessionId) return { ok: true }; // applied at the next start
     return call(this.socket, 'setStyle', { foreground, background, transitionMs });
+  }
+
+  /** Publishes the live session's stylized stream into a room (viewers, OBS pages). */
+  async publish(m: PublishMsg): Promise<CallResult<PublishAck>> {
+    return call(this.socket, 'publish', m);
   }
 
   async setOptions(o: SetOptionsMsg): Promise<CallResult<MaskOptions>> {

@@ -2,7 +2,7 @@
 // for the server's Ack and never throws (a timeout or a lost connection becomes a failed Ack).
 import { io, type Socket } from 'socket.io-client';
 import type {
-  Ack, ErrorMsg, IceMsg, OfferMsg, PingMsg, ServerToClient, SetOptionsMsg, SetStyleMsg, StartAck, StartMsg,
+  Ack, ErrorMsg, IceMsg, OfferMsg, PingMsg, PublishAck, PublishMsg, ServerToClient, SetOptionsMsg, SetStyleMsg, StartAck, StartMsg,
 } from '../../shared/protocol';
 import type { MaskOptions } from './test_hooks';
 
@@ -21,6 +21,7 @@ export interface ClientToServer {
   setOptions: (m: SetOptionsMsg, ack: AckCb<MaskOptions>) => void;
   ping: (m: PingMsg, ack: AckCb<PongData>) => void;
   stop: (m: Record<string, never>, ack: AckCb) => void;
+  publish: (m: PublishMsg, ack: AckCb<PublishAck>) => void;
 }
 
 export type RestyleSocket = Socket<ServerToClient, ClientToServer>;

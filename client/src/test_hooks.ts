@@ -46,6 +46,8 @@ export interface RestyleHooks {
   setOptions(o: Partial<MaskOptions>): Promise<void>;
   stop(): void;
   start(): void;
+  /** publishes the live session into a room (resolves with the participant name) */
+  publish(room: string, token: string, name?: string): Promise<string>;
 }
 
 declare global {
@@ -76,6 +78,7 @@ export const hooks: RestyleHooks = {
   setOptions: async () => notReady(),
   stop: () => notReady(),
   start: () => notReady(),
+  publish: async () => notReady(),
 };
 
 window.__restyle = hooks;

@@ -4,6 +4,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -15,6 +16,8 @@ import { roomsRouter } from './control/rooms_api.js';
 import { attachControl } from './control/socket_control.js';
 import { EnginePool } from './engine/engine_pool.js';
 import { RoomTokens } from './fanout/room_tokens.js';
+import { uplinkCensus } from './fanout/uplink.js';
+import { WeriftFanout } from './fanout/werift_fanout.js';
 import { repoRoot } from './engine/wasm_kernels.js';
 import { peerCensus } from './media/session.js';
 import { SessionManager } from './media/session_manager.js';
@@ -26,6 +29,7 @@ export class App {
   readonly pool: EnginePool;
   readonly sessions: SessionManager;
   readonly roomTokens: RoomTokens;
+  readonly fanout: WeriftFanout;
   private http: HttpServer | null = null;
   private unix: NetServer | null = null;
   private io: IoServer | null = null;
@@ -34,6 +38,7 @@ export class App {
 
   constructor(readonly config: Config, readonly log: Logger) {
     this.roomTokens = new RoomTokens(config.rooms.secret ?? undefined);
+    this.fanout = new WeriftFanout(hostAddresses());
     this.styles = new StyleLibrary(config.upload, config.upload.maxStyles, config.upload.maxPerUser);
     this.pool = new EnginePool({
       threads: config.engineThreads, allowFaults: config.engineFaults,
@@ -65,6 +70,9 @@ export class App {
       segmentation: this.config.segmentation,
       engineRestarts: this.pool.restarts,
       executionProvider: this.config.executionProvider,
+      fanout: { sfu: this.fanout.kind, ...this.fanout.census() },
+      /** uplink encoders (one per publishing session) */
+      uplinks: uplinkCensus.open,
       styles: this.styles.size,
     };
   }
@@ -90,7 +98,11 @@ export class App {
     app.use(apiRouter(this.styles, this.metrics, this, this.log));
     app.use(roomsRouter({ tokens: this.roomTokens, adminKey: this.config.rooms.adminKey, defaultTtlS: this.config.rooms.tokenTtlS, maxTtlS: 7 * 24 * 3600 }, this.log));
     const clientDir = join(repoRoot(), 'dist', 'client');
-    if (existsSync(clientDir)) app.use(express.static(clientDir, { index: 'index.html' }));
+    if (existsSync(clientDir)) {
+      // the OBS / viewer page: only the video of a room's participant
+      app.get('/obs/:room', (_req, res) => res.sendFile(join(clientDir, 'obs.html')));
+      app.use(express.static(clientDir, { index: 'index.html' }));
+    }
     else this.log.warn({ clientDir }, 'client bundle missing: run npm run build');
 
     this.http = createServer(app);
@@ -98,6 +110,7 @@ export class App {
     attachControl(this.io, {
       sessions: this.sessions, styles: this.styles, metrics: this.metrics, log: this.log,
       iceServers: this.config.iceServers, messagesPerSecond: this.config.socketRate,
+      rooms: { fanout: this.fanout, tokens: this.roomTokens },
     });
     this.gaugeTimer = setInterval(() => {
       this.metrics.sessions.set(this.sessions.size);
@@ -129,6 +142,14 @@ export class App {
     this.unix?.close();
     this.http?.closeAllConnections();
     await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
+    this.fanout.close();
     await this.pool.close();
   }
+}
+
+/** IPv4 addresses werift should offer ICE candidates on (it skips veth and loopback by itself). */
+function hostAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4') out.push(a.address);
+  return out;
 }

@@ -6,8 +6,10 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import {
   CLIENT_EVENTS, describeZodError, type Ack, type ClientEvent, type ErrorCode, type ErrorMsg, type IceMsg,
-  type OfferMsg, type SetOptionsMsg, type SetStyleMsg, type StartAck, type StartMsg,
+  type OfferMsg, type PublishMsg, type RoomMsg, type SetOptionsMsg, type SetStyleMsg, type StartAck, type StartMsg,
+  type UnviewMsg, type ViewAnswerMsg, type ViewIceMsg, type ViewMsg,
 } from '../../../shared/protocol.js';
+import { RoomControl, RoomError, type RoomDeps } from './room_control.js';
 import { EngineError } from '../engine/engine_pool.js';
 import { Session, SessionError } from '../media/session.js';
 import { ServerFullError, type SessionManager } from '../media/session_manager.js';
@@ -22,6 +24,7 @@ export interface ControlDeps {
   log: Logger;
   iceServers: StartAck['iceServers'];
   messagesPerSecond: number;
+  rooms: RoomDeps;
 }
 
 type AckFn = (a: Ack<unknown>) => void;
@@ -34,6 +37,7 @@ function toClientError(e: unknown): ClientError {
   if (e instanceof ClientError) return e;
   if (e instanceof ServerFullError) return new ClientError(e.max === 0 ? 'shutting_down' : 'server_full', e.max === 0 ? 'the server is shutting down' : `server busy: all ${e.max} stylizer slots are in use, try again shortly`);
   if (e instanceof SessionError) return new ClientError(e.code, e.message);
+  if (e instanceof RoomError) return new ClientError(e.code, e.message);
   if (e instanceof EngineError) return new ClientError(e.code === 'unknown_style' ? 'unknown_style' : 'internal', e.message);
   return new ClientError('internal', 'internal error');
 }
@@ -44,12 +48,14 @@ class Connection {
   private statsTimer: NodeJS.Timeout;
   private readonly bucket: TokenBucket;
   private readonly log: Logger;
+  private readonly rooms: RoomControl;
 
   constructor(private readonly socket: Socket, private readonly d: ControlDeps) {
     this.log = d.log.child({ socket: socket.id });
+    this.rooms = new RoomControl(socket, d.rooms);
     this.bucket = new TokenBucket(d.messagesPerSecond, d.messagesPerSecond * 2);
     socket.onAny((event: string, ...args: unknown[]) => { void this.dispatch(event, args); });
-    socket.on('disconnect', (reason) => this.endSession(`socket ${reason}`));
+    socket.on('disconnect', (reason) => { this.rooms.close(); this.endSession(`socket ${reason}`); });
     this.statsTimer = setInterval(() => {
       if (this.session && !this.session.closed) socket.emit('stats', this.session.snapshot());
     }, 1000);
@@ -128,6 +134,21 @@ class Connection {
       case 'stop':
         this.endSession('client stop');
         return undefined;
+      case 'publish':
+        return this.rooms.publish(msg as PublishMsg, this.session);
+      case 'unpublish':
+        this.rooms.unpublish();
+        return undefined;
+      case 'room':
+        return this.rooms.room(msg as RoomMsg);
+      case 'view':
+        return this.rooms.view(msg as ViewMsg);
+      case 'viewAnswer':
+        return this.rooms.answer(msg as ViewAnswerMsg);
+      case 'viewIce':
+        return this.rooms.ice(msg as ViewIceMsg);
+      case 'unview':
+        return this.rooms.unview(msg as UnviewMsg);
     }
   }
 

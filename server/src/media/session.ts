@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { IceMsg, MaskMode, StatsMsg } from '../../../shared/protocol.js';
 import type { EngineHandle, EnginePool } from '../engine/engine_pool.js';
 import type { FrameReport } from '../engine/session_engine.js';
+import { Uplink } from '../fanout/uplink.js';
 import { FramePump } from './frame_pump.js';
 import { bitrateRange, looksLikeVideoOffer, mungeBitrate } from './sdp.js';
 import { SessionStats } from './session_stats.js';
@@ -44,6 +45,7 @@ export class Session extends EventEmitter<SessionEvents> {
   private dropsReported = 0;
   private lastFrameAt = 0;
   private watchdog: NodeJS.Timeout | null = null;
+  private uplinkP: Promise<Uplink> | null = null;
   private readonly createdAt = Date.now();
   closed = false;
   closeReason = '';
@@ -131,6 +133,20 @@ export class Session extends EventEmitter<SessionEvents> {
     await this.engine.setStyle(fg, bg, transitionMs);
   }
 
+  /**
+   * The session's stylized stream as RTP for the SFU: one loopback uplink (one more encode,
+   * whatever the number of viewers), opened on first use and closed with the session.
+   */
+  async uplink(): Promise<Uplink> {
+    if (this.closed) throw new SessionError('internal', 'session closed');
+    if (!this.source) throw new SessionError('internal', 'the session is not streaming yet: send the offer first');
+    if (!this.uplinkP) {
+      this.uplinkP = Uplink.open(this.source, { startBitrateKbps: this.opts.startBitrateKbps, connectTimeoutMs: 15_000 });
+      this.uplinkP.then((u) => { if (this.closed) u.close(); }, () => { this.uplinkP = null; });
+    }
+    return this.uplinkP;
+  }
+
   /** Mask mode and debug view; returns the options now in force. */
   async setOptions(o: { maskMode?: MaskMode; showMask?: boolean }, transitionMs: number): Promise<{ maskMode: MaskMode; showMask: boolean }> {
     await this.engine.setOptions(o, transitionMs);
@@ -211,6 +227,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.closeReason = reason;
     if (this.watchdog) clearInterval(this.watchdog);
     this.pump.stop();
+    void this.uplinkP?.then((u) => u.close(), () => {});
     this.releasePeer();
     void this.engine.close();
     this.log.info({ reason, framesIn: this.stats.framesInTotal, framesOut: this.stats.framesOutTotal, drops: this.pump.dropped }, 'session closed');

@@ -1,0 +1,120 @@
+// The room side of one socket connection: publishing its session into a room, listing a
+// room's participants, and watching participants through the SFU (each watch is one viewer
+// peer, signalled over this socket). Every request carries a room token; the viewers this
+// connection opened are released with it.
+import type { Socket } from 'socket.io';
+import type {
+  IceMsg, PublishAck, PublishMsg, RoomAck, RoomMsg, UnviewMsg, ViewAck, ViewAnswerMsg, ViewIceMsg, ViewMsg,
+} from '../../../shared/protocol.js';
+import { FanoutError, type WeriftFanout } from '../fanout/werift_fanout.js';
+import { TokenError, type RoomRole, type RoomTokens } from '../fanout/room_tokens.js';
+import type { Session } from '../media/session.js';
+
+export class RoomError extends Error {
+  constructor(readonly code: 'unauthorized' | 'no_publisher' | 'no_session' | 'bad_request', message: string) { super(message); }
+}
+
+export interface RoomDeps { fanout: WeriftFanout; tokens: RoomTokens }
+
+const channel = (room: string) => `room:${room}`;
+
+export class RoomControl {
+  private readonly viewers = new Set<string>();
+  private published: { room: string; name: string } | null = null;
+
+  constructor(private readonly socket: Socket, private readonly d: RoomDeps) {}
+
+  private check(token: string, room: string, role: RoomRole): void {
+    try { this.d.tokens.verify(token, room, role); } catch (e) {
+      if (e instanceof TokenError) throw new RoomError('unauthorized', e.message);
+      throw e;
+    }
+  }
+
+  private announce(room: string): void {
+    const participants = this.d.fanout.publishers(room);
+    this.socket.nsp.to(channel(room)).emit('roomChanged', { room, participants });
+  }
+
+  async publish(m: PublishMsg, session: Session | null): Promise<PublishAck> {
+    this.check(m.token, m.room, 'publish');
+    if (!session || session.closed) throw new RoomError('no_session', 'start a session before publishing it');
+    const name = m.name ?? `guest-${session.id.slice(0, 6)}`;
+    const taken = this.d.fanout.publishers(m.room).includes(name) && !(this.published?.room === m.room && this.published.name === name);
+    if (taken) throw new RoomError('bad_request', `"${name}" already publishes in room "${m.room}"`);
+    this.unpublish();
+    const uplink = await session.uplink();
+    this.d.fanout.publish(m.room, name, uplink);
+    this.published = { room: m.room, name };
+    session.once('closed', () => { if (this.published?.name === name) this.unpublish(); });
+    this.announce(m.room);
+    return { room: m.room, name };
+  }
+
+  unpublish(): void {
+    const p = this.published;
+    if (!p) return;
+    this.published = null;
+    this.d.fanout.unpublish(p.room, p.name);
+    this.announce(p.room);
+  }
+
+  async room(m: RoomMsg): Promise<RoomAck> {
+    this.check(m.token, m.room, 'view');
+    await this.socket.join(channel(m.room));
+    return { room: m.room, participants: this.d.fanout.publishers(m.room) };
+  }
+
+  async view(m: ViewMsg): Promise<ViewAck> {
+    this.check(m.token, m.room, 'view');
+    const participant = m.participant ?? this.d.fanout.publishers(m.room)[0];
+    if (!participant) throw new RoomError('no_publisher', `nobody publishes in room "${m.room}" yet`);
+    await this.socket.join(channel(m.room));
+    let id = '';
+    try {
+      const v = await this.d.fanout.view(m.room, participant, {
+        ice: (c) => this.socket.emit('viewIce', { viewerId: id, ...c }),
+        closed: (reason) => { this.viewers.delete(id); this.socket.emit('viewClosed', { viewerId: id, reason }); },
+      });
+      id = v.viewerId;
+      this.viewers.add(id);
+      return { viewerId: id, participant, offer: v.offer };
+    } catch (e) {
+      if (e instanceof FanoutError && e.code === 'no_publisher') throw new RoomError('no_publisher', e.message);
+      throw e;
+    }
+  }
+
+  async answer(m: ViewAnswerMsg): Promise<void> {
+    this.own(m.viewerId);
+    try { await this.d.fanout.answer(m.viewerId, m.sdp); } catch (e) {
+      if (e instanceof FanoutError) throw new RoomError('bad_request', e.message);
+      throw e;
+    }
+  }
+
+  async ice(m: ViewIceMsg): Promise<void> {
+    this.own(m.viewerId);
+    if (!m.candidate) return;
+    const c: IceMsg = m;
+    await this.d.fanout.addIce(m.viewerId, { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex }).catch((e: unknown) => {
+      throw new RoomError('bad_request', `candidate rejected: ${(e as Error).message}`);
+    });
+  }
+
+  unview(m: UnviewMsg): void {
+    this.own(m.viewerId);
+    this.d.fanout.leave(m.viewerId);
+  }
+
+  /** The connection ended: its viewers go, and its published stream leaves the room. */
+  close(): void {
+    for (const id of [...this.viewers]) this.d.fanout.leave(id);
+    this.viewers.clear();
+    this.unpublish();
+  }
+
+  private own(viewerId: string): void {
+    if (!this.viewers.has(viewerId)) throw new RoomError('bad_request', `no viewer ${viewerId} on this connection`);
+  }
+}
