@@ -79,7 +79,11 @@ export const PARTICIPANT = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/,
 export const ROOM_TOKEN = z.string().min(10).max(1024);
 
 /** Publish this connection's stylized stream into a room (needs a live session). */
-export const PublishMsg = z.object({ room: ROOM, token: ROOM_TOKEN, name: PARTICIPANT.optional() }).strict();
+export const PublishMsg = z.object({
+  room: ROOM, token: ROOM_TOKEN, name: PARTICIPANT.optional(),
+  /** also send the speaker mask (packed beside the colour) for transparent-background pages */
+  alpha: z.boolean().optional(),
+}).strict();
 export type PublishMsg = z.infer<typeof PublishMsg>;
 
 /** Who publishes in a room now (and subscribe to `roomChanged`). */
@@ -100,7 +104,8 @@ export type UnviewMsg = z.infer<typeof UnviewMsg>;
 
 export interface PublishAck { room: string; name: string }
 export interface RoomAck { room: string; participants: string[] }
-export interface ViewAck { viewerId: string; participant: string; offer: string }
+/** alpha: the stream is packed (colour left, mask right, each half the width) */
+export interface ViewAck { viewerId: string; participant: string; offer: string; alpha: boolean }
 export interface RoomChangedMsg { room: string; participants: string[] }
 export interface ViewClosedMsg { viewerId: string; reason: string }
 

@@ -228,8 +228,8 @@ hooks.start = () => { if (!running) void start(); };
 hooks.stop = () => stop();
 hooks.setStyle = (fg, bg, transitionMs) => applyStyle(fg, bg, transitionMs ?? transition.value);
 hooks.setOptions = (o) => applyOptions(o ?? {});
-hooks.publish = async (room, token, name) => {
-  const r = await signalling.publish({ room, token, ...(name ? { name } : {}) });
+hooks.publish = async (room, token, name, alpha) => {
+  const r = await signalling.publish({ room, token, ...(name ? { name } : {}), ...(alpha ? { alpha } : {}) });
   if (!r.ok || !r.data) {
     const err = r.error ?? { code: 'internal' as const, message: 'publish failed' };
     recordError({ code: err.code, message: err.message, event: 'publish' });

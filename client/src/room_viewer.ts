@@ -8,7 +8,8 @@ export type ViewerState = 'connecting' | 'waiting' | 'live' | 'unauthorized' | '
 
 export interface ViewerEvents {
   state(s: ViewerState, detail: string): void;
-  stream(s: MediaStream | null): void;
+  /** alpha: the stream is packed (colour left, mask right) */
+  stream(s: MediaStream | null, alpha: boolean): void;
 }
 
 const RETRY_MS = 2000;
@@ -61,11 +62,11 @@ export class RoomViewer {
     const ack = await this.socket.timeout(10_000).emitWithAck('view', { room: this.room, token: this.token, ...(this.wanted ? { participant: this.wanted } : {}) })
       .catch((): Ack<ViewAck> => ({ ok: false, error: { code: 'internal', message: 'no answer from the server' } })) as Ack<ViewAck>;
     if (!ack.ok || !ack.data) return this.failed(ack.error);
-    const { viewerId, offer, participant } = ack.data;
+    const { viewerId, offer, participant, alpha } = ack.data;
     this.viewerId = viewerId; this.participant = participant;
     const pc = new RTCPeerConnection();
     this.pc = pc; this.held = [];
-    pc.ontrack = (e) => this.ev.stream(e.streams[0] ?? new MediaStream([e.track]));
+    pc.ontrack = (e) => this.ev.stream(e.streams[0] ?? new MediaStream([e.track]), alpha);
     pc.onicecandidate = (e) => {
       if (e.candidate?.candidate) this.socket.emit('viewIce', { viewerId, candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex });
     };
@@ -97,6 +98,6 @@ export class RoomViewer {
   private teardown(): void {
     if (this.pc) { this.pc.ontrack = null; this.pc.onicecandidate = null; this.pc.onconnectionstatechange = null; this.pc.close(); }
     this.pc = null; this.viewerId = null; this.held = null;
-    this.ev.stream(null);
+    this.ev.stream(null, false);
   }
 }

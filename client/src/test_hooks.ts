@@ -47,7 +47,7 @@ export interface RestyleHooks {
   stop(): void;
   start(): void;
   /** publishes the live session into a room (resolves with the participant name) */
-  publish(room: string, token: string, name?: string): Promise<string>;
+  publish(room: string, token: string, name?: string, alpha?: boolean): Promise<string>;
 }
 
 declare global {

@@ -3,10 +3,14 @@
 // namespace play it through the werift SFU. The publisher's uplink encoder stays one
 // whatever the number of viewers; a viewer without a valid token is refused; viewers that
 // close are released.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, waitForPage, watchErrors } from '../support/browser.js';
 import { webcamY4m } from '../support/clips.js';
+import { ROOT } from '../support/media.js';
 import { NetNs } from '../support/netns.js';
 import { startServer, type ServerHandle } from '../support/server_process.js';
 
@@ -77,6 +81,31 @@ describe('fan-out through the werift SFU', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect((await srv.health() as { fanout: { viewers: number } }).fanout.viewers).toBe(0);
   }, 120_000);
+
+  it('OBS page with ?bg=transparent shows the speaker over transparent pixels where the mask says background', async () => {
+    await publisher.evaluate(async (t) => window.__restyle.publish('studio', t, 'alice', true), await mint('studio', 'publish'));
+    const v = await browser.newPage({ viewport: { width: 640, height: 480 } });
+    await v.goto(`${srv.nsUrl}/obs/studio?bg=transparent&token=${encodeURIComponent(await mint('studio', 'view'))}`);
+    await waitForPage(v, 'window.__obs && window.__obs.state === "live" && window.__obs.alpha && window.__obs.framesPresented > 30', 45_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const png = await v.screenshot({ omitBackground: true });
+    const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const alphaAt = (fx0: number, fy0: number, fx1: number, fy1: number) => {
+      let s = 0, n = 0;
+      for (let y = Math.floor(fy0 * info.height); y < Math.floor(fy1 * info.height); y++) {
+        for (let x = Math.floor(fx0 * info.width); x < Math.floor(fx1 * info.width); x++) { s += data[(y * info.width + x) * 4 + 3]; n++; }
+      }
+      return s / n;
+    };
+    // the webcam clip: a man in the middle, office wall in the top corners
+    const speaker = alphaAt(0.42, 0.45, 0.58, 0.75), corners = (alphaAt(0.02, 0.05, 0.18, 0.35) + alphaAt(0.82, 0.05, 0.98, 0.35)) / 2;
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    writeFileSync(join(ROOT, 'test-results', 'obs_transparent.png'), png);
+    console.log(`bg=transparent screenshot ${info.width}x${info.height}: mean alpha speaker ${speaker.toFixed(0)}, wall corners ${corners.toFixed(0)} (test-results/obs_transparent.png)`);
+    expect(speaker).toBeGreaterThan(200);
+    expect(corners).toBeLessThan(40);
+    await v.close();
+  }, 90_000);
 
   it('refuses a viewer with no token, a forged one, or one for another room', async () => {
     const v = await browser.newPage();

@@ -43,8 +43,8 @@ export class RoomControl {
     const taken = this.d.fanout.publishers(m.room).includes(name) && !(this.published?.room === m.room && this.published.name === name);
     if (taken) throw new RoomError('bad_request', `"${name}" already publishes in room "${m.room}"`);
     this.unpublish();
-    const uplink = await session.uplink();
-    this.d.fanout.publish(m.room, name, uplink);
+    const uplink = await session.uplink(m.alpha ?? false);
+    this.d.fanout.publish(m.room, name, uplink, m.alpha ?? false);
     this.published = { room: m.room, name };
     session.once('closed', () => { if (this.published?.name === name) this.unpublish(); });
     this.announce(m.room);
@@ -78,7 +78,7 @@ export class RoomControl {
       });
       id = v.viewerId;
       this.viewers.add(id);
-      return { viewerId: id, participant, offer: v.offer };
+      return { viewerId: id, participant, offer: v.offer, alpha: v.alpha };
     } catch (e) {
       if (e instanceof FanoutError && e.code === 'no_publisher') throw new RoomError('no_publisher', e.message);
       throw e;

@@ -89,11 +89,14 @@ export interface ProcessedFrame {
   /** view on the handle's own buffer: valid until the next process() call */
   data: Uint8Array;
   report: FrameReport;
+  /** the speaker mask (width x height, 0..255), when asked for; valid until the next call */
+  mask?: Uint8Array;
 }
 
 /** One session's connection to its engine thread. */
 export class EngineHandle {
   private buffer: ArrayBuffer | null = new ArrayBuffer(0);
+  private maskBuffer: ArrayBuffer = new ArrayBuffer(0);
   private closed = false;
   /** the session's mask options (reapplied when its thread is replaced) */
   readonly options: { maskMode?: MaskMode; showMask?: boolean } = {};
@@ -102,7 +105,7 @@ export class EngineHandle {
     private readonly pool: EnginePool) {}
 
   /** Copies the frame into this session's buffer and stylizes it on the engine thread. */
-  async process(frame: { width: number; height: number; data: Uint8Array }): Promise<ProcessedFrame> {
+  async process(frame: { width: number; height: number; data: Uint8Array }, withMask = false): Promise<ProcessedFrame> {
     if (this.closed) throw new EngineError('closed', 'session closed');
     const { width, height } = frame;
     const bytes = i420Size(width, height);
@@ -112,13 +115,16 @@ export class EngineHandle {
     if (buf.byteLength !== bytes) buf = new ArrayBuffer(bytes);
     new Uint8Array(buf).set(frame.data.subarray(0, bytes));
     this.buffer = null;
+    let mask: ArrayBuffer | undefined;
+    if (withMask) mask = this.maskBuffer.byteLength === width * height ? this.maskBuffer : new ArrayBuffer(width * height);
     try {
-      const m = await this.thread.request({ kind: 'frame', sid: this.sid, width, height, buffer: buf, now: performance.now() }, [buf]);
+      const m = await this.thread.request({ kind: 'frame', sid: this.sid, width, height, buffer: buf, now: performance.now(), mask }, mask ? [buf, mask] : [buf]);
       if (m.kind === 'error' && m.buffer) this.buffer = m.buffer;
+      if ((m.kind === 'error' || m.kind === 'frameDone') && m.mask) this.maskBuffer = m.mask;
       const done = check(m);
       if (done.kind !== 'frameDone') throw new EngineError('internal', `unexpected reply ${done.kind}`);
       this.buffer = done.buffer;
-      return { width, height, data: new Uint8Array(done.buffer), report: done.report };
+      return { width, height, data: new Uint8Array(done.buffer), report: done.report, mask: done.mask ? new Uint8Array(done.mask) : undefined };
     } finally {
       if (!this.buffer) this.buffer = new ArrayBuffer(bytes); // lost with a dead thread
     }

@@ -17,7 +17,8 @@ export type ToWorker =
   | { kind: 'styles'; images: StyleImage[] }
   | { kind: 'styleRemoved'; id: string }
   | { kind: 'open'; id: number; sid: string; fg: string; bg: string }
-  | { kind: 'frame'; id: number; sid: string; width: number; height: number; buffer: ArrayBuffer; now: number }
+  /** mask: when given (width x height bytes), the frame's speaker mask is written into it */
+  | { kind: 'frame'; id: number; sid: string; width: number; height: number; buffer: ArrayBuffer; now: number; mask?: ArrayBuffer }
   | { kind: 'setStyle'; id: number; sid: string; fg: string; bg: string; transitionMs: number; now: number }
   | { kind: 'setOptions'; id: number; sid: string; maskMode?: MaskMode; showMask?: boolean; transitionMs: number; now: number }
   | { kind: 'close'; id: number; sid: string }
@@ -27,7 +28,7 @@ export type ToWorker =
 export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'ok'; id: number }
-  | { kind: 'frameDone'; id: number; buffer: ArrayBuffer; report: FrameReport }
+  | { kind: 'frameDone'; id: number; buffer: ArrayBuffer; report: FrameReport; mask?: ArrayBuffer }
   /** sessions: ids with engine state; masks: ids that also hold segmentation state */
   | { kind: 'census'; id: number; sessions: string[]; masks: string[] }
-  | { kind: 'error'; id: number; code: 'unknown_style' | 'no_session' | 'internal'; message: string; buffer?: ArrayBuffer };
+  | { kind: 'error'; id: number; code: 'unknown_style' | 'no_session' | 'internal'; message: string; buffer?: ArrayBuffer; mask?: ArrayBuffer };

@@ -31,10 +31,10 @@ function send(m: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(m, transfer);
 }
 
-function fail(id: number, err: unknown, buffer?: ArrayBuffer): void {
-  const code = err instanceof UnknownStyleError ? 'unknown_style' : 'internal';
+function fail(id: number, err: unknown, buffer?: ArrayBuffer, mask?: ArrayBuffer): void {
+  const code = err instanceof UnknownStyleError ? 'unknown_style' : (err as { noSession?: boolean })?.noSession ? 'no_session' : 'internal';
   const message = err instanceof Error ? err.message : String(err);
-  send({ kind: 'error', id, code, message, buffer }, buffer ? [buffer] : []);
+  send({ kind: 'error', id, code, message, buffer, mask }, [buffer, mask].filter((b): b is ArrayBuffer => !!b));
 }
 
 port.on('message', (m: ToWorker) => {
@@ -58,10 +58,10 @@ port.on('message', (m: ToWorker) => {
       return;
     case 'frame': {
       const s = sessions.get(m.sid);
-      if (!s) { send({ kind: 'error', id: m.id, code: 'no_session', message: `no session ${m.sid}`, buffer: m.buffer }, [m.buffer]); return; }
-      s.process({ width: m.width, height: m.height, data: new Uint8Array(m.buffer) }, m.now).then(
-        (report) => send({ kind: 'frameDone', id: m.id, buffer: m.buffer, report }, [m.buffer]),
-        (e: unknown) => fail(m.id, e, m.buffer));
+      if (!s) { fail(m.id, Object.assign(new Error(`no session ${m.sid}`), { noSession: true }), m.buffer, m.mask); return; }
+      s.process({ width: m.width, height: m.height, data: new Uint8Array(m.buffer) }, m.now, m.mask ? new Uint8Array(m.mask) : undefined).then(
+        (report) => send({ kind: 'frameDone', id: m.id, buffer: m.buffer, report, mask: m.mask }, m.mask ? [m.buffer, m.mask] : [m.buffer]),
+        (e: unknown) => fail(m.id, e, m.buffer, m.mask));
       return;
     }
     case 'setStyle': {

@@ -33,8 +33,10 @@ export class WorkerSession {
 
   get hasMaskState(): boolean { return !!this.mask && !this.disposed; }
 
-  async process(frame: I420Frame, now: number): Promise<FrameReport> {
+  /** Stylizes `frame` in place; `maskOut` (optional, width x height) receives the speaker mask. */
+  async process(frame: I420Frame, now: number, maskOut?: Uint8Array): Promise<FrameReport> {
     const m = this.mask ? await this.mask.update(frame, now) : null;
+    if (maskOut) { if (m) maskOut.set(m.plane.subarray(0, maskOut.length)); else maskOut.fill(255); }
     if (this.disposed) throw new Error(`session ${this.sid} closed`);
     const report = this.engine.processFrame(frame, now, m?.plane);
     const t0 = performance.now();

@@ -31,7 +31,7 @@ interface Viewer {
   packets: number;
 }
 
-interface Publisher { id: string; uplink: Uplink; viewers: Set<Viewer> }
+interface Publisher { id: string; uplink: Uplink; viewers: Set<Viewer>; alpha: boolean }
 
 const LOST_AFTER_MS = 10_000;
 
@@ -44,11 +44,12 @@ export class WeriftFanout {
   /** `hostAddresses`: addresses to offer ICE candidates on besides werift's own choice. */
   constructor(private readonly hostAddresses: string[] = []) {}
 
-  publish(room: string, publisherId: string, uplink: Uplink): void {
+  /** `alpha`: the uplink carries the mask packed beside the colour (told to viewers). */
+  publish(room: string, publisherId: string, uplink: Uplink, alpha = false): void {
     let r = this.rooms.get(room);
     if (!r) { r = new Map(); this.rooms.set(room, r); }
     this.unpublish(room, publisherId);
-    r.set(publisherId, { id: publisherId, uplink, viewers: new Set() });
+    r.set(publisherId, { id: publisherId, uplink, viewers: new Set(), alpha });
   }
 
   unpublish(room: string, publisherId: string): void {
@@ -63,7 +64,7 @@ export class WeriftFanout {
   publishers(room: string): string[] { return [...(this.rooms.get(room)?.keys() ?? [])]; }
 
   /** A new viewer of one publisher: returns its id and the server's SDP offer. */
-  async view(room: string, publisherId: string, signal: ViewerSignal): Promise<{ viewerId: string; offer: string }> {
+  async view(room: string, publisherId: string, signal: ViewerSignal): Promise<{ viewerId: string; offer: string; alpha: boolean }> {
     const p = this.rooms.get(room)?.get(publisherId);
     if (!p) throw new FanoutError('no_publisher', `nobody publishes "${publisherId}" in room "${room}"`);
     const pc = new RTCPeerConnection({ codecs: { video: [VP8_CODEC()] }, iceAdditionalHostAddresses: this.hostAddresses, iceUseIpv6: false });
@@ -85,7 +86,7 @@ export class WeriftFanout {
     p.viewers.add(v);
     this.viewers.set(v.id, v);
     await pc.setLocalDescription(await pc.createOffer());
-    return { viewerId: v.id, offer: pc.localDescription!.sdp };
+    return { viewerId: v.id, offer: pc.localDescription!.sdp, alpha: p.alpha };
   }
 
   async answer(viewerId: string, sdp: string): Promise<void> {

@@ -46,6 +46,9 @@ export class Session extends EventEmitter<SessionEvents> {
   private lastFrameAt = 0;
   private watchdog: NodeJS.Timeout | null = null;
   private uplinkP: Promise<Uplink> | null = null;
+  private uplinkAlpha = false;
+  private packedSource: WrtcVideoSource | null = null;
+  private packed = new Uint8Array(0);
   private readonly createdAt = Date.now();
   closed = false;
   closeReason = '';
@@ -135,16 +138,40 @@ export class Session extends EventEmitter<SessionEvents> {
 
   /**
    * The session's stylized stream as RTP for the SFU: one loopback uplink (one more encode,
-   * whatever the number of viewers), opened on first use and closed with the session.
+   * whatever the number of viewers), opened on first use and closed with the session. With
+   * `alpha` the uplink carries the speaker mask packed beside the colour (a frame twice as
+   * wide: colour left, mask as luma right) for pages that composite the speaker over
+   * transparency; asking for the other kind replaces the uplink.
    */
-  async uplink(): Promise<Uplink> {
+  async uplink(alpha = false): Promise<Uplink> {
     if (this.closed) throw new SessionError('internal', 'session closed');
     if (!this.source) throw new SessionError('internal', 'the session is not streaming yet: send the offer first');
+    if (this.uplinkP && this.uplinkAlpha !== alpha) { void this.uplinkP.then((u) => u.close(), () => {}); this.uplinkP = null; }
     if (!this.uplinkP) {
-      this.uplinkP = Uplink.open(this.source, { startBitrateKbps: this.opts.startBitrateKbps, connectTimeoutMs: 15_000 });
-      this.uplinkP.then((u) => { if (this.closed) u.close(); }, () => { this.uplinkP = null; });
+      this.uplinkAlpha = alpha;
+      this.packedSource = alpha ? new wrtc.nonstandard.RTCVideoSource() : null;
+      this.uplinkP = Uplink.open(this.packedSource ?? this.source, { startBitrateKbps: this.opts.startBitrateKbps, connectTimeoutMs: 15_000 });
+      this.uplinkP.then((u) => { if (this.closed) u.close(); }, () => { this.uplinkP = null; this.packedSource = null; });
     }
     return this.uplinkP;
+  }
+
+  /** Colour left, mask right (as luma, neutral chroma), into the reused packed buffer. */
+  private pack(out: { width: number; height: number; data: Uint8Array }, mask: Uint8Array): { width: number; height: number; data: Uint8Array } {
+    const { width: W, height: H, data } = out, PW = 2 * W, cw = (W + 1) >> 1, ch = (H + 1) >> 1, pcw = W; // 2W wide: chroma W
+    const bytes = PW * H + 2 * pcw * ch;
+    if (this.packed.length !== bytes) { this.packed = new Uint8Array(bytes); this.packed.fill(128, PW * H); }
+    const p = this.packed;
+    for (let y = 0; y < H; y++) {
+      p.set(data.subarray(y * W, y * W + W), y * PW);
+      p.set(mask.subarray(y * W, y * W + W), y * PW + W);
+    }
+    const su = W * H, sv = su + cw * ch, du = PW * H, dv = du + pcw * ch;
+    for (let y = 0; y < ch; y++) {
+      p.set(data.subarray(su + y * cw, su + y * cw + cw), du + y * pcw);
+      p.set(data.subarray(sv + y * cw, sv + y * cw + cw), dv + y * pcw);
+    }
+    return { width: PW, height: H, data: p };
   }
 
   /** Mask mode and debug view; returns the options now in force. */
@@ -172,10 +199,12 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private async stylize(frame: WrtcFrame, at: number): Promise<void> {
     const started = performance.now();
-    const out = await this.engine.process(frame);
+    const packed = this.packedSource;
+    const out = await this.engine.process(frame, !!packed);
     if (this.closed || !this.source) return;
     const t = performance.now();
     this.source.onFrame({ width: out.width, height: out.height, data: out.data });
+    if (packed && out.mask && packed === this.packedSource) packed.onFrame(this.pack(out, out.mask));
     this.stats.frameOut(out.report, started - at, performance.now() - t);
   }
 
