@@ -5,6 +5,7 @@ import { MASK_MODES, type StyleInfo } from '../../shared/protocol';
 import { fetchStyles } from './api';
 import { CameraError, CameraPickers } from './camera';
 import { FrameMeter } from './frame_meter';
+import { CallRoom } from './call_room';
 import { Galleries } from './gallery';
 import { Hud } from './hud';
 import { LookControls } from './look_options';
@@ -39,7 +40,7 @@ const looks = new LookControls(ui.maskMode, ui.maskToggle, options, (o) => {
 const signalling = new Signalling(
   { track: () => media.track, styles: () => selected, options: () => options, resolution: () => pickers.resolution, echo: params.echo },
   {
-    state: (s, text) => status.set(s, text),
+    state: (s, text) => { status.set(s, text); if (s === 'live') onLive(); },
     remoteStream: (s) => {
       ui.remote.srcObject = s;
       meter.resetSource();
@@ -228,6 +229,21 @@ hooks.start = () => { if (!running) void start(); };
 hooks.stop = () => stop();
 hooks.setStyle = (fg, bg, transitionMs) => applyStyle(fg, bg, transitionMs ?? transition.value);
 hooks.setOptions = (o) => applyOptions(o ?? {});
+
+// call rooms: ?room=…&token=… (an invite link) joins once the session is live
+const callRoom = new CallRoom(signalling.socket as unknown as import('socket.io-client').Socket,
+  { name: ui.roomName, join: ui.roomJoin, obs: ui.roomObs, invite: ui.roomInvite, grid: ui.roomGrid },
+  (room, token) => hooks.publish(room, token),
+  (text, isError) => { if (isError) recordError({ code: 'room', message: text, event: 'room' }); status.flash(text, isError ? 8000 : 3000); });
+hooks.room = callRoom.state;
+hooks.joinRoom = (room, token) => callRoom.join(room, token);
+const invite = new URLSearchParams(location.search);
+let wasLive = false;
+function onLive(): void {
+  if (!wasLive && invite.get('room')) { ui.roomName.value = invite.get('room') ?? ''; void callRoom.join(invite.get('room') ?? '', invite.get('token')); }
+  else if (wasLive) callRoom.rejoin();
+  wasLive = true;
+}
 hooks.publish = async (room, token, name, alpha) => {
   const r = await signalling.publish({ room, token, ...(name ? { name } : {}), ...(alpha ? { alpha } : {}) });
   if (!r.ok || !r.data) {

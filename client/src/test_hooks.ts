@@ -2,6 +2,7 @@
 // benchmarks (kept in production builds). Modules write the fields; tests only read them
 // and call the functions.
 import type { ErrorMsg, MaskMode, StatsMsg, StyleInfo } from '../../shared/protocol';
+import type { RoomState } from './call_room';
 
 /** A stable, machine-readable page state (the status line shows the human version). */
 export type PageState =
@@ -48,6 +49,9 @@ export interface RestyleHooks {
   start(): void;
   /** publishes the live session into a room (resolves with the participant name) */
   publish(room: string, token: string, name?: string, alpha?: boolean): Promise<string>;
+  /** call room: the room joined, your name there, its participants, frames shown per tile */
+  room: RoomState;
+  joinRoom(room: string, token?: string | null): Promise<void>;
 }
 
 declare global {
@@ -79,6 +83,8 @@ export const hooks: RestyleHooks = {
   stop: () => notReady(),
   start: () => notReady(),
   publish: async () => notReady(),
+  room: { room: null, me: null, participants: [], tiles: {} },
+  joinRoom: async () => notReady(),
 };
 
 window.__restyle = hooks;

@@ -25,6 +25,11 @@ export const ui = {
   transitionValue: $('#transition-value', HTMLOutputElement),
   maskMode: $('#mask-mode', HTMLSelectElement),
   maskToggle: $('#mask-toggle', HTMLButtonElement),
+  roomName: $('#room-name', HTMLInputElement),
+  roomJoin: $('#room-join', HTMLButtonElement),
+  roomObs: $('#room-obs', HTMLButtonElement),
+  roomInvite: $('#room-invite', HTMLButtonElement),
+  roomGrid: $('#room-grid', HTMLElement),
 };
 
 /** The transition slider (0–3000 ms, step 100). `value` keeps an exact ?transition= until moved. */

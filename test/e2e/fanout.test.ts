@@ -107,6 +107,27 @@ describe('fan-out through the werift SFU', () => {
     await v.close();
   }, 90_000);
 
+  it('call room: two participants, each publishing their own looks, see each other', async () => {
+    const token = await mint('call', 'publish');
+    await publisher.evaluate(async (t) => window.__restyle.joinRoom('call', t), token);
+    const bob = await browser.newPage();
+    const bobErrors = watchErrors(bob);
+    // bob comes in through an invite link, with other looks
+    await bob.goto(`${srv.nsUrl}/?fg=blue-hour&bg=natural&res=480p&transition=0&room=call&token=${encodeURIComponent(token)}`);
+    const seesOther = (min: number) => `window.__restyle && window.__restyle.room.participants.length === 2 && Object.values(window.__restyle.room.tiles).some((n) => n > ${min})`;
+    await waitForPage(bob, seesOther(20), 60_000);
+    await waitForPage(publisher, seesOther(20), 30_000);
+    const [a, b] = await Promise.all([publisher, bob].map((p) => p.evaluate(() => ({ ...window.__restyle.room }))));
+    console.log(`call room: alice ${JSON.stringify(a)}; bob ${JSON.stringify(b)}`);
+    expect(a.participants.sort()).toEqual(b.participants.sort());
+    expect(Object.keys(a.tiles)).toEqual([b.me]);
+    expect(Object.keys(b.tiles)).toEqual([a.me]);
+    await bob.close();
+    // bob's session, uplink and viewers go with his tab
+    await waitForPage(publisher, 'window.__restyle.room.participants.length === 1', 20_000);
+    expect(bobErrors.filter((e) => !/WebSocket|net::ERR/.test(e))).toEqual([]);
+  }, 120_000);
+
   it('refuses a viewer with no token, a forged one, or one for another room', async () => {
     const v = await browser.newPage();
     await v.goto(`${srv.nsUrl}/obs/studio?token=${encodeURIComponent(await mint('elsewhere', 'view'))}`);
