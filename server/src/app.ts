@@ -17,6 +17,8 @@ import { attachControl } from './control/socket_control.js';
 import { EnginePool } from './engine/engine_pool.js';
 import { RoomTokens } from './fanout/room_tokens.js';
 import { uplinkCensus } from './fanout/uplink.js';
+import type { Fanout } from './fanout/fanout.js';
+import { MediasoupFanout } from './fanout/mediasoup_fanout.js';
 import { WeriftFanout } from './fanout/werift_fanout.js';
 import { repoRoot } from './engine/wasm_kernels.js';
 import { peerCensus } from './media/session.js';
@@ -29,7 +31,7 @@ export class App {
   readonly pool: EnginePool;
   readonly sessions: SessionManager;
   readonly roomTokens: RoomTokens;
-  readonly fanout: WeriftFanout;
+  fanout!: Fanout;
   private http: HttpServer | null = null;
   private unix: NetServer | null = null;
   private io: IoServer | null = null;
@@ -38,7 +40,6 @@ export class App {
 
   constructor(readonly config: Config, readonly log: Logger) {
     this.roomTokens = new RoomTokens(config.rooms.secret ?? undefined);
-    this.fanout = new WeriftFanout(hostAddresses());
     this.styles = new StyleLibrary(config.upload, config.upload.maxStyles, config.upload.maxPerUser);
     this.pool = new EnginePool({
       threads: config.engineThreads, allowFaults: config.engineFaults,
@@ -70,7 +71,7 @@ export class App {
       segmentation: this.config.segmentation,
       engineRestarts: this.pool.restarts,
       executionProvider: this.config.executionProvider,
-      fanout: { sfu: this.fanout.kind, ...this.fanout.census() },
+      fanout: this.fanout ? { sfu: this.fanout.kind, ...this.fanout.census() } : null,
       /** uplink encoders (one per publishing session) */
       uplinks: uplinkCensus.open,
       styles: this.styles.size,
@@ -83,6 +84,7 @@ export class App {
     this.styles.on('removed', (id) => this.pool.removeStyle(id));
     await this.styles.loadBuiltIns(join(repoRoot(), 'server', 'assets', 'styles'));
     await this.pool.ready();
+    this.fanout = await this.createFanout();
     this.pool.on('threadDied', (e) => {
       this.metrics.threadRestarts.inc();
       this.log.error(e, 'engine thread died; replaced');
@@ -132,6 +134,26 @@ export class App {
     return port;
   }
 
+  /** mediasoup when its worker starts (FANOUT=auto), else the werift SFU; FANOUT forces one. */
+  private async createFanout(): Promise<Fanout> {
+    const f = this.config.fanout;
+    if (f.kind !== 'werift') {
+      const ips = hostAddresses().filter((a) => a !== '127.0.0.1');
+      const host = this.config.host;
+      const announced = f.announcedIp ?? (host !== '0.0.0.0' ? host : ips[0] ?? '127.0.0.1');
+      try {
+        const m = await MediasoupFanout.create({ listenIp: host === '0.0.0.0' ? '0.0.0.0' : host, announcedAddress: announced, rtcMinPort: f.rtcMinPort, rtcMaxPort: f.rtcMaxPort },
+          (e) => this.log.error({ err: String(e) }, 'mediasoup worker died'));
+        this.log.info({ announced }, 'SFU: mediasoup');
+        return m;
+      } catch (e) {
+        if (f.kind === 'mediasoup') throw e;
+        this.log.warn({ err: String(e).split('\n')[0] }, 'mediasoup worker unavailable: the werift SFU serves viewers');
+      }
+    }
+    return new WeriftFanout(hostAddresses());
+  }
+
   /** Stops accepting, tells clients, closes every session and thread. */
   async stop(reason = 'shutdown'): Promise<void> {
     this.sessions.stopAccepting();
@@ -142,7 +164,7 @@ export class App {
     this.unix?.close();
     this.http?.closeAllConnections();
     await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
-    this.fanout.close();
+    this.fanout?.close();
     await this.pool.close();
   }
 }

@@ -43,6 +43,12 @@ const Env = z.object({
   /** key that may mint room tokens over HTTP; unset: only requests from this machine may */
   ROOM_ADMIN_KEY: z.string().min(16).optional(),
   ROOM_TOKEN_TTL_S: int(4 * 3600, 60, 7 * 24 * 3600),
+  /** SFU for viewers, OBS pages and call rooms: mediasoup when its worker starts (auto), or forced */
+  FANOUT: z.enum(['auto', 'mediasoup', 'werift']).default('auto'),
+  /** address announced to browsers in the SFU's ICE candidates (default: HOST, or this machine's first IPv4) */
+  ANNOUNCED_IP: z.string().optional(),
+  RTC_MIN_PORT: int(40000, 1024, 65535),
+  RTC_MAX_PORT: int(49999, 1024, 65535),
   /** test-only: lets the fault-injection tests make engine threads fail */
   ENGINE_FAULTS: z.enum(['0', '1']).default('0'),
 });
@@ -66,6 +72,7 @@ export interface Config {
   engineFaults: boolean;
   listenSocket: string | null;
   rooms: { secret: string | null; adminKey: string | null; tokenTtlS: number };
+  fanout: { kind: 'auto' | 'mediasoup' | 'werift'; announcedIp: string | null; rtcMinPort: number; rtcMaxPort: number };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -82,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     engineFaults: e.ENGINE_FAULTS === '1',
     listenSocket: e.LISTEN_SOCKET ?? null,
     rooms: { secret: e.ROOM_SECRET ?? null, adminKey: e.ROOM_ADMIN_KEY ?? null, tokenTtlS: e.ROOM_TOKEN_TTL_S },
+    fanout: { kind: e.FANOUT, announcedIp: e.ANNOUNCED_IP ?? null, rtcMinPort: e.RTC_MIN_PORT, rtcMaxPort: e.RTC_MAX_PORT },
   };
 }

@@ -6,7 +6,7 @@ import type { Socket } from 'socket.io';
 import type {
   IceMsg, PublishAck, PublishMsg, RoomAck, RoomMsg, UnviewMsg, ViewAck, ViewAnswerMsg, ViewIceMsg, ViewMsg,
 } from '../../../shared/protocol.js';
-import { FanoutError, type WeriftFanout } from '../fanout/werift_fanout.js';
+import { FanoutError, type Fanout } from '../fanout/fanout.js';
 import { TokenError, type RoomRole, type RoomTokens } from '../fanout/room_tokens.js';
 import type { Session } from '../media/session.js';
 
@@ -14,7 +14,7 @@ export class RoomError extends Error {
   constructor(readonly code: 'unauthorized' | 'no_publisher' | 'no_session' | 'bad_request', message: string) { super(message); }
 }
 
-export interface RoomDeps { fanout: WeriftFanout; tokens: RoomTokens }
+export interface RoomDeps { fanout: Fanout; tokens: RoomTokens }
 
 const channel = (room: string) => `room:${room}`;
 

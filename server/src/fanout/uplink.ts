@@ -31,6 +31,8 @@ export class Uplink {
   private readonly track: WrtcTrack;
   private receiver: RTCRtpReceiver | null = null;
   private remoteSsrc = 0;
+  /** the encoder's RTP payload type (known once the first packet arrived) */
+  payloadType = 0;
   private readonly listeners = new Set<(p: RtpPacket) => void>();
   packets = 0;
   closed = false;
@@ -60,8 +62,9 @@ export class Uplink {
     const first = new Promise<void>((resolve) => {
       sub.onTrack.subscribe((t: MediaStreamTrack) => {
         t.onReceiveRtp.subscribe((p) => {
-          if (!this.packets++) resolve();
           this.remoteSsrc = p.header.ssrc;
+          this.payloadType = p.header.payloadType;
+          if (!this.packets++) resolve();
           for (const l of this.listeners) l(p);
         });
       });
@@ -89,6 +92,9 @@ export class Uplink {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
+
+  /** The encoder's SSRC (known once the first packet arrived). */
+  get ssrc(): number { return this.remoteSsrc; }
 
   /** Asks the encoder for a keyframe (a new viewer, or a viewer's PLI). */
   requestKeyframe(): void {

@@ -4,21 +4,9 @@
 // encoder. Chosen automatically when no mediasoup worker can start; a viewer's peer is
 // released when it leaves, when its ICE fails, or after 10 s disconnected.
 import { MediaStreamTrack, RTCPeerConnection } from 'werift';
+import { FanoutError, type Fanout, type FanoutCensus, type ViewerSignal } from './fanout.js';
 import type { Uplink } from './uplink.js';
 import { VP8_CODEC } from './uplink.js';
-
-export interface ViewerSignal {
-  /** a server ICE candidate for the viewer */
-  ice(c: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }): void;
-  /** the viewer's peer went away (failed, vanished, or its publisher left) */
-  closed(reason: string): void;
-}
-
-export interface FanoutCensus { rooms: number; publishers: number; viewers: number }
-
-export class FanoutError extends Error {
-  constructor(readonly code: 'no_publisher' | 'no_viewer' | 'bad_sdp', message: string) { super(message); }
-}
 
 interface Viewer {
   id: string;
@@ -35,7 +23,7 @@ interface Publisher { id: string; uplink: Uplink; viewers: Set<Viewer>; alpha: b
 
 const LOST_AFTER_MS = 10_000;
 
-export class WeriftFanout {
+export class WeriftFanout implements Fanout {
   readonly kind = 'werift' as const;
   private readonly rooms = new Map<string, Map<string, Publisher>>();
   private readonly viewers = new Map<string, Viewer>();

@@ -1,0 +1,163 @@
+// The production SFU: one mediasoup worker (native, C++) and router. A publisher's uplink
+// RTP enters through a DirectTransport producer (no socket: packets go over the worker's
+// channel); each viewer gets a WebRtcTransport (ICE-lite, DTLS-SRTP) and a consumer,
+// negotiated with plain SDP (consumer_sdp.ts). Keyframe requests from consumers arrive as
+// RTCP on the DirectTransport and go to the publisher's encoder. Scaling past one process
+// or host is mediasoup's pipeToRouter (not needed on one machine yet).
+import * as mediasoup from 'mediasoup';
+import type { Consumer, DirectTransport, Producer, Router, WebRtcTransport, Worker } from 'mediasoup/types';
+import { answerDtls, consumerOffer } from './consumer_sdp.js';
+import { FanoutError, type Fanout, type FanoutCensus, type ViewerSignal } from './fanout.js';
+import type { Uplink } from './uplink.js';
+
+export interface MediasoupOptions {
+  /** address the WebRtcTransports listen on, and the one they announce to browsers */
+  listenIp: string;
+  announcedAddress?: string;
+  rtcMinPort: number;
+  rtcMaxPort: number;
+}
+
+interface Publisher {
+  id: string;
+  uplink: Uplink;
+  alpha: boolean;
+  ready: Promise<{ transport: DirectTransport; producer: Producer }>;
+  off: (() => void) | null;
+  viewers: Set<Viewer>;
+}
+
+interface Viewer { id: string; room: string; publisher: string; transport: WebRtcTransport; consumer: Consumer; signal: ViewerSignal; lost: NodeJS.Timeout | null }
+
+const LOST_AFTER_MS = 10_000;
+const RTCP_PSFB = 206;
+
+export class MediasoupFanout implements Fanout {
+  readonly kind = 'mediasoup' as const;
+  private readonly rooms = new Map<string, Map<string, Publisher>>();
+  private readonly viewers = new Map<string, Viewer>();
+  private nextId = 1;
+
+  private constructor(private readonly worker: Worker, private readonly router: Router, private readonly opts: MediasoupOptions) {}
+
+  /** Starts the worker (MEDIASOUP_WORKER_BIN or mediasoup's own path); throws when it cannot. */
+  static async create(opts: MediasoupOptions, onDied: (e: Error) => void): Promise<MediasoupFanout> {
+    const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: opts.rtcMinPort, rtcMaxPort: opts.rtcMaxPort });
+    worker.on('died', onDied);
+    const router = await worker.createRouter({ mediaCodecs: [{ kind: 'video', mimeType: 'video/VP8', clockRate: 90000 }] });
+    return new MediasoupFanout(worker, router, opts);
+  }
+
+  publish(room: string, publisherId: string, uplink: Uplink, alpha = false): void {
+    let r = this.rooms.get(room);
+    if (!r) { r = new Map(); this.rooms.set(room, r); }
+    this.unpublish(room, publisherId);
+    const p: Publisher = { id: publisherId, uplink, alpha, off: null, viewers: new Set(), ready: null! };
+    p.ready = (async () => {
+      const transport = await this.router.createDirectTransport();
+      const producer = await transport.produce({
+        kind: 'video',
+        rtpParameters: {
+          codecs: [{ mimeType: 'video/VP8', payloadType: uplink.payloadType, clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] }],
+          encodings: [{ ssrc: uplink.ssrc }],
+        },
+      });
+      // PLI (fmt 1) or FIR (fmt 4) from the consumers: ask the publisher's encoder for a keyframe
+      transport.on('rtcp', (buf: Buffer) => {
+        for (let o = 0; o + 4 <= buf.length;) {
+          const fmt = buf[o] & 0x1f, pt = buf[o + 1], len = (buf.readUInt16BE(o + 2) + 1) * 4;
+          if (pt === RTCP_PSFB && (fmt === 1 || fmt === 4)) { uplink.requestKeyframe(); break; }
+          o += len;
+        }
+      });
+      if (r!.get(publisherId) === p) p.off = uplink.onRtp((pkt) => { if (!producer.closed) producer.send(pkt.serialize()); });
+      return { transport, producer };
+    })();
+    p.ready.catch(() => {});
+    r.set(publisherId, p);
+  }
+
+  unpublish(room: string, publisherId: string): void {
+    const r = this.rooms.get(room), p = r?.get(publisherId);
+    if (!r || !p) return;
+    for (const v of [...p.viewers]) this.drop(v, 'publisher left');
+    p.off?.();
+    p.off = null;
+    void p.ready.then(({ transport }) => transport.close(), () => {});
+    r.delete(publisherId);
+    if (!r.size) this.rooms.delete(room);
+  }
+
+  publishers(room: string): string[] { return [...(this.rooms.get(room)?.keys() ?? [])]; }
+
+  async view(room: string, publisherId: string, signal: ViewerSignal): Promise<{ viewerId: string; offer: string; alpha: boolean }> {
+    const p = this.rooms.get(room)?.get(publisherId);
+    if (!p) throw new FanoutError('no_publisher', `nobody publishes "${publisherId}" in room "${room}"`);
+    const { producer } = await p.ready;
+    const transport = await this.router.createWebRtcTransport({
+      listenInfos: [{ protocol: 'udp', ip: this.opts.listenIp, announcedAddress: this.opts.announcedAddress }],
+      enableUdp: true, enableTcp: false,
+    });
+    let consumer: Consumer;
+    try {
+      consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: this.router.rtpCapabilities, paused: false });
+    } catch (e) {
+      transport.close();
+      throw e;
+    }
+    const v: Viewer = { id: `v${this.nextId++}`, room, publisher: publisherId, transport, consumer, signal, lost: null };
+    transport.on('dtlsstatechange', (st) => { if (st === 'failed' || st === 'closed') this.drop(v, `dtls ${st}`); });
+    transport.on('icestatechange', (st) => {
+      if (st === 'disconnected' && !v.lost) v.lost = setTimeout(() => this.drop(v, 'vanished'), LOST_AFTER_MS);
+      else if ((st === 'connected' || st === 'completed') && v.lost) { clearTimeout(v.lost); v.lost = null; }
+    });
+    consumer.on('producerclose', () => this.drop(v, 'publisher left'));
+    p.viewers.add(v);
+    this.viewers.set(v.id, v);
+    return { viewerId: v.id, offer: consumerOffer(transport, consumer.rtpParameters, `restyle-${publisherId}`), alpha: p.alpha };
+  }
+
+  async answer(viewerId: string, sdp: string): Promise<void> {
+    const v = this.need(viewerId);
+    try {
+      await v.transport.connect({ dtlsParameters: answerDtls(sdp) });
+    } catch (e) {
+      throw new FanoutError('bad_sdp', `answer rejected: ${(e as Error).message}`);
+    }
+    // the viewer starts on a keyframe
+    void v.consumer.requestKeyFrame().catch(() => {});
+  }
+
+  /** mediasoup is ICE-lite: the browser's candidates are learned from its checks. */
+  async addIce(viewerId: string): Promise<void> { this.need(viewerId); }
+
+  leave(viewerId: string): void {
+    const v = this.viewers.get(viewerId);
+    if (v) this.drop(v, 'left');
+  }
+
+  census(): FanoutCensus {
+    let publishers = 0;
+    for (const r of this.rooms.values()) publishers += r.size;
+    return { rooms: this.rooms.size, publishers, viewers: this.viewers.size };
+  }
+
+  close(): void {
+    for (const [room, r] of [...this.rooms]) for (const id of [...r.keys()]) this.unpublish(room, id);
+    this.worker.close();
+  }
+
+  private need(viewerId: string): Viewer {
+    const v = this.viewers.get(viewerId);
+    if (!v) throw new FanoutError('no_viewer', `no viewer ${viewerId}`);
+    return v;
+  }
+
+  private drop(v: Viewer, reason: string): void {
+    if (!this.viewers.delete(v.id)) return;
+    if (v.lost) clearTimeout(v.lost);
+    this.rooms.get(v.room)?.get(v.publisher)?.viewers.delete(v);
+    v.transport.close();
+    v.signal.closed(reason);
+  }
+}
