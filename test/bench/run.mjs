@@ -14,7 +14,7 @@ for (let i = 0; i < rest.length; i++) {
   else if (a === '--quick') env.BENCH_QUICK = '1';
   else { console.error(`unknown option ${a} (use --json FILE, --seconds N, --quick)`); process.exit(2); }
 }
-const file = { engine: 'test/bench/engine.bench.ts', loop: 'test/bench/loop.bench.ts', segmodels: 'test/bench/segmentation_models.bench.ts' }[which];
-if (!file) { console.error('usage: run.mjs engine|loop [--json FILE] [--seconds N]'); process.exit(2); }
+const file = { engine: 'test/bench/engine.bench.ts', loop: 'test/bench/loop.bench.ts', segmodels: 'test/bench/segmentation_models.bench.ts', fanout: 'test/bench/fanout.bench.ts' }[which];
+if (!file) { console.error('usage: run.mjs engine|loop|segmodels|fanout [--json FILE] [--seconds N]'); process.exit(2); }
 const r = spawnSync('npx', ['vitest', 'run', '--config', 'test/bench/vitest.bench.config.ts', file], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);
