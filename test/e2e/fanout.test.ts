@@ -129,7 +129,7 @@ for (const sfu of ['mediasoup', 'werift'] as const) describe(sfu, () => {
       expect(bobErrors.filter((e) => !/WebSocket|net::ERR/.test(e))).toEqual([]);
     }, 120_000);
 
-    it('refuses a viewer with no token, a forged one, or one for another room', async () => {
+    it('refuses a viewer with no token, a forged one, one for another room, or an expired one', async () => {
       const v = await browser.newPage();
       await v.goto(`${srv.nsUrl}/obs/studio?token=${encodeURIComponent(await mint('elsewhere', 'view'))}`);
       await waitForPage(v, 'window.__obs && window.__obs.state === "unauthorized"', 20_000);
@@ -138,6 +138,11 @@ for (const sfu of ['mediasoup', 'werift'] as const) describe(sfu, () => {
       await waitForPage(v, 'window.__obs && window.__obs.state === "unauthorized"', 20_000);
       await v.goto(`${srv.nsUrl}/obs/studio`);
       await waitForPage(v, 'window.__obs && window.__obs.state === "unauthorized"', 20_000);
+      const shortLived = await mint('studio', 'view', 1);
+      await new Promise((r) => setTimeout(r, 1500));
+      await v.goto(`${srv.nsUrl}/obs/studio?token=${encodeURIComponent(shortLived)}`);
+      await waitForPage(v, 'window.__obs && window.__obs.state === "unauthorized"', 20_000);
+      expect(await v.evaluate(() => window.__obs.detail)).toMatch(/expired/);
       await v.close();
       expect(errors).toEqual([]);
     }, 60_000);

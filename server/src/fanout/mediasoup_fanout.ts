@@ -1,7 +1,8 @@
 // The production SFU: one mediasoup worker (native, C++) and router. A publisher's uplink
 // RTP enters through a DirectTransport producer (no socket: packets go over the worker's
 // channel); each viewer gets a WebRtcTransport (ICE-lite, DTLS-SRTP) and a consumer,
-// negotiated with plain SDP (consumer_sdp.ts). Keyframe requests from consumers arrive as
+// negotiated with plain SDP (consumer_sdp.ts); a viewer is released when it leaves, when
+// DTLS fails, or when its ICE consent lapses (8 s without checks). Keyframe requests from consumers arrive as
 // RTCP on the DirectTransport and go to the publisher's encoder. Scaling past one process
 // or host is mediasoup's pipeToRouter (not needed on one machine yet).
 import * as mediasoup from 'mediasoup';
@@ -27,9 +28,9 @@ interface Publisher {
   viewers: Set<Viewer>;
 }
 
-interface Viewer { id: string; room: string; publisher: string; transport: WebRtcTransport; consumer: Consumer; signal: ViewerSignal; lost: NodeJS.Timeout | null }
+interface Viewer { id: string; room: string; publisher: string; transport: WebRtcTransport; consumer: Consumer; signal: ViewerSignal }
 
-const LOST_AFTER_MS = 10_000;
+const CONSENT_TIMEOUT_S = 8;
 const RTCP_PSFB = 206;
 
 export class MediasoupFanout implements Fanout {
@@ -97,6 +98,8 @@ export class MediasoupFanout implements Fanout {
     const transport = await this.router.createWebRtcTransport({
       listenInfos: [{ protocol: 'udp', ip: this.opts.listenIp, announcedAddress: this.opts.announcedAddress }],
       enableUdp: true, enableTcp: false,
+      // browsers refresh consent every ~5 s: 8 s without it and the viewer is gone
+      iceConsentTimeout: CONSENT_TIMEOUT_S,
     });
     let consumer: Consumer;
     try {
@@ -105,12 +108,10 @@ export class MediasoupFanout implements Fanout {
       transport.close();
       throw e;
     }
-    const v: Viewer = { id: `v${this.nextId++}`, room, publisher: publisherId, transport, consumer, signal, lost: null };
+    const v: Viewer = { id: `v${this.nextId++}`, room, publisher: publisherId, transport, consumer, signal };
     transport.on('dtlsstatechange', (st) => { if (st === 'failed' || st === 'closed') this.drop(v, `dtls ${st}`); });
-    transport.on('icestatechange', (st) => {
-      if (st === 'disconnected' && !v.lost) v.lost = setTimeout(() => this.drop(v, 'vanished'), LOST_AFTER_MS);
-      else if ((st === 'connected' || st === 'completed') && v.lost) { clearTimeout(v.lost); v.lost = null; }
-    });
+    // 'disconnected' comes after CONSENT_TIMEOUT_S without consent checks: the viewer vanished
+    transport.on('icestatechange', (st) => { if (st === 'disconnected' || st === 'closed') this.drop(v, 'vanished'); });
     consumer.on('producerclose', () => this.drop(v, 'publisher left'));
     p.viewers.add(v);
     this.viewers.set(v.id, v);
@@ -155,7 +156,6 @@ export class MediasoupFanout implements Fanout {
 
   private drop(v: Viewer, reason: string): void {
     if (!this.viewers.delete(v.id)) return;
-    if (v.lost) clearTimeout(v.lost);
     this.rooms.get(v.room)?.get(v.publisher)?.viewers.delete(v);
     v.transport.close();
     v.signal.closed(reason);

@@ -2,7 +2,8 @@
 // (RTP of each stylized stream, encoded once) are forwarded packet by packet to werift peer
 // connections, one per viewer; viewers' keyframe requests (PLI) go back to the publisher's
 // encoder. Chosen automatically when no mediasoup worker can start; a viewer's peer is
-// released when it leaves, when its ICE fails, or after 10 s disconnected.
+// released when it leaves, when its ICE fails, after 10 s disconnected, or when it has sent
+// no RTCP for 6 s (it vanished).
 import { MediaStreamTrack, RTCPeerConnection } from 'werift';
 import { FanoutError, type Fanout, type FanoutCensus, type ViewerSignal } from './fanout.js';
 import type { Uplink } from './uplink.js';
@@ -17,11 +18,15 @@ interface Viewer {
   unsubscribe: () => void;
   lost: NodeJS.Timeout | null;
   packets: number;
+  /** when the viewer last sent RTCP (receiver reports come every second or so) */
+  lastRtcp: number;
 }
 
 interface Publisher { id: string; uplink: Uplink; viewers: Set<Viewer>; alpha: boolean }
 
 const LOST_AFTER_MS = 10_000;
+/** a connected viewer that sent no RTCP for this long has vanished */
+const SILENT_AFTER_MS = 6_000;
 
 export class WeriftFanout implements Fanout {
   readonly kind = 'werift' as const;
@@ -29,8 +34,17 @@ export class WeriftFanout implements Fanout {
   private readonly viewers = new Map<string, Viewer>();
   private nextId = 1;
 
+  private readonly watchdog: NodeJS.Timeout;
+
   /** `hostAddresses`: addresses to offer ICE candidates on besides werift's own choice. */
-  constructor(private readonly hostAddresses: string[] = []) {}
+  constructor(private readonly hostAddresses: string[] = []) {
+    // werift's ICE does not notice a peer that vanished: its RTCP stopping does
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      for (const v of [...this.viewers.values()]) if (v.lastRtcp && now - v.lastRtcp > SILENT_AFTER_MS) this.drop(v, 'vanished');
+    }, 1000);
+    this.watchdog.unref();
+  }
 
   /** `alpha`: the uplink carries the mask packed beside the colour (told to viewers). */
   publish(room: string, publisherId: string, uplink: Uplink, alpha = false): void {
@@ -59,14 +73,16 @@ export class WeriftFanout implements Fanout {
     const track = new MediaStreamTrack({ kind: 'video' });
     const tr = pc.addTransceiver(track, { direction: 'sendonly' });
     const v: Viewer = {
-      id: `v${this.nextId++}`, room, publisher: publisherId, pc, signal, lost: null, packets: 0,
+      id: `v${this.nextId++}`, room, publisher: publisherId, pc, signal, lost: null, packets: 0, lastRtcp: 0,
       unsubscribe: p.uplink.onRtp((pkt) => { if (pc.iceConnectionState === 'connected') { v.packets++; track.writeRtp(pkt); } }),
     };
     tr.sender.onPictureLossIndication.subscribe(() => p.uplink.requestKeyframe());
+    tr.sender.onRtcp.subscribe(() => { v.lastRtcp = Date.now(); });
     pc.onIceCandidate.subscribe((c) => { if (c?.candidate) signal.ice({ candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null }); });
     pc.iceConnectionStateChange.subscribe((st) => {
       if (st === 'connected') {
         if (v.lost) { clearTimeout(v.lost); v.lost = null; }
+        v.lastRtcp = Date.now();
         p.uplink.requestKeyframe(); // the viewer starts on a keyframe
       } else if (st === 'failed' || st === 'closed') this.drop(v, `ice ${st}`);
       else if (st === 'disconnected' && !v.lost) v.lost = setTimeout(() => this.drop(v, 'vanished'), LOST_AFTER_MS);
@@ -105,6 +121,7 @@ export class WeriftFanout implements Fanout {
   }
 
   close(): void {
+    clearInterval(this.watchdog);
     for (const [room, r] of [...this.rooms]) for (const id of [...r.keys()]) this.unpublish(room, id);
   }
 

@@ -1,11 +1,14 @@
-// The werift SFU with a real loopback uplink: a wrtc video source (synthetic 640x480 frames
-// at 30 fps) is encoded once, reaches the SFU as RTP and is forwarded to werift viewers; the
-// encode count and the encoder's frame rate do not change with the number of viewers; viewers
-// that leave are released. All ICE is restricted to 127.0.0.1.
+// Both SFUs (mediasoup, werift) with a real loopback uplink: a wrtc video source (synthetic
+// 640x480 frames at 30 fps) is encoded once, reaches the SFU as RTP and is forwarded to
+// headless werift viewers; the encode count and the encoder's frame rate do not change with
+// the number of viewers; viewers that leave or vanish are released (within 10 s), and the
+// publisher leaving releases its viewers. All ICE is restricted to 127.0.0.1.
 import { afterAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import { wrtc } from '../media/wrtc.js';
 import { loopbackOnly, Uplink, uplinkCensus, VP8_CODEC } from './uplink.js';
+import type { Fanout } from './fanout.js';
+import { MediasoupFanout } from './mediasoup_fanout.js';
 import { WeriftFanout } from './werift_fanout.js';
 
 const W = 640, H = 480;
@@ -19,7 +22,7 @@ const pump = setInterval(() => {
   source.onFrame(frame);
 }, 1000 / 30);
 
-const sfu = new WeriftFanout(['127.0.0.1']);
+let sfu: Fanout;
 let uplink: Uplink | null = null;
 const lo = (c: string) => / 127\.0\.0\.1 /.test(c);
 
@@ -46,14 +49,18 @@ async function viewer(room: string, pub: string): Promise<{ id: string; frames: 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('werift fan-out', () => {
+afterAll(() => { clearInterval(pump); });
+
+for (const kind of ['mediasoup', 'werift'] as const) describe(`${kind} fan-out`, () => {
   afterAll(async () => {
-    clearInterval(pump);
-    sfu.close();
+    sfu?.close();
     uplink?.close();
   });
 
   it('forwards one encode to every viewer at the source frame rate, and releases viewers that leave', async () => {
+    sfu = kind === 'mediasoup'
+      ? await MediasoupFanout.create({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', rtcMinPort: 42000, rtcMaxPort: 42999 }, () => {})
+      : new WeriftFanout(['127.0.0.1']);
     uplink = await Uplink.open(source, { startBitrateKbps: 1500, connectTimeoutMs: 15_000 });
     sfu.publish('studio', 'alice', uplink);
     expect(uplinkCensus.open).toBe(1);
@@ -69,7 +76,8 @@ describe('werift fan-out', () => {
     const one = await measure([a], 3000);
     const more = [a, await viewer('studio', 'alice'), await viewer('studio', 'alice')];
     await sleep(2000);
-    const three = await measure(more, 3000);
+    // 3 viewers for 10 s: longer than the vanish timeouts, so live viewers must not be dropped
+    const three = await measure(more, 10_000);
     console.log(`1 viewer: ${one.fps.map((x) => x.toFixed(1))} fps (encoder ${one.encodedFps.toFixed(1)} fps); 3 viewers: ${three.fps.map((x) => x.toFixed(1)).join(', ')} fps (encoder ${three.encodedFps.toFixed(1)} fps); uplink encoders ${uplinkCensus.open}`);
     expect(one.fps[0]).toBeGreaterThanOrEqual(20);
     for (const f of three.fps) expect(f).toBeGreaterThanOrEqual(20);
@@ -81,6 +89,14 @@ describe('werift fan-out', () => {
     sfu.leave(more[1].id);
     expect(more[1].closed).toEqual(['left']);
     expect(sfu.census().viewers).toBe(2);
+    // a viewer that vanishes (its peer gone without a word) is released within 10 s
+    const t0 = Date.now();
+    await more[2].pc.close();
+    while (sfu.census().viewers > 1 && Date.now() - t0 < 20_000) await sleep(200);
+    const freedMs = Date.now() - t0;
+    console.log(`vanished viewer released after ${freedMs} ms (${more[2].closed.join(', ')})`);
+    expect(sfu.census().viewers).toBe(1);
+    expect(freedMs).toBeLessThanOrEqual(10_000);
     // the publisher leaving releases its viewers
     sfu.unpublish('studio', 'alice');
     expect(sfu.census()).toEqual({ rooms: 0, publishers: 0, viewers: 0 });
@@ -88,5 +104,5 @@ describe('werift fan-out', () => {
     for (const v of more) await v.pc.close();
     uplink.close();
     expect(uplinkCensus.open).toBe(0);
-  }, 60_000);
+  }, 90_000);
 });
