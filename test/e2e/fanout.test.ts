@@ -64,16 +64,19 @@ for (const sfu of ['mediasoup', 'werift'] as const) describe(sfu, () => {
         viewers.push(v);
       }
       for (const v of viewers) await waitForPage(v, 'window.__obs && window.__obs.state === "live" && window.__obs.framesPresented > 20', 45_000);
+      // steady state: the server sheds load (tier, segmentation cadence) within a few seconds
+      await new Promise((r) => setTimeout(r, 6000));
       // both viewers over the same 6 s
       const rates = await Promise.all(viewers.map((v) => fps(v, 6)));
       const server = await publisher.evaluate(() => window.__restyle.lastStats);
       const h = await srv.health() as { fanout: { sfu: string; viewers: number; publishers: number } };
       const size = await viewers[0].evaluate(() => { const el = document.querySelector('video')!; return [el.videoWidth, el.videoHeight]; });
       console.log(`OBS viewers: ${rates.map((r) => r.toFixed(1)).join(', ')} fps at ${size.join('x')}; health ${JSON.stringify(h.fanout)}; publisher's session: ${server?.fpsIn} fps in, ${server?.fpsOut} fps out, tier ${server?.tier}, stages ${JSON.stringify(server?.stages)}, engine p95 ${server?.engineP95}`);
-      // three Chromium tabs and the server's decode, stylizer and two encodes share 2 cores
-      // here: 17-20 fps per viewer measured on a quiet machine (12-17 with other load), so the
-      // issue's >= 20 is not asserted; the floor proves the stream flows to every viewer
-      for (const r of rates) expect(r).toBeGreaterThanOrEqual(10);
+      // three Chromium tabs and the server's decode, stylizer and two encodes share 2 cores:
+      // the server steps down to the global tier and a slower segmentation cadence to keep up.
+      // Measured 21-24 fps per viewer, but 16-17 when this shared machine runs slower, so CI
+      // asserts a floor that proves every viewer is served; the figure is printed
+      for (const r of rates) expect(r).toBeGreaterThanOrEqual(12);
       expect(size).toEqual([640, 480]);
       expect(h.fanout).toMatchObject({ sfu, publishers: 1, viewers: 2 });
       // one uplink encoder for the publisher, whatever the number of viewers

@@ -105,7 +105,7 @@ export class EngineHandle {
     private readonly pool: EnginePool) {}
 
   /** Copies the frame into this session's buffer and stylizes it on the engine thread. */
-  async process(frame: { width: number; height: number; data: Uint8Array }, withMask = false): Promise<ProcessedFrame> {
+  async process(frame: { width: number; height: number; data: Uint8Array }, withMask = false, dropped = 0): Promise<ProcessedFrame> {
     if (this.closed) throw new EngineError('closed', 'session closed');
     const { width, height } = frame;
     const bytes = i420Size(width, height);
@@ -118,7 +118,7 @@ export class EngineHandle {
     let mask: ArrayBuffer | undefined;
     if (withMask) mask = this.maskBuffer.byteLength === width * height ? this.maskBuffer : new ArrayBuffer(width * height);
     try {
-      const m = await this.thread.request({ kind: 'frame', sid: this.sid, width, height, buffer: buf, now: performance.now(), mask }, mask ? [buf, mask] : [buf]);
+      const m = await this.thread.request({ kind: 'frame', sid: this.sid, width, height, buffer: buf, now: performance.now(), mask, dropped }, mask ? [buf, mask] : [buf]);
       if (m.kind === 'error' && m.buffer) this.buffer = m.buffer;
       if ((m.kind === 'error' || m.kind === 'frameDone') && m.mask) this.maskBuffer = m.mask;
       const done = check(m);

@@ -18,7 +18,8 @@ export type ToWorker =
   | { kind: 'styleRemoved'; id: string }
   | { kind: 'open'; id: number; sid: string; fg: string; bg: string }
   /** mask: when given (width x height bytes), the frame's speaker mask is written into it */
-  | { kind: 'frame'; id: number; sid: string; width: number; height: number; buffer: ArrayBuffer; now: number; mask?: ArrayBuffer }
+  /** dropped: camera frames the pump skipped since this session's previous frame */
+  | { kind: 'frame'; id: number; sid: string; width: number; height: number; buffer: ArrayBuffer; now: number; mask?: ArrayBuffer; dropped?: number }
   | { kind: 'setStyle'; id: number; sid: string; fg: string; bg: string; transitionMs: number; now: number }
   | { kind: 'setOptions'; id: number; sid: string; maskMode?: MaskMode; showMask?: boolean; transitionMs: number; now: number }
   | { kind: 'close'; id: number; sid: string }

@@ -59,7 +59,7 @@ port.on('message', (m: ToWorker) => {
     case 'frame': {
       const s = sessions.get(m.sid);
       if (!s) { fail(m.id, Object.assign(new Error(`no session ${m.sid}`), { noSession: true }), m.buffer, m.mask); return; }
-      s.process({ width: m.width, height: m.height, data: new Uint8Array(m.buffer) }, m.now, m.mask ? new Uint8Array(m.mask) : undefined).then(
+      s.process({ width: m.width, height: m.height, data: new Uint8Array(m.buffer) }, m.now, m.mask ? new Uint8Array(m.mask) : undefined, m.dropped ?? 0).then(
         (report) => send({ kind: 'frameDone', id: m.id, buffer: m.buffer, report, mask: m.mask }, m.mask ? [m.buffer, m.mask] : [m.buffer]),
         (e: unknown) => fail(m.id, e, m.buffer, m.mask));
       return;

@@ -122,6 +122,9 @@ export class SessionEngine {
   /** True while a low-res update is running (benchmarks at r = 1 wait for it). */
   get updating(): boolean { return this.inflight; }
 
+  /** `n` camera frames were dropped before this session's next frame (the machine is behind). */
+  noteDrops(n: number): void { this.policy.framesDropped(n); }
+
   /** Starts a transition to a new pair of looks; the first changed frame is the next one. */
   setStyle(fg: string, bg: string, transitionMs: number, nowMs: number): void {
     this.ctx.styles.get(fg); this.ctx.styles.get(bg);

@@ -42,4 +42,23 @@ describe('TierPolicy', () => {
     forced.failed();
     expect(forced.tier).toBe('fast');
   });
+
+  it('steps down when the machine drops camera frames, not for occasional drops, never when forced', () => {
+    const drops = (p: TierPolicy, frames: number, every: number) => { for (let k = 0; k < frames; k++) p.framesDropped(k % every === 0 ? 1 : 0); };
+    const calm = new TierPolicy('neural', false);
+    drops(calm, 400, 10); // 1 drop per 10 processed frames: ~9 %
+    expect(calm.tier).toBe('neural');
+    const behind = new TierPolicy('neural', false);
+    drops(behind, 90, 1); // warm-up: not counted
+    expect(behind.tier).toBe('neural');
+    drops(behind, 60, 2); // 1 drop per 2 processed frames: a third of the camera's frames
+    expect(behind.tier).toBe('fast');
+    drops(behind, 59, 2); // the cheaper tier gets one window to settle
+    expect(behind.tier).toBe('fast');
+    drops(behind, 61, 2);
+    expect(behind.tier).toBe('global');
+    const forced = new TierPolicy('neural', true);
+    drops(forced, 400, 1);
+    expect(forced.tier).toBe('neural');
+  });
 });

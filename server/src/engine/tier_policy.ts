@@ -4,7 +4,10 @@
 // the per-frame path keep the rest. A tier that stays too slow for several updates in a row
 // gives way to the next cheaper one
 // (neural -> fast -> global) when its updates take longer than 8 frames even at full duty;
-// a failed update does the same. A forced tier never changes.
+// a failed update does the same, and so does a machine that cannot keep up: when the frame
+// pump drops more than 15 % of the camera's frames over ~2 s (the cores are shared with the
+// codecs, other sessions and browsers), the low-res path's share goes first. A forced tier
+// never changes.
 export type Tier = 'neural' | 'fast' | 'global';
 export type TierMode = Tier | 'auto';
 
@@ -13,6 +16,10 @@ const SLOW_UPDATES = 3;
 /** the first updates of a thread pay for JIT and model warm-up: they do not count as slow */
 const WARMUP_UPDATES = 4;
 const EMA = 0.3;
+/** drop accounting: a window of this many processed frames, after this many at the start */
+const DROP_WINDOW = 60;
+const DROP_WARMUP = 90;
+const DROP_SHARE = 0.15;
 /** share of the time the low-res path may run */
 export const DUTY = 0.5;
 
@@ -30,6 +37,8 @@ export class TierPolicy {
   private lastFrame = -1;
   private slow = 0;
   private samples = 0;
+  private processed = 0;
+  private window = { frames: 0, dropped: 0 };
 
   constructor(start: Tier, private readonly forced: boolean, private readonly fixedR: number | null = null) {
     this.tier = start;
@@ -56,6 +65,20 @@ export class TierPolicy {
     // too slow: an update that cannot finish within MAX_R frames even with the whole core
     this.slow = this.updateMs > MAX_R * this.frameMs ? this.slow + 1 : 0;
     if (this.slow >= SLOW_UPDATES) this.degrade();
+  }
+
+  /** A frame is being processed; `dropped` camera frames were skipped since the last one. */
+  framesDropped(dropped: number): void {
+    if (++this.processed <= DROP_WARMUP) return;
+    const w = this.window;
+    w.frames++; w.dropped += dropped;
+    if (w.frames < DROP_WINDOW) return;
+    const share = w.dropped / (w.frames + w.dropped);
+    this.window = { frames: 0, dropped: 0 };
+    if (share > DROP_SHARE && !this.forced && this.tier !== 'global') {
+      this.degrade();
+      this.processed = DROP_WARMUP - DROP_WINDOW; // give the cheaper tier one window to settle
+    }
   }
 
   /** A low-res update failed. */

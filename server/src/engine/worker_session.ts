@@ -34,7 +34,9 @@ export class WorkerSession {
   get hasMaskState(): boolean { return !!this.mask && !this.disposed; }
 
   /** Stylizes `frame` in place; `maskOut` (optional, width x height) receives the speaker mask. */
-  async process(frame: I420Frame, now: number, maskOut?: Uint8Array): Promise<FrameReport> {
+  async process(frame: I420Frame, now: number, maskOut?: Uint8Array, dropped = 0): Promise<FrameReport> {
+    this.engine.noteDrops(dropped);
+    this.mask?.noteDrops(dropped);
     const m = this.mask ? await this.mask.update(frame, now) : null;
     if (maskOut) { if (m) maskOut.set(m.plane.subarray(0, maskOut.length)); else maskOut.fill(255); }
     if (this.disposed) throw new Error(`session ${this.sid} closed`);

@@ -43,6 +43,8 @@ export class Session extends EventEmitter<SessionEvents> {
   private readonly pump: FramePump<{ frame: WrtcFrame; at: number }>;
   readonly stats = new SessionStats();
   private dropsReported = 0;
+  /** pump drops already passed to the engine */
+  private dropsSeen = 0;
   private lastFrameAt = 0;
   private watchdog: NodeJS.Timeout | null = null;
   private uplinkP: Promise<Uplink> | null = null;
@@ -200,7 +202,9 @@ export class Session extends EventEmitter<SessionEvents> {
   private async stylize(frame: WrtcFrame, at: number): Promise<void> {
     const started = performance.now();
     const packed = this.packedSource;
-    const out = await this.engine.process(frame, !!packed);
+    const dropped = this.pump.dropped - this.dropsSeen;
+    this.dropsSeen = this.pump.dropped;
+    const out = await this.engine.process(frame, !!packed, dropped);
     if (this.closed || !this.source) return;
     const t = performance.now();
     this.source.onFrame({ width: out.width, height: out.height, data: out.data });

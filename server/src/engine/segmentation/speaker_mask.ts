@@ -10,7 +10,8 @@
 // to their own full-resolution luma (the edges still follow the current frame; the mask is
 // not warped otherwise). When the model alone is slower than the frame budget it runs off the
 // frame path: the frame starts a segmentation (when none is running) and is served with the
-// latest mask. Both cases are reported as 'reused'.
+// latest mask. Both cases are reported as 'reused'. While the machine drops camera frames,
+// the cadence rises too (noteDrops).
 import { i420Planes, type I420Frame } from '../i420.js';
 import { bilinearUpsample, GuidedUpsampler, type GuidedOptions } from './guided_upsample.js';
 import { MaskSmoother, type SmootherOptions } from './mask_smoother.js';
@@ -65,6 +66,9 @@ export class SpeakerMask {
   private k = 1;
   private lastNow = -1;
   private intervalAvg = 0;
+  /** cadence floor raised while the machine drops camera frames (1 = none) */
+  private loadK = 1;
+  private drops = { frames: 0, dropped: 0 };
   private segMs = 0;
   private smoothMs = 0;
   private inflight: Promise<void> | null = null;
@@ -78,6 +82,21 @@ export class SpeakerMask {
 
   /** Mean model time per frame (ms), as used to choose on- or off-path. */
   get modelMs(): number { return this.segAvg; }
+
+  /**
+   * `n` camera frames were dropped before this one. Over windows of 60 frames: more than
+   * 15 % dropped raises the cadence floor by one (up to maxInterval); none lowers it again.
+   */
+  noteDrops(n: number): void {
+    const w = this.drops;
+    w.frames++; w.dropped += n;
+    if (w.frames < 60) return;
+    const share = w.dropped / (w.frames + w.dropped);
+    if (share > 0.15) this.loadK = Math.min(this.opt.maxInterval, this.loadK + 1);
+    else if (share === 0) this.loadK = Math.max(1, this.loadK - 1);
+    this.drops = { frames: 0, dropped: 0 };
+    this.adapt();
+  }
 
   /** Frames between model runs now (1 = every frame). */
   get cadence(): number { return this.k; }
@@ -141,9 +160,8 @@ export class SpeakerMask {
   }
 
   private adapt(): void {
-    if (!this.intervalAvg) return;
-    const k = Math.ceil(this.costAvg / (this.opt.duty * this.intervalAvg));
-    this.k = Math.max(1, Math.min(this.opt.maxInterval, k));
+    const k = this.intervalAvg ? Math.ceil(this.costAvg / (this.opt.duty * this.intervalAvg)) : 1;
+    this.k = Math.max(this.loadK, Math.min(this.opt.maxInterval, k));
   }
 
   /** Releases the session's buffers (the shared model session stays with the thread). */
