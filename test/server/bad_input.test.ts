@@ -185,7 +185,12 @@ describe('peers that vanish', () => {
     const fps = secs.map((l) => l.received as number);
     console.log(`control session per second: ${fps.join(" ")}`);
     console.log(`control session: ${fps.length} s, fps min ${Math.min(...fps)}, mean ${(fps.reduce((a, b) => a + b, 0) / fps.length).toFixed(1)}`);
-    expect(Math.min(...fps)).toBeGreaterThanOrEqual(15);
+    // while the victim streams, the two sessions share the 2 cores (the control keeps going);
+    // once it is gone, the control is back at the camera's rate
+    const after = fps.slice(-5);
+    console.log(`control session after the kill: ${after.join(' ')}`);
+    expect(Math.min(...fps)).toBeGreaterThanOrEqual(8);
+    expect(Math.min(...after)).toBeGreaterThanOrEqual(24);
     expect(fps.reduce((a, b) => a + b, 0) / fps.length).toBeGreaterThanOrEqual(20);
     control.kill('SIGTERM');
     await waitFor(async () => (await srv.health()).sessions === 0, 15_000, 'all sessions closed');

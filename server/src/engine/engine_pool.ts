@@ -147,6 +147,7 @@ export class EngineHandle {
     this.closed = true;
     this.buffer = null;
     this.thread.sessions.delete(this);
+    this.pool.broadcastLoad();
     if (this.thread.alive) await this.thread.request({ kind: 'close', sid: this.sid }).catch(() => {});
   }
 
@@ -197,6 +198,7 @@ export class EnginePool extends EventEmitter {
     check(await t.request({ kind: 'open', sid, fg, bg }));
     const h = new EngineHandle(sid, t, fg, bg, this);
     t.sessions.add(h);
+    this.broadcastLoad();
     return h;
   }
 
@@ -212,6 +214,12 @@ export class EnginePool extends EventEmitter {
       return m.kind === 'census' ? m : { sessions: [], masks: [] };
     }));
     return { sessions: lists.flatMap((l) => l.sessions), masks: lists.flatMap((l) => l.masks) };
+  }
+
+  /** Tells every thread how many sessions share the machine (low-res budget shares). */
+  broadcastLoad(): void {
+    const n = this.sessionCount;
+    for (const t of this.threads) if (t.alive) t.post({ kind: 'load', sessions: n });
   }
 
   get threadCount(): number { return this.threads.length; }
@@ -230,6 +238,7 @@ export class EnginePool extends EventEmitter {
           ? t.request({ kind: 'setOptions', sid: h.sid, ...h.options, transitionMs: 0, now: performance.now() }) : undefined))
         .catch(() => {});
     }
+    this.broadcastLoad();
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,8 @@ export type ToWorker =
   | { kind: 'setOptions'; id: number; sid: string; maskMode?: MaskMode; showMask?: boolean; transitionMs: number; now: number }
   | { kind: 'close'; id: number; sid: string }
   | { kind: 'census'; id: number }
+  /** live sessions on the whole server (shares of the low-res budget) */
+  | { kind: 'load'; sessions: number }
   | { kind: 'fault'; id: number; sid: string; what: 'throw' | 'exit' };
 
 export type FromWorker =

@@ -26,6 +26,7 @@ const segmenterReady = data.segmentation === 'off' ? Promise.resolve() : Segment
   console.warn(`[engine] segmentation unavailable, the whole frame is the speaker: ${String(e).split('\n')[0]}`);
 });
 const sessions = new Map<string, WorkerSession>();
+let sessionCount = 1;
 
 function send(m: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(m, transfer);
@@ -51,7 +52,9 @@ port.on('message', (m: ToWorker) => {
       void segmenterReady.then(() => {
         try {
           sessions.get(m.sid)?.dispose();
-          sessions.set(m.sid, new WorkerSession(ctx, m.fg, m.bg, segmenter ? new SpeakerMask(segmenter.stream()) : null, m.sid));
+          const ws = new WorkerSession(ctx, m.fg, m.bg, segmenter ? new SpeakerMask(segmenter.stream()) : null, m.sid);
+          ws.engine.setSessionCount(sessionCount);
+          sessions.set(m.sid, ws);
           send({ kind: 'ok', id: m.id });
         } catch (e) { fail(m.id, e); }
       });
@@ -80,6 +83,10 @@ port.on('message', (m: ToWorker) => {
       sessions.get(m.sid)?.dispose();
       sessions.delete(m.sid);
       send({ kind: 'ok', id: m.id });
+      return;
+    case 'load':
+      sessionCount = m.sessions;
+      for (const s of sessions.values()) s.engine.setSessionCount(m.sessions);
       return;
     case 'census':
       send({ kind: 'census', id: m.id, sessions: [...sessions.keys()], masks: [...sessions.values()].filter((s) => s.hasMaskState).map((s) => s.sid) });

@@ -64,6 +64,9 @@ export interface SessionEngineOptions {
   fixedR: number | null;
 }
 
+/** frames between statistics refreshes of the global grids (global tier, before keyframes) */
+const GLOBAL_STRIDE = 3;
+
 export const DEFAULT_SESSION_OPTIONS: SessionEngineOptions = { statsAlpha: 0.2, statsSize: 160, lowResSize: 256, tcAlpha: 0.5, fixedR: null };
 
 export class SessionEngine {
@@ -99,6 +102,8 @@ export class SessionEngine {
   private lastLowres: Record<string, number> = {};
   private frames = 0;
   private disposed = false;
+  /** the pair changed: rebuild the global grids on the next frame */
+  private globalDirty = true;
 
   constructor(private readonly ctx: EngineContext, fg: string, bg: string, opts: Partial<SessionEngineOptions> = {}, readonly sid = '') {
     ctx.styles.get(fg); ctx.styles.get(bg); // throws UnknownStyleError early
@@ -122,6 +127,9 @@ export class SessionEngine {
   /** True while a low-res update is running (benchmarks at r = 1 wait for it). */
   get updating(): boolean { return this.inflight; }
 
+  /** Live sessions on the whole server: this one's share of the low-res budget is 1/n. */
+  setSessionCount(n: number): void { this.policy.share = 1 / Math.max(1, n); }
+
   /** `n` camera frames were dropped before this session's next frame (the machine is behind). */
   noteDrops(n: number): void { this.policy.framesDropped(n); }
 
@@ -137,6 +145,7 @@ export class SessionEngine {
     this.gen++;
     this.haveKey = false;
     this.immediate = true;
+    this.globalDirty = true;
   }
 
   /**
@@ -148,18 +157,22 @@ export class SessionEngine {
     const t0 = performance.now();
     this.policy.frame(nowMs);
     // the global grids are what shows until the low-res path answers (and at a style change):
-    // while its keyframes are in use their statistics are refreshed every 8th frame only
-    const needGlobal = !this.haveKey || this.policy.tier === 'global' || this.frames % 8 === 0;
-    if (needGlobal) {
+    // their statistics are refreshed every frame at first, then every GLOBAL_STRIDE frames
+    // (smoothed over time anyway; the global tier is what an overloaded machine falls back
+    // to, so it must stay cheap), and every 8th frame while keyframes are in use
+    const stride = this.haveKey && this.policy.tier !== 'global' ? 8 : this.frames < 6 ? 1 : GLOBAL_STRIDE;
+    const refresh = this.frames % stride === 0;
+    if (refresh) {
       const size = lowResSize(frame.width, frame.height, this.opts.statsSize);
       this.low = downscaleI420(frame, size.width, size.height, this.low);
     }
     const t1 = performance.now();
-    if (needGlobal) {
+    if (refresh) {
       if (mask) this.statsMask = downscaleMask(mask, frame.width, frame.height, this.low!.width, this.low!.height, this.statsMask);
-      this.updateStats(this.low!, mask ? this.statsMask : null);
-      this.buildGlobalGrid(this.fg, this.bg, this.gridGlobal);
+      this.updateStats(this.low!, mask ? this.statsMask : null, 1 - (1 - this.opts.statsAlpha) ** stride);
     }
+    // a new pair of looks shows at once through its global grids
+    if (refresh || this.globalDirty) { this.buildGlobalGrid(this.fg, this.bg, this.gridGlobal); this.globalDirty = false; }
     const t2 = performance.now();
     if (this.policy.tier !== 'global' && this.ctx.lowres) this.maybeUpdate(frame, mask);
     const t3 = performance.now();
@@ -225,7 +238,7 @@ export class SessionEngine {
   }
 
   /** Temporally smoothed colour statistics of both regions (each under its mask). */
-  private updateStats(low: LowRes, mask: Uint8Array | null): void {
+  private updateStats(low: LowRes, mask: Uint8Array | null, alpha: number): void {
     const st = this.frameStats;
     const n = low.width * low.height;
     for (const region of ['fg', 'bg'] as const) {
@@ -239,7 +252,7 @@ export class SessionEngine {
       }
       const s = colorStats(low.yuv, weights, this.scratch);
       if (st.fresh) copyStats(st[region], s);
-      else blendStats(st[region], s, this.opts.statsAlpha);
+      else blendStats(st[region], s, alpha);
     }
     st.fresh = false;
   }

@@ -61,4 +61,13 @@ describe('TierPolicy', () => {
     drops(forced, 400, 1);
     expect(forced.tier).toBe('neural');
   });
+
+  it('shares the low-res budget between the live sessions: r grows with their number', () => {
+    const one = new TierPolicy('neural', false), two = new TierPolicy('neural', false);
+    two.share = 1 / 2;
+    feed(one, 40, 8); feed(two, 40, 8);
+    // half the share: about twice the frames between updates
+    expect(two.r).toBeGreaterThanOrEqual(2 * one.r - 1);
+    expect(two.r).toBeLessThanOrEqual(Math.min(MAX_R, 2 * one.r + 1));
+  });
 });

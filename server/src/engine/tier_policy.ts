@@ -1,7 +1,8 @@
 // Which tier a session runs and how often its low-res path updates (r, Xia et al. section 7):
-// r is the measured low-res update time in frames divided by DUTY (1..8): the low-res worker
-// should keep a core busy only that share of the time, so on a small machine the codecs and
-// the per-frame path keep the rest. A tier that stays too slow for several updates in a row
+// r is the measured low-res update time in frames divided by DUTY (1..8): the low-res work
+// of all sessions together should keep a core busy only that share of the time (each session
+// gets DUTY / live sessions), so on a small machine the codecs and the per-frame path keep
+// the rest. A tier that stays too slow for several updates in a row
 // gives way to the next cheaper one
 // (neural -> fast -> global) when its updates take longer than 8 frames even at full duty;
 // a failed update does the same, and so does a machine that cannot keep up: when the frame
@@ -38,6 +39,8 @@ export class TierPolicy {
   private slow = 0;
   private samples = 0;
   private processed = 0;
+  /** this session's share of the low-res budget (1 / live sessions on the server) */
+  share = 1;
   private window = { frames: 0, dropped: 0 };
 
   constructor(start: Tier, private readonly forced: boolean, private readonly fixedR: number | null = null) {
@@ -59,7 +62,7 @@ export class TierPolicy {
     this.samples++;
     // warm-up updates are not representative: the estimate starts after them
     this.updateMs = this.updateMs && this.samples > WARMUP_UPDATES + 1 ? this.updateMs + EMA * (ms - this.updateMs) : ms;
-    const need = Math.ceil(this.updateMs / (this.frameMs * DUTY));
+    const need = Math.ceil(this.updateMs / (this.frameMs * DUTY * this.share));
     if (!this.fixedR) this.r = Math.max(1, Math.min(MAX_R, need));
     if (this.forced || this.tier === 'global' || this.samples <= WARMUP_UPDATES) return;
     // too slow: an update that cannot finish within MAX_R frames even with the whole core

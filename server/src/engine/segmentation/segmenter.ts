@@ -31,8 +31,11 @@ export function letterbox(width: number, height: number, size = SIZE): { w: numb
 export class Segmenter {
   private constructor(private readonly session: InferenceSession) {}
 
+  /** Loads the model and runs it once, so that no session pays for the first run's warm-up. */
   static async create(opt: OnnxOptions): Promise<Segmenter> {
-    return new Segmenter(await sharedSession(SELFIE_MODEL, opt));
+    const session = await sharedSession(SELFIE_MODEL, opt);
+    await session.run({ [INPUT]: new ort.Tensor('float32', new Float32Array(SIZE * SIZE * 3).fill(0.5), [1, SIZE, SIZE, 3]) }, [OUTPUT]);
+    return new Segmenter(session);
   }
 
   stream(): SegmenterStream { return new SegmenterStream(this.session); }
