@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DUTY, MAX_R, TierPolicy } from './tier_policy.js';
+import { DROP_WARMUP, DROP_WINDOW, DUTY, MAX_R, TierPolicy } from './tier_policy.js';
 
 function feed(p: TierPolicy, updateMs: number, updates: number, frameMs = 1000 / 30): void {
   let now = 0;
@@ -49,13 +49,13 @@ describe('TierPolicy', () => {
     drops(calm, 400, 10); // 1 drop per 10 processed frames: ~9 %
     expect(calm.tier).toBe('neural');
     const behind = new TierPolicy('neural', false);
-    drops(behind, 90, 1); // warm-up: not counted
+    drops(behind, DROP_WARMUP, 1); // warm-up: not counted
     expect(behind.tier).toBe('neural');
-    drops(behind, 60, 2); // 1 drop per 2 processed frames: a third of the camera's frames
+    drops(behind, DROP_WINDOW, 2); // 1 drop per 2 processed frames: a third of the camera's frames
     expect(behind.tier).toBe('fast');
-    drops(behind, 59, 2); // the cheaper tier gets one window to settle
+    drops(behind, DROP_WARMUP + DROP_WINDOW - 1, 2); // the cheaper tier gets a warm-up to settle
     expect(behind.tier).toBe('fast');
-    drops(behind, 61, 2);
+    drops(behind, 1, 2);
     expect(behind.tier).toBe('global');
     const forced = new TierPolicy('neural', true);
     drops(forced, 400, 1);

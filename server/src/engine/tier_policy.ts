@@ -6,7 +6,7 @@
 // gives way to the next cheaper one
 // (neural -> fast -> global) when its updates take longer than 8 frames even at full duty;
 // a failed update does the same, and so does a machine that cannot keep up: when the frame
-// pump drops more than 15 % of the camera's frames over ~2 s (the cores are shared with the
+// pump drops more than 15 % of the camera's frames over ~1.5 s (the cores are shared with the
 // codecs, other sessions and browsers), the low-res path's share goes first. A forced tier
 // never changes.
 export type Tier = 'neural' | 'fast' | 'global';
@@ -18,8 +18,8 @@ const SLOW_UPDATES = 3;
 const WARMUP_UPDATES = 4;
 const EMA = 0.3;
 /** drop accounting: a window of this many processed frames, after this many at the start */
-const DROP_WINDOW = 60;
-const DROP_WARMUP = 90;
+export const DROP_WINDOW = 45;
+export const DROP_WARMUP = 45;
 const DROP_SHARE = 0.15;
 /** share of the time the low-res path may run */
 export const DUTY = 0.5;
@@ -80,7 +80,7 @@ export class TierPolicy {
     this.window = { frames: 0, dropped: 0 };
     if (share > DROP_SHARE && !this.forced && this.tier !== 'global') {
       this.degrade();
-      this.processed = DROP_WARMUP - DROP_WINDOW; // give the cheaper tier one window to settle
+      this.processed = 0; // the cheaper tier gets a warm-up to settle
     }
   }
 
