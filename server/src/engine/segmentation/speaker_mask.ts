@@ -84,13 +84,13 @@ export class SpeakerMask {
   get modelMs(): number { return this.segAvg; }
 
   /**
-   * `n` camera frames were dropped before this one. Over windows of 60 frames: more than
-   * 15 % dropped raises the cadence floor by one (up to maxInterval); none lowers it again.
+   * `n` camera frames were dropped before this one. Over windows of 30 frames (~1 s): more
+   * than 15 % dropped raises the cadence floor by one (up to maxInterval); none lowers it.
    */
   noteDrops(n: number): void {
     const w = this.drops;
     w.frames++; w.dropped += n;
-    if (w.frames < 60) return;
+    if (w.frames < 30) return;
     const share = w.dropped / (w.frames + w.dropped);
     if (share > 0.15) this.loadK = Math.min(this.opt.maxInterval, this.loadK + 1);
     else if (share === 0) this.loadK = Math.max(1, this.loadK - 1);
