@@ -4,7 +4,7 @@
 // minted by the server for a page on the server's own machine. "Copy OBS link" mints a
 // viewer token with the publish token and copies /obs/<room>?token=…&participant=<you>.
 import type { Socket } from 'socket.io-client';
-import type { Ack, PublishAck, RoomAck, RoomChangedMsg } from '../../shared/protocol';
+import type { Ack, RoomAck, RoomChangedMsg } from '../../shared/protocol';
 import { RoomViewer } from './room_viewer';
 
 export interface CallRoomElements { name: HTMLInputElement; join: HTMLButtonElement; obs: HTMLButtonElement; invite: HTMLButtonElement; grid: HTMLElement }
@@ -136,5 +136,3 @@ export class CallRoom {
     this.el.grid.hidden = !this.tiles.size;
   }
 }
-
-export type { PublishAck };

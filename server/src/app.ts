@@ -55,7 +55,7 @@ export class App {
 
   async health(): Promise<Record<string, unknown>> {
     const census = await Promise.race([
-      this.pool.fullCensus(),
+      this.pool.census(),
       new Promise<null>((r) => setTimeout(() => r(null), 1000).unref()),
     ]).catch(() => null);
     return {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, waitForPage, watchErrors } from '../support/browser.js';
+import { launchBrowser, openLivePage, waitForPage, watchErrors } from '../support/browser.js';
 import { webcamY4m } from '../support/clips.js';
 import { ROOT } from '../support/media.js';
 import { NetNs } from '../support/netns.js';
@@ -38,12 +38,9 @@ for (const sfu of ['mediasoup', 'werift'] as const) describe(sfu, () => {
 
   beforeAll(async () => {
     ns = NetNs.create(`fan${sfu.slice(0, 2)}`);
-    srv = await startServer(ns, { ROOM_ADMIN_KEY: ADMIN, FANOUT: sfu, ...(process.env.FANOUT_ENV ? JSON.parse(process.env.FANOUT_ENV) : {}) });
+    srv = await startServer(ns, { ROOM_ADMIN_KEY: ADMIN, FANOUT: sfu });
     browser = await launchBrowser(ns, { y4m: webcamY4m(640, 480), origin: srv.nsUrl });
-    publisher = await browser.newPage();
-    errors = watchErrors(publisher);
-    await publisher.goto(`${srv.nsUrl}/?fg=evening-glow&bg=darkest-hour&res=480p&transition=0`);
-    await waitForPage(publisher, 'window.__restyle && window.__restyle.status === "live" && window.__restyle.framesPresented > 30', 60_000);
+    ({ page: publisher, errors } = await openLivePage(browser, `${srv.nsUrl}/?fg=evening-glow&bg=darkest-hour&res=480p&transition=0`));
   }, 120_000);
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, waitForPage, watchErrors } from '../support/browser.js';
+import { launchBrowser, openLivePage, waitForPage } from '../support/browser.js';
 import { webcamY4m } from '../support/clips.js';
 import { ROOT } from '../support/media.js';
 import { NetNs } from '../support/netns.js';
@@ -51,10 +51,7 @@ beforeAll(async () => {
   ns = NetNs.create('loop');
   srv = await startServer(ns);
   browser = await launchBrowser(ns, { y4m, origin: srv.nsUrl });
-  page = await browser.newPage();
-  errors = watchErrors(page);
-  await page.goto(`${srv.nsUrl}/?fg=evening-glow&bg=evening-glow&res=480p&transition=0&hud=1`);
-  await waitForPage(page, 'window.__restyle && window.__restyle.status === "live" && window.__restyle.framesPresented > 30', 60_000);
+  ({ page, errors } = await openLivePage(browser, `${srv.nsUrl}/?fg=evening-glow&bg=evening-glow&res=480p&transition=0&hud=1`));
 }, 120_000);
 
 afterAll(async () => {

@@ -87,15 +87,15 @@ describe('segmentation in the engine threads', () => {
     const a = await pool.open('seg-a', 'natural', 'darkest-hour');
     const b = await pool.open('seg-b', 'natural', 'darkest-hour');
     await run(a, 3); await run(b, 3);
-    const during = await pool.fullCensus();
+    const during = await pool.census();
     expect(during.masks.sort()).toEqual(['seg-a', 'seg-b']);
     await a.close();
-    const after = await pool.fullCensus();
+    const after = await pool.census();
     expect(after.sessions).toEqual(['seg-b']);
     expect(after.masks).toEqual(['seg-b']);
     // the other session is untouched
     expect((await run(b, 1)).mask).toMatch(/live|reused/);
     await b.close();
-    expect(await pool.fullCensus()).toEqual({ sessions: [], masks: [] });
+    expect(await pool.census()).toEqual({ sessions: [], masks: [] });
   }, 120_000);
 });

@@ -4,6 +4,7 @@
 import { i420ToRgb } from '../../server/src/engine/frame_convert.js';
 import { i420Planes, type I420Frame } from '../../server/src/engine/i420.js';
 import { gradientSsim } from '../support/image_metrics.js';
+import { squaredDistances } from '../support/distance_transform.js';
 import { type Flow, warpRgb } from './flow.js';
 
 /** Interleaved RGB in [0, 1] of an I420 frame (BT.601 limited range, as color.ts yuvToRgb, clamped). */
@@ -237,40 +238,9 @@ export function regionLabStats(f: I420Frame, mask: Uint8Array | null, region: 'f
 
 // ---- boundary distance and halo ----
 
-/** 1-D squared Euclidean distance transform (Felzenszwalb & Huttenlocher 2012). */
-function edt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
-  let k = 0;
-  v[0] = 0; z[0] = -Infinity; z[1] = Infinity;
-  for (let q = 1; q < n; q++) {
-    let s = ((f[q] + q * q) - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-    while (s <= z[k]) { k--; s = ((f[q] + q * q) - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]); }
-    k++; v[k] = q; z[k] = s; z[k + 1] = Infinity;
-  }
-  k = 0;
-  for (let q = 0; q < n; q++) {
-    while (z[k + 1] < q) k++;
-    d[q] = (q - v[k]) ** 2 + f[v[k]];
-  }
-}
-
 /** Euclidean distance (px) from each pixel to the nearest pixel where `target` is true. */
 export function distanceTransform(target: (i: number) => boolean, w: number, h: number): Float32Array {
-  const INF = 1e12, m = Math.max(w, h);
-  const g = new Float64Array(w * h);
-  for (let i = 0; i < w * h; i++) g[i] = target(i) ? 0 : INF;
-  const f = new Float64Array(m), d = new Float64Array(m), v = new Int32Array(m), z = new Float64Array(m + 1);
-  for (let x = 0; x < w; x++) {
-    for (let y = 0; y < h; y++) f[y] = g[y * w + x];
-    edt1d(f, h, d, v, z);
-    for (let y = 0; y < h; y++) g[y * w + x] = d[y];
-  }
-  const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) f[x] = g[y * w + x];
-    edt1d(f, w, d, v, z);
-    for (let x = 0; x < w; x++) out[y * w + x] = Math.sqrt(d[x]);
-  }
-  return out;
+  return Float32Array.from(squaredDistances(target, w, h), Math.sqrt);
 }
 
 /**

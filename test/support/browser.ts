@@ -53,3 +53,12 @@ export async function waitForPage(page: Page, fn: string, timeoutMs: number): Pr
     throw new Error(`${e instanceof Error ? e.message : String(e)}\npage state: ${state}`);
   }
 }
+
+/** Opens the app at `url` in a new page and waits until its stylized stream plays. */
+export async function openLivePage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(url);
+  await waitForPage(page, 'window.__restyle && window.__restyle.status === "live" && window.__restyle.framesPresented > 30', 60_000);
+  return { page, errors };
+}

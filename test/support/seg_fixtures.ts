@@ -28,6 +28,7 @@ import { basename, extname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { rgbToI420 } from '../../server/src/engine/frame_convert.js';
 import type { I420Frame } from '../../server/src/engine/i420.js';
+import { squaredDistances } from './distance_transform.js';
 import { loadRgb, PHOTOS, ROOT, sharedPath, type RgbImage } from './media.js';
 
 export interface Cutout {
@@ -302,41 +303,6 @@ export function boundaryMap(mask: Uint8Array, w: number, h: number): Uint8Array 
   return b;
 }
 
-/** Exact squared Euclidean distance to the nearest set pixel (Felzenszwalb & Huttenlocher). */
-function squaredDistanceTransform(set: Uint8Array, w: number, h: number): Float64Array {
-  const INF = 1e20;
-  const d = new Float64Array(w * h);
-  for (let i = 0; i < d.length; i++) d[i] = set[i] ? 0 : INF;
-  const n = Math.max(w, h);
-  const f = new Float64Array(n), out = new Float64Array(n), z = new Float64Array(n + 1);
-  const v = new Int32Array(n);
-  const pass = (len: number) => {
-    let k = 0;
-    v[0] = 0; z[0] = -Infinity; z[1] = Infinity;
-    for (let q = 1; q < len; q++) {
-      let s = ((f[q] + q * q) - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-      while (s <= z[k]) { k--; s = ((f[q] + q * q) - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]); }
-      k++; v[k] = q; z[k] = s; z[k + 1] = Infinity;
-    }
-    k = 0;
-    for (let q = 0; q < len; q++) {
-      while (z[k + 1] < q) k++;
-      out[q] = (q - v[k]) * (q - v[k]) + f[v[k]];
-    }
-  };
-  for (let x = 0; x < w; x++) {
-    for (let y = 0; y < h; y++) f[y] = d[y * w + x];
-    pass(h);
-    for (let y = 0; y < h; y++) d[y * w + x] = out[y];
-  }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) f[x] = d[y * w + x];
-    pass(w);
-    for (let x = 0; x < w; x++) d[y * w + x] = out[x];
-  }
-  return d;
-}
-
 /**
  * DAVIS boundary F-measure (Perazzi et al., CVPR 2016): precision = fraction of predicted
  * boundary pixels within `tolerancePx` (Euclidean) of a true boundary pixel, recall = the
@@ -352,7 +318,7 @@ export function boundaryF(pred: Uint8Array, truth: Uint8Array, w: number, h: num
   if (np === 0 && nt === 0) return 1;
   if (np === 0 || nt === 0) return 0;
   const tol2 = tolerancePx * tolerancePx;
-  const dt = squaredDistanceTransform(bt, w, h), dp = squaredDistanceTransform(bp, w, h);
+  const dt = squaredDistances((i) => bt[i] === 1, w, h), dp = squaredDistances((i) => bp[i] === 1, w, h);
   let hitP = 0, hitT = 0;
   for (let i = 0; i < bp.length; i++) {
     if (bp[i] && dt[i] <= tol2) hitP++;

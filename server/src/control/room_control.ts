@@ -4,7 +4,7 @@
 // connection opened are released with it.
 import type { Socket } from 'socket.io';
 import type {
-  IceMsg, PublishAck, PublishMsg, RoomAck, RoomMsg, UnviewMsg, ViewAck, ViewAnswerMsg, ViewIceMsg, ViewMsg,
+  PublishAck, PublishMsg, RoomAck, RoomMsg, UnviewMsg, ViewAck, ViewAnswerMsg, ViewIceMsg, ViewMsg,
 } from '../../../shared/protocol.js';
 import { FanoutError, type Fanout } from '../fanout/fanout.js';
 import { TokenError, type RoomRole, type RoomTokens } from '../fanout/room_tokens.js';
@@ -96,8 +96,7 @@ export class RoomControl {
   async ice(m: ViewIceMsg): Promise<void> {
     this.own(m.viewerId);
     if (!m.candidate) return;
-    const c: IceMsg = m;
-    await this.d.fanout.addIce(m.viewerId, { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex }).catch((e: unknown) => {
+    await this.d.fanout.addIce(m.viewerId, m).catch((e: unknown) => {
       throw new RoomError('bad_request', `candidate rejected: ${(e as Error).message}`);
     });
   }

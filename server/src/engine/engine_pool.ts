@@ -202,13 +202,8 @@ export class EnginePool extends EventEmitter {
     return h;
   }
 
-  /** Session ids that engine threads hold state for (for leak checks). */
-  async census(): Promise<string[]> {
-    return (await this.fullCensus()).sessions;
-  }
-
-  /** Session ids with engine state, and those with segmentation state, over all threads. */
-  async fullCensus(): Promise<{ sessions: string[]; masks: string[] }> {
+  /** Session ids with engine state, and those with segmentation state, over all threads (leak checks). */
+  async census(): Promise<{ sessions: string[]; masks: string[] }> {
     const lists = await Promise.all(this.threads.filter((t) => t.alive).map(async (t) => {
       const m = await t.request({ kind: 'census' });
       return m.kind === 'census' ? m : { sessions: [], masks: [] };

@@ -32,10 +32,13 @@ function send(m: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(m, transfer);
 }
 
-function fail(id: number, err: unknown, buffer?: ArrayBuffer, mask?: ArrayBuffer): void {
-  const code = err instanceof UnknownStyleError ? 'unknown_style' : (err as { noSession?: boolean })?.noSession ? 'no_session' : 'internal';
-  const message = err instanceof Error ? err.message : String(err);
+/** An error reply; the frame and mask buffers, when given, go back with it. */
+function replyError(id: number, code: 'unknown_style' | 'no_session' | 'internal', message: string, buffer?: ArrayBuffer, mask?: ArrayBuffer): void {
   send({ kind: 'error', id, code, message, buffer, mask }, [buffer, mask].filter((b): b is ArrayBuffer => !!b));
+}
+
+function fail(id: number, err: unknown, buffer?: ArrayBuffer, mask?: ArrayBuffer): void {
+  replyError(id, err instanceof UnknownStyleError ? 'unknown_style' : 'internal', err instanceof Error ? err.message : String(err), buffer, mask);
 }
 
 port.on('message', (m: ToWorker) => {
@@ -61,7 +64,7 @@ port.on('message', (m: ToWorker) => {
       return;
     case 'frame': {
       const s = sessions.get(m.sid);
-      if (!s) { fail(m.id, Object.assign(new Error(`no session ${m.sid}`), { noSession: true }), m.buffer, m.mask); return; }
+      if (!s) { replyError(m.id, 'no_session', `no session ${m.sid}`, m.buffer, m.mask); return; }
       s.process({ width: m.width, height: m.height, data: new Uint8Array(m.buffer) }, m.now, m.mask ? new Uint8Array(m.mask) : undefined, m.dropped ?? 0).then(
         (report) => send({ kind: 'frameDone', id: m.id, buffer: m.buffer, report, mask: m.mask }, m.mask ? [m.buffer, m.mask] : [m.buffer]),
         (e: unknown) => fail(m.id, e, m.buffer, m.mask));
@@ -69,13 +72,13 @@ port.on('message', (m: ToWorker) => {
     }
     case 'setStyle': {
       const s = sessions.get(m.sid);
-      if (!s) { send({ kind: 'error', id: m.id, code: 'no_session', message: `no session ${m.sid}` }); return; }
+      if (!s) { replyError(m.id, 'no_session', `no session ${m.sid}`); return; }
       try { s.setStyle(m.fg, m.bg, m.transitionMs, m.now); send({ kind: 'ok', id: m.id }); } catch (e) { fail(m.id, e); }
       return;
     }
     case 'setOptions': {
       const s = sessions.get(m.sid);
-      if (!s) { send({ kind: 'error', id: m.id, code: 'no_session', message: `no session ${m.sid}` }); return; }
+      if (!s) { replyError(m.id, 'no_session', `no session ${m.sid}`); return; }
       try { s.setOptions({ maskMode: m.maskMode, showMask: m.showMask }, m.transitionMs, m.now); send({ kind: 'ok', id: m.id }); } catch (e) { fail(m.id, e); }
       return;
     }

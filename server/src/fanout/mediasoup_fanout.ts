@@ -2,13 +2,14 @@
 // RTP enters through a DirectTransport producer (no socket: packets go over the worker's
 // channel); each viewer gets a WebRtcTransport (ICE-lite, DTLS-SRTP) and a consumer,
 // negotiated with plain SDP (consumer_sdp.ts); a viewer is released when it leaves, when
-// DTLS fails, or when its ICE consent lapses (8 s without checks). Keyframe requests from consumers arrive as
-// RTCP on the DirectTransport and go to the publisher's encoder. Scaling past one process
-// or host is mediasoup's pipeToRouter (not needed on one machine yet).
+// DTLS fails, or when its ICE consent lapses (8 s without checks). Keyframe requests from
+// consumers arrive as RTCP on the DirectTransport and go to the publisher's encoder. Scaling
+// past one process or host is mediasoup's pipeToRouter (not needed on one machine yet).
 import * as mediasoup from 'mediasoup';
 import type { Consumer, DirectTransport, Producer, Router, WebRtcTransport, Worker } from 'mediasoup/types';
 import { answerDtls, consumerOffer } from './consumer_sdp.js';
-import { FanoutError, type Fanout, type FanoutCensus, type ViewerSignal } from './fanout.js';
+import { FanoutError, type Fanout, type ViewerSignal } from './fanout.js';
+import { RoomBook, type BookPublisher, type BookViewer } from './room_book.js';
 import type { Uplink } from './uplink.js';
 
 export interface MediasoupOptions {
@@ -19,27 +20,20 @@ export interface MediasoupOptions {
   rtcMaxPort: number;
 }
 
-interface Publisher {
-  id: string;
-  uplink: Uplink;
-  alpha: boolean;
+interface Publisher extends BookPublisher<Viewer> {
   ready: Promise<{ transport: DirectTransport; producer: Producer }>;
   off: (() => void) | null;
-  viewers: Set<Viewer>;
 }
 
-interface Viewer { id: string; room: string; publisher: string; transport: WebRtcTransport; consumer: Consumer; signal: ViewerSignal }
+interface Viewer extends BookViewer { transport: WebRtcTransport; consumer: Consumer }
 
 const CONSENT_TIMEOUT_S = 8;
 const RTCP_PSFB = 206;
 
-export class MediasoupFanout implements Fanout {
+export class MediasoupFanout extends RoomBook<Publisher, Viewer> implements Fanout {
   readonly kind = 'mediasoup' as const;
-  private readonly rooms = new Map<string, Map<string, Publisher>>();
-  private readonly viewers = new Map<string, Viewer>();
-  private nextId = 1;
 
-  private constructor(private readonly worker: Worker, private readonly router: Router, private readonly opts: MediasoupOptions) {}
+  private constructor(private readonly worker: Worker, private readonly router: Router, private readonly opts: MediasoupOptions) { super(); }
 
   /** Starts the worker (MEDIASOUP_WORKER_BIN or mediasoup's own path); throws when it cannot. */
   static async create(opts: MediasoupOptions, onDied: (e: Error) => void): Promise<MediasoupFanout> {
@@ -50,9 +44,6 @@ export class MediasoupFanout implements Fanout {
   }
 
   publish(room: string, publisherId: string, uplink: Uplink, alpha = false): void {
-    let r = this.rooms.get(room);
-    if (!r) { r = new Map(); this.rooms.set(room, r); }
-    this.unpublish(room, publisherId);
     const p: Publisher = { id: publisherId, uplink, alpha, off: null, viewers: new Set(), ready: null! };
     p.ready = (async () => {
       const transport = await this.router.createDirectTransport();
@@ -71,29 +62,21 @@ export class MediasoupFanout implements Fanout {
           o += len;
         }
       });
-      if (r!.get(publisherId) === p) p.off = uplink.onRtp((pkt) => { if (!producer.closed) producer.send(pkt.serialize()); });
+      if (this.isCurrent(room, p)) p.off = uplink.onRtp((pkt) => { if (!producer.closed) producer.send(pkt.serialize()); });
       return { transport, producer };
     })();
     p.ready.catch(() => {});
-    r.set(publisherId, p);
+    this.addPublisher(room, p);
   }
 
-  unpublish(room: string, publisherId: string): void {
-    const r = this.rooms.get(room), p = r?.get(publisherId);
-    if (!r || !p) return;
-    for (const v of [...p.viewers]) this.drop(v, 'publisher left');
+  protected override releasePublisher(p: Publisher): void {
     p.off?.();
     p.off = null;
     void p.ready.then(({ transport }) => transport.close(), () => {});
-    r.delete(publisherId);
-    if (!r.size) this.rooms.delete(room);
   }
 
-  publishers(room: string): string[] { return [...(this.rooms.get(room)?.keys() ?? [])]; }
-
   async view(room: string, publisherId: string, signal: ViewerSignal): Promise<{ viewerId: string; offer: string; alpha: boolean }> {
-    const p = this.rooms.get(room)?.get(publisherId);
-    if (!p) throw new FanoutError('no_publisher', `nobody publishes "${publisherId}" in room "${room}"`);
+    const p = this.publisher(room, publisherId);
     const { producer } = await p.ready;
     const transport = await this.router.createWebRtcTransport({
       listenInfos: [{ protocol: 'udp', ip: this.opts.listenIp, announcedAddress: this.opts.announcedAddress }],
@@ -108,13 +91,12 @@ export class MediasoupFanout implements Fanout {
       transport.close();
       throw e;
     }
-    const v: Viewer = { id: `v${this.nextId++}`, room, publisher: publisherId, transport, consumer, signal };
+    const v: Viewer = { id: this.newViewerId(), room, publisher: publisherId, transport, consumer, signal };
     transport.on('dtlsstatechange', (st) => { if (st === 'failed' || st === 'closed') this.drop(v, `dtls ${st}`); });
     // 'disconnected' comes after CONSENT_TIMEOUT_S without consent checks: the viewer vanished
     transport.on('icestatechange', (st) => { if (st === 'disconnected' || st === 'closed') this.drop(v, 'vanished'); });
     consumer.on('producerclose', () => this.drop(v, 'publisher left'));
-    p.viewers.add(v);
-    this.viewers.set(v.id, v);
+    this.addViewer(p, v);
     return { viewerId: v.id, offer: consumerOffer(transport, consumer.rtpParameters, `restyle-${publisherId}`), alpha: p.alpha };
   }
 
@@ -132,32 +114,10 @@ export class MediasoupFanout implements Fanout {
   /** mediasoup is ICE-lite: the browser's candidates are learned from its checks. */
   async addIce(viewerId: string): Promise<void> { this.need(viewerId); }
 
-  leave(viewerId: string): void {
-    const v = this.viewers.get(viewerId);
-    if (v) this.drop(v, 'left');
-  }
-
-  census(): FanoutCensus {
-    let publishers = 0;
-    for (const r of this.rooms.values()) publishers += r.size;
-    return { rooms: this.rooms.size, publishers, viewers: this.viewers.size };
-  }
-
   close(): void {
-    for (const [room, r] of [...this.rooms]) for (const id of [...r.keys()]) this.unpublish(room, id);
+    this.unpublishAll();
     this.worker.close();
   }
 
-  private need(viewerId: string): Viewer {
-    const v = this.viewers.get(viewerId);
-    if (!v) throw new FanoutError('no_viewer', `no viewer ${viewerId}`);
-    return v;
-  }
-
-  private drop(v: Viewer, reason: string): void {
-    if (!this.viewers.delete(v.id)) return;
-    this.rooms.get(v.room)?.get(v.publisher)?.viewers.delete(v);
-    v.transport.close();
-    v.signal.closed(reason);
-  }
+  protected releaseViewer(v: Viewer): void { v.transport.close(); }
 }

@@ -80,9 +80,6 @@ export class SpeakerMask {
     this.guided = new GuidedUpsampler(this.opt.guided);
   }
 
-  /** Mean model time per frame (ms), as used to choose on- or off-path. */
-  get modelMs(): number { return this.segAvg; }
-
   /**
    * `n` camera frames were dropped before this one. Over windows of 30 frames (~1 s): more
    * than 15 % dropped raises the cadence floor by one (up to maxInterval); none lowers it.
