@@ -105,7 +105,7 @@ export type UnviewMsg = z.infer<typeof UnviewMsg>;
 export interface PublishAck { room: string; name: string }
 export interface RoomAck { room: string; participants: string[] }
 /** alpha: the stream is packed (colour left, mask right, each half the width) */
-export interface ViewAck { viewerId: string; participant: string; offer: string; alpha: boolean }
+export interface ViewAck { viewerId: string; participant: string; offer: string; alpha: boolean; iceServers: StartAck['iceServers'] }
 export interface RoomChangedMsg { room: string; participants: string[] }
 export interface ViewClosedMsg { viewerId: string; reason: string }
 
@@ -145,7 +145,8 @@ export type ErrorCode =
   | 'internal'
   | 'shutting_down'
   | 'unauthorized'     // a room token is missing, forged, expired or for another room
-  | 'no_publisher';    // nobody publishes (that participant) in the room
+  | 'no_publisher'     // nobody publishes (that participant) in the room
+  | 'room_full';       // the room has MAX_VIEWERS_PER_ROOM viewers already
 
 export interface ErrorMsg {
   code: ErrorCode;

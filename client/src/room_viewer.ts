@@ -62,9 +62,9 @@ export class RoomViewer {
     const ack = await this.socket.timeout(10_000).emitWithAck('view', { room: this.room, token: this.token, ...(this.wanted ? { participant: this.wanted } : {}) })
       .catch((): Ack<ViewAck> => ({ ok: false, error: { code: 'internal', message: 'no answer from the server' } })) as Ack<ViewAck>;
     if (!ack.ok || !ack.data) return this.failed(ack.error);
-    const { viewerId, offer, participant, alpha } = ack.data;
+    const { viewerId, offer, participant, alpha, iceServers } = ack.data;
     this.viewerId = viewerId; this.participant = participant;
-    const pc = new RTCPeerConnection();
+    const pc = new RTCPeerConnection({ iceServers });
     this.pc = pc; this.held = [];
     pc.ontrack = (e) => this.ev.stream(e.streams[0] ?? new MediaStream([e.track]), alpha);
     pc.onicecandidate = (e) => {

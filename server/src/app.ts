@@ -10,7 +10,10 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { Server as IoServer } from 'socket.io';
 import type { Config } from './config.js';
+import helmet from 'helmet';
 import { apiRouter } from './control/http_api.js';
+import { IceServers } from './control/ice_servers.js';
+import { OriginPolicy } from './control/origin_policy.js';
 import { Metrics } from './control/metrics.js';
 import { roomsRouter } from './control/rooms_api.js';
 import { attachControl } from './control/socket_control.js';
@@ -31,6 +34,8 @@ export class App {
   readonly pool: EnginePool;
   readonly sessions: SessionManager;
   readonly roomTokens: RoomTokens;
+  readonly ice: IceServers;
+  readonly origins: OriginPolicy;
   fanout!: Fanout;
   private http: HttpServer | null = null;
   private unix: NetServer | null = null;
@@ -40,13 +45,15 @@ export class App {
 
   constructor(readonly config: Config, readonly log: Logger) {
     this.roomTokens = new RoomTokens(config.rooms.secret ?? undefined);
+    this.ice = new IceServers(config.ice);
+    this.origins = new OriginPolicy(config.allowedOrigins);
     this.styles = new StyleLibrary(config.upload, config.upload.maxStyles, config.upload.maxPerUser);
     this.pool = new EnginePool({
       threads: config.engineThreads, allowFaults: config.engineFaults,
       engine: { onnx: { provider: config.executionProvider, threads: config.onnxThreads }, tierMode: config.engineTier, segmentation: config.segmentation },
     });
     this.sessions = new SessionManager(this.pool, {
-      iceServers: config.iceServers,
+      iceServers: (sid) => this.ice.forClient(`server-${sid}`),
       startBitrateKbps: config.startBitrateKbps,
       mediaTimeoutMs: config.mediaTimeoutMs,
       connectTimeoutMs: config.connectTimeoutMs,
@@ -63,6 +70,8 @@ export class App {
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       sessions: this.sessions.size,
       maxSessions: this.sessions.maxSessions,
+      /** highest degradation level over live sessions (0 full quality .. 4 half resolution) */
+      degradation: this.sessions.maxDegradation(),
       peerConnections: peerCensus.open,
       engineThreads: this.pool.threadCount,
       engineSessions: census?.sessions.length ?? null,
@@ -97,6 +106,21 @@ export class App {
     const app = express();
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');
+    app.use(helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          // style thumbnails of uploads preview as blob: URLs; the page may be served over plain
+          // HTTP on a LAN address, so no upgrade of its requests to HTTPS
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'media-src': ["'self'", 'blob:'],
+          'upgrade-insecure-requests': null,
+        },
+      },
+      // plain-HTTP deployments on a LAN: HSTS only makes sense behind a TLS proxy
+      strictTransportSecurity: false,
+    }));
+    app.use(this.origins.middleware);
     app.use(apiRouter(this.styles, this.metrics, this, this.log));
     app.use(roomsRouter({ tokens: this.roomTokens, adminKey: this.config.rooms.adminKey, defaultTtlS: this.config.rooms.tokenTtlS, maxTtlS: 7 * 24 * 3600 }, this.log));
     const clientDir = join(repoRoot(), 'dist', 'client');
@@ -108,15 +132,19 @@ export class App {
     else this.log.warn({ clientDir }, 'client bundle missing: run npm run build');
 
     this.http = createServer(app);
-    this.io = new IoServer(this.http, { maxHttpBufferSize: 256 * 1024, serveClient: false });
+    this.io = new IoServer(this.http, {
+      maxHttpBufferSize: 256 * 1024, serveClient: false, allowRequest: this.origins.allowRequest,
+      cors: { origin: (o, cb) => cb(null, o ? this.origins.crossAllowed(o) : false) },
+    });
     attachControl(this.io, {
       sessions: this.sessions, styles: this.styles, metrics: this.metrics, log: this.log,
-      iceServers: this.config.iceServers, messagesPerSecond: this.config.socketRate,
-      rooms: { fanout: this.fanout, tokens: this.roomTokens },
+      iceServers: (id) => this.ice.forClient(id), messagesPerSecond: this.config.socketRate,
+      rooms: { fanout: this.fanout, tokens: this.roomTokens, maxViewersPerRoom: this.config.maxViewersPerRoom, iceServers: (id) => this.ice.forClient(id) },
     });
     this.gaugeTimer = setInterval(() => {
       this.metrics.sessions.set(this.sessions.size);
       this.metrics.peers.set(peerCensus.open);
+      this.metrics.degradation.set(this.sessions.maxDegradation());
     }, 1000);
     this.gaugeTimer.unref();
     await new Promise<void>((resolve, reject) => {

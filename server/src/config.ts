@@ -2,6 +2,7 @@
 // embedded default so `npm start` serves a working app. Documented in README.md.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import type { IceConfig } from './control/ice_servers.js';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -21,6 +22,8 @@ const Env = z.object({
   /** speaker segmentation model (selfie: MediaPipe Selfie, Apache-2.0) or off (whole frame = speaker) */
   SEGMENTATION: z.enum(['selfie', 'off']).default('selfie'),
   MAX_SESSIONS: int(4, 1, 1000),
+  /** viewers (OBS pages, call participants' tiles) of all publishers of one room */
+  MAX_VIEWERS_PER_ROOM: int(25, 1, 10_000),
   /** kbps the video senders start at (both directions) */
   START_BITRATE_KBPS: int(2500, 0, 50_000),
   MEDIA_TIMEOUT_MS: int(10_000, 1000),
@@ -29,6 +32,11 @@ const Env = z.object({
   ICE_SERVERS: list,
   TURN_USERNAME: z.string().optional(),
   TURN_CREDENTIAL: z.string().optional(),
+  /** coturn's static-auth-secret (use-auth-secret): TURN credentials are then minted per client, short-lived */
+  TURN_SECRET: z.string().min(16).optional(),
+  TURN_TTL_S: int(3600, 60, 24 * 3600),
+  /** web origins (besides the server's own) whose pages may use the API and sockets; "*" = any */
+  ALLOWED_ORIGINS: list,
   MAX_UPLOAD_BYTES: int(8 << 20, 1024),
   MAX_UPLOAD_PIXELS: int(40_000_000, 256),
   MAX_UPLOAD_SIDE: int(12_000, 16),
@@ -66,7 +74,9 @@ export interface Config {
   startBitrateKbps: number;
   mediaTimeoutMs: number;
   connectTimeoutMs: number;
-  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  ice: IceConfig;
+  allowedOrigins: string[];
+  maxViewersPerRoom: number;
   upload: { maxBytes: number; maxPixels: number; maxSide: number; maxStyles: number; maxPerUser: number };
   socketRate: number;
   engineFaults: boolean;
@@ -77,13 +87,12 @@ export interface Config {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = Env.parse(env);
-  const iceServers = e.ICE_SERVERS.map((urls) => (urls.startsWith('turn')
-    ? { urls, username: e.TURN_USERNAME, credential: e.TURN_CREDENTIAL }
-    : { urls }));
+  const ice: IceConfig = { urls: e.ICE_SERVERS, turnSecret: e.TURN_SECRET ?? null, turnTtlS: e.TURN_TTL_S, staticUser: e.TURN_USERNAME, staticCredential: e.TURN_CREDENTIAL };
   return {
     port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL, executionProvider: e.EXECUTION_PROVIDER,
     engineThreads: e.ENGINE_THREADS, onnxThreads: e.ONNX_THREADS, engineTier: e.ENGINE_TIER, segmentation: e.SEGMENTATION, maxSessions: e.MAX_SESSIONS, startBitrateKbps: e.START_BITRATE_KBPS,
-    mediaTimeoutMs: e.MEDIA_TIMEOUT_MS, connectTimeoutMs: e.CONNECT_TIMEOUT_MS, iceServers,
+    mediaTimeoutMs: e.MEDIA_TIMEOUT_MS, connectTimeoutMs: e.CONNECT_TIMEOUT_MS, ice,
+    allowedOrigins: e.ALLOWED_ORIGINS, maxViewersPerRoom: e.MAX_VIEWERS_PER_ROOM,
     upload: { maxBytes: e.MAX_UPLOAD_BYTES, maxPixels: e.MAX_UPLOAD_PIXELS, maxSide: e.MAX_UPLOAD_SIDE, maxStyles: e.MAX_UPLOADED_STYLES, maxPerUser: e.MAX_STYLES_PER_USER },
     socketRate: e.SOCKET_RATE,
     engineFaults: e.ENGINE_FAULTS === '1',

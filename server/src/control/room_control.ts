@@ -11,10 +11,16 @@ import { TokenError, type RoomRole, type RoomTokens } from '../fanout/room_token
 import type { Session } from '../media/session.js';
 
 export class RoomError extends Error {
-  constructor(readonly code: 'unauthorized' | 'no_publisher' | 'no_session' | 'bad_request', message: string) { super(message); }
+  constructor(readonly code: 'unauthorized' | 'no_publisher' | 'no_session' | 'bad_request' | 'room_full', message: string) { super(message); }
 }
 
-export interface RoomDeps { fanout: Fanout; tokens: RoomTokens }
+export interface RoomDeps {
+  fanout: Fanout;
+  tokens: RoomTokens;
+  maxViewersPerRoom: number;
+  /** ICE servers for one viewer (TURN credentials minted for it) */
+  iceServers: (clientId: string) => ViewAck['iceServers'];
+}
 
 const channel = (room: string) => `room:${room}`;
 
@@ -69,6 +75,9 @@ export class RoomControl {
     this.check(m.token, m.room, 'view');
     const participant = m.participant ?? this.d.fanout.publishers(m.room)[0];
     if (!participant) throw new RoomError('no_publisher', `nobody publishes in room "${m.room}" yet`);
+    if (this.d.fanout.viewerCount(m.room) >= this.d.maxViewersPerRoom) {
+      throw new RoomError('room_full', `room "${m.room}" has ${this.d.maxViewersPerRoom} viewers already (the limit)`);
+    }
     await this.socket.join(channel(m.room));
     let id = '';
     try {
@@ -78,7 +87,7 @@ export class RoomControl {
       });
       id = v.viewerId;
       this.viewers.add(id);
-      return { viewerId: id, participant, offer: v.offer, alpha: v.alpha };
+      return { viewerId: id, participant, offer: v.offer, alpha: v.alpha, iceServers: this.d.iceServers(`${this.socket.id}-${id}`) };
     } catch (e) {
       if (e instanceof FanoutError && e.code === 'no_publisher') throw new RoomError('no_publisher', e.message);
       throw e;

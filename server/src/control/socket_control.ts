@@ -22,7 +22,8 @@ export interface ControlDeps {
   styles: StyleLibrary;
   metrics: Metrics;
   log: Logger;
-  iceServers: StartAck['iceServers'];
+  /** ICE servers for one client (TURN credentials minted for it) */
+  iceServers: (clientId: string) => StartAck['iceServers'];
   messagesPerSecond: number;
   rooms: RoomDeps;
 }
@@ -106,7 +107,7 @@ class Connection {
             this.socket.emit('error', { code: 'internal', message: `session ended: ${reason}` } satisfies ErrorMsg);
           }
         });
-        return { sessionId: s.id, iceServers: this.d.iceServers } satisfies StartAck;
+        return { sessionId: s.id, iceServers: this.d.iceServers(s.id) } satisfies StartAck;
       }
       case 'offer': {
         const s = this.needSession();

@@ -89,3 +89,30 @@ export function downscaleMask(plane: Uint8Array, W: number, H: number, w: number
   }
   return out;
 }
+
+/** One plane halved by 2x2 box averages into the same buffer (dst offset <= src offset). */
+function halvePlane(buf: Uint8Array, src: number, W: number, H: number, dst: number, w: number, h: number): void {
+  for (let y = 0; y < h; y++) {
+    const r0 = src + Math.min(2 * y, H - 1) * W, r1 = src + Math.min(2 * y + 1, H - 1) * W, o = dst + y * w;
+    for (let x = 0; x < w; x++) {
+      const x0 = Math.min(2 * x, W - 1), x1 = Math.min(2 * x + 1, W - 1);
+      buf[o + x] = (buf[r0 + x0] + buf[r0 + x1] + buf[r1 + x0] + buf[r1 + x1] + 2) >> 2;
+    }
+  }
+}
+
+/**
+ * Halves an I420 frame (2x2 box filter) in its own buffer, without allocating: every output
+ * sample lies at or before the first input sample it reads, and each plane's output ends
+ * before the next plane's input starts. Returns the half-size frame (a view on the buffer).
+ */
+export function halveI420InPlace(frame: I420Frame): I420Frame {
+  const W = frame.width, H = frame.height, w = Math.max(1, W >> 1), h = Math.max(1, H >> 1);
+  const CW = (W + 1) >> 1, CH = (H + 1) >> 1, cw = (w + 1) >> 1, ch = (h + 1) >> 1;
+  const d = frame.data;
+  i420Planes(frame); // size check
+  halvePlane(d, 0, W, H, 0, w, h);
+  halvePlane(d, W * H, CW, CH, w * h, cw, ch);
+  halvePlane(d, W * H + CW * CH, CW, CH, w * h + cw * ch, cw, ch);
+  return { width: w, height: h, data: d.subarray(0, w * h + 2 * cw * ch) };
+}

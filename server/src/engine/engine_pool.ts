@@ -124,7 +124,9 @@ export class EngineHandle {
       const done = check(m);
       if (done.kind !== 'frameDone') throw new EngineError('internal', `unexpected reply ${done.kind}`);
       this.buffer = done.buffer;
-      return { width, height, data: new Uint8Array(done.buffer), report: done.report, mask: done.mask ? new Uint8Array(done.mask) : undefined };
+      // at degradation level 4 the engine returns a half-size frame in the same buffer
+      const w = done.report.width, h = done.report.height;
+      return { width: w, height: h, data: new Uint8Array(done.buffer, 0, i420Size(w, h)), report: done.report, mask: done.mask ? new Uint8Array(done.mask, 0, w * h) : undefined };
     } finally {
       if (!this.buffer) this.buffer = new ArrayBuffer(bytes); // lost with a dead thread
     }

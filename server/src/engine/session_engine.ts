@@ -49,6 +49,11 @@ export interface FrameReport {
   mask: MaskSource;
   /** style weight of the current look (1 outside transitions) */
   transition: number;
+  /** the stylized frame's size (half the camera's at degradation level 4) */
+  width: number;
+  height: number;
+  /** 0 = full quality .. 4 (tier_policy.ts) */
+  degradation: number;
 }
 
 export interface SessionEngineOptions {
@@ -192,6 +197,7 @@ export class SessionEngine {
       stages: { downscale: t1 - t0, stats: t2 - t1, dispatch: t3 - t2, grid: t4 - t3, slice: t5 - t4, lowres: this.lastLowres.lowres ?? 0 },
       lowres: this.lastLowres,
       totalMs: t5 - t0, tier: this.policy.tier, r: this.policy.tier === 'global' ? 1 : this.policy.r, mask: mask ? 'live' : 'full-frame', transition: w,
+      width: frame.width, height: frame.height, degradation: this.policy.level,
     };
   }
 

@@ -57,9 +57,26 @@ describe('TierPolicy', () => {
     expect(behind.tier).toBe('fast');
     drops(behind, 1, 2);
     expect(behind.tier).toBe('global');
+    expect(behind.level).toBe(3);
+    // still behind at the global tier: half internal resolution, the last step
+    drops(behind, DROP_WARMUP + DROP_WINDOW, 2);
+    expect(behind.halfRes).toBe(true);
+    expect(behind.level).toBe(4);
     const forced = new TierPolicy('neural', true);
     drops(forced, 400, 1);
     expect(forced.tier).toBe('neural');
+  });
+
+  it('reports the degradation level in the order load is shed: r, fast, global, half resolution', () => {
+    const p = new TierPolicy('neural', false);
+    expect(p.level).toBe(0);
+    p.r = 3;
+    expect(p.level).toBe(1);
+    p.failed();
+    expect([p.tier, p.level]).toEqual(['fast', 2]);
+    p.failed();
+    expect([p.tier, p.level]).toEqual(['global', 3]);
+    expect(p.halfRes).toBe(false);
   });
 
   it('shares the low-res budget between the live sessions: r grows with their number', () => {

@@ -9,6 +9,13 @@
 // pump drops more than 15 % of the camera's frames over ~1.5 s (the cores are shared with the
 // codecs, other sessions and browsers), the low-res path's share goes first. A forced tier
 // never changes.
+//
+// Degradation, in the order load is shed before the output frame rate drops (the level shown
+// in the HUD and /metrics): 0 full quality; 1 larger r (keyframe grids every r frames);
+// 2 the fast tier; 3 the global tier; 4 half internal resolution (the frame is stylized and
+// encoded at half width and height: the last step, when the global tier still drops frames).
+// Levels only go up within a session: a machine that could not keep up once is not trusted
+// to keep up again while its load is the same.
 export type Tier = 'neural' | 'fast' | 'global';
 export type TierMode = Tier | 'auto';
 
@@ -23,6 +30,8 @@ export const DROP_WARMUP = 45;
 const DROP_SHARE = 0.15;
 /** share of the time the low-res path may run */
 export const DUTY = 0.5;
+
+export const MAX_DEGRADATION = 4;
 
 export function nextTier(t: Tier): Tier {
   return t === 'neural' ? 'fast' : 'global';
@@ -42,6 +51,8 @@ export class TierPolicy {
   /** this session's share of the low-res budget (1 / live sessions on the server) */
   share = 1;
   private window = { frames: 0, dropped: 0 };
+  /** level 4: frames are stylized and encoded at half width and height */
+  halfRes = false;
 
   constructor(start: Tier, private readonly forced: boolean, private readonly fixedR: number | null = null) {
     this.tier = start;
@@ -78,10 +89,18 @@ export class TierPolicy {
     if (w.frames < DROP_WINDOW) return;
     const share = w.dropped / (w.frames + w.dropped);
     this.window = { frames: 0, dropped: 0 };
-    if (share > DROP_SHARE && !this.forced && this.tier !== 'global') {
-      this.degrade();
-      this.processed = 0; // the cheaper tier gets a warm-up to settle
-    }
+    if (share <= DROP_SHARE || this.forced || this.halfRes) return;
+    if (this.tier === 'global') this.halfRes = true;
+    else this.degrade();
+    this.processed = 0; // the cheaper setting gets a warm-up to settle
+  }
+
+  /** 0 (full quality) .. MAX_DEGRADATION; see the top of this file. */
+  get level(): number {
+    if (this.halfRes) return 4;
+    if (this.tier === 'global') return 3;
+    if (this.tier === 'fast') return 2;
+    return this.r > 1 ? 1 : 0;
   }
 
   /** A low-res update failed. */

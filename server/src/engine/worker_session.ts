@@ -2,6 +2,7 @@
 // speaker mask state (SpeakerMask), the mask looks' buffers (MaskEffects) and the session's
 // options. One object, released by dispose().
 import type { MaskMode } from '../../../shared/protocol.js';
+import { halveI420InPlace } from './downscale.js';
 import type { I420Frame } from './i420.js';
 import { MaskEffects } from './mask_effects.js';
 import type { SpeakerMask } from './segmentation/speaker_mask.js';
@@ -33,12 +34,18 @@ export class WorkerSession {
 
   get hasMaskState(): boolean { return !!this.mask && !this.disposed; }
 
-  /** Stylizes `frame` in place; `maskOut` (optional, width x height) receives the speaker mask. */
-  async process(frame: I420Frame, now: number, maskOut?: Uint8Array, dropped = 0): Promise<FrameReport> {
+  /**
+   * Stylizes the frame in place; `maskOut` (optional, width x height) receives the speaker
+   * mask. The stylized frame's size is report.width x report.height.
+   */
+  async process(input: I420Frame, now: number, maskOut?: Uint8Array, dropped = 0): Promise<FrameReport> {
     this.engine.noteDrops(dropped);
     this.mask?.noteDrops(dropped);
+    // degradation level 4: the frame shrinks to half size in its own buffer (report.width/height)
+    const frame = this.engine.policy.halfRes ? halveI420InPlace(input) : input;
+    const n = frame.width * frame.height;
     const m = this.mask ? await this.mask.update(frame, now) : null;
-    if (maskOut) { if (m) maskOut.set(m.plane.subarray(0, maskOut.length)); else maskOut.fill(255); }
+    if (maskOut) { if (m) maskOut.set(m.plane.subarray(0, n)); else maskOut.fill(255, 0, n); }
     if (this.disposed) throw new Error(`session ${this.sid} closed`);
     const report = this.engine.processFrame(frame, now, m?.plane);
     const t0 = performance.now();

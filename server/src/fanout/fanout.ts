@@ -24,6 +24,8 @@ export interface Fanout {
   publish(room: string, publisherId: string, uplink: Uplink, alpha?: boolean): void;
   unpublish(room: string, publisherId: string): void;
   publishers(room: string): string[];
+  /** viewers of all publishers in `room` */
+  viewerCount(room: string): number;
   /** A new viewer of one publisher: its id and the server's SDP offer. */
   view(room: string, publisherId: string, signal: ViewerSignal): Promise<{ viewerId: string; offer: string; alpha: boolean }>;
   answer(viewerId: string, sdp: string): Promise<void>;

@@ -41,6 +41,12 @@ export abstract class RoomBook<P extends BookPublisher<V>, V extends BookViewer>
   /** Publishers in a room (ids). */
   publishers(room: string): string[] { return [...(this.rooms.get(room)?.keys() ?? [])]; }
 
+  viewerCount(room: string): number {
+    let n = 0;
+    for (const p of this.rooms.get(room)?.values() ?? []) n += p.viewers.size;
+    return n;
+  }
+
   protected publisher(room: string, publisherId: string): P {
     const p = this.rooms.get(room)?.get(publisherId);
     if (!p) throw new FanoutError('no_publisher', `nobody publishes "${publisherId}" in room "${room}"`);

@@ -13,7 +13,8 @@ import { SessionStats } from './session_stats.js';
 import { wrtc, type WrtcFrame, type WrtcIceServer, type WrtcPeerConnection, type WrtcTrack, type WrtcVideoSink, type WrtcVideoSource } from './wrtc.js';
 
 export interface MediaOptions {
-  iceServers: WrtcIceServer[];
+  /** the server peer's ICE servers (TURN credentials minted for this session) */
+  iceServers: (sessionId: string) => WrtcIceServer[];
   startBitrateKbps: number;
   /** close the session when no frame arrived for this long after connecting */
   mediaTimeoutMs: number;
@@ -25,7 +26,7 @@ export class SessionError extends Error {
   constructor(readonly code: 'bad_sdp' | 'bad_candidate' | 'internal' | 'unknown_style', message: string) { super(message); }
 }
 
-const ECHO_REPORT = { stages: {}, lowres: {}, totalMs: 0, tier: 'global', r: 0, mask: 'full-frame', transition: 1 } as const satisfies FrameReport;
+const ECHO_REPORT = { stages: {}, lowres: {}, totalMs: 0, tier: 'global', r: 0, mask: 'full-frame', transition: 1, width: 0, height: 0, degradation: 0 } as const satisfies FrameReport;
 
 /** Live peer connections across all sessions (for leak checks and /metrics). */
 export const peerCensus = { open: 0, created: 0 };
@@ -77,7 +78,7 @@ export class Session extends EventEmitter<SessionEvents> {
     if (this.pc) throw new SessionError('bad_sdp', 'this session already negotiated; start a new one to renegotiate');
     const bad = looksLikeVideoOffer(sdp);
     if (bad) throw new SessionError('bad_sdp', bad);
-    const pc = new wrtc.RTCPeerConnection({ iceServers: this.opts.iceServers });
+    const pc = new wrtc.RTCPeerConnection({ iceServers: this.opts.iceServers(this.id) });
     this.pc = pc;
     peerCensus.open++; peerCensus.created++;
     try {
@@ -232,7 +233,7 @@ export class Session extends EventEmitter<SessionEvents> {
       fpsIn: w.fpsIn, fpsOut: w.fpsOut, drops: w.drops, dropsTotal: dropsNow,
       width: this.stats.width, height: this.stats.height,
       stages: w.stages, engineP95: w.engineP95,
-      tier: this.echo ? 'echo' : r?.tier ?? '-', r: r?.r ?? 0, degradation: 0, mask: r?.mask ?? '-', ...this.options,
+      tier: this.echo ? 'echo' : r?.tier ?? '-', r: r?.r ?? 0, degradation: r?.degradation ?? 0, mask: r?.mask ?? '-', ...this.options,
       foreground: this.engine.fg, background: this.engine.bg,
     };
   }

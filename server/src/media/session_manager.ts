@@ -31,6 +31,13 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
 
   all(): Session[] { return [...this.sessions.values()]; }
 
+  /** Highest degradation level over the live sessions (0: all at full quality). */
+  maxDegradation(): number {
+    let m = 0;
+    for (const s of this.sessions.values()) m = Math.max(m, s.stats.lastReport?.degradation ?? 0);
+    return m;
+  }
+
   async create(fg: string, bg: string, echo = false): Promise<Session> {
     if (!this.accepting) throw new ServerFullError(0);
     if (this.sessions.size + this.opening >= this.maxSessions) throw new ServerFullError(this.maxSessions);
