@@ -12,6 +12,7 @@ import { Server as IoServer } from 'socket.io';
 import type { Config } from './config.js';
 import helmet from 'helmet';
 import { apiRouter } from './control/http_api.js';
+import { faultRouter } from './control/fault_api.js';
 import { IceServers } from './control/ice_servers.js';
 import { OriginPolicy } from './control/origin_policy.js';
 import { Metrics } from './control/metrics.js';
@@ -121,6 +122,7 @@ export class App {
       strictTransportSecurity: false,
     }));
     app.use(this.origins.middleware);
+    if (this.config.engineFaults) app.use(faultRouter(this.sessions));
     app.use(apiRouter(this.styles, this.metrics, this, this.log));
     app.use(roomsRouter({ tokens: this.roomTokens, adminKey: this.config.rooms.adminKey, defaultTtlS: this.config.rooms.tokenTtlS, maxTtlS: 7 * 24 * 3600 }, this.log));
     const clientDir = join(repoRoot(), 'dist', 'client');

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloneFrame } from '../../server/src/engine/frame_convert.js';
 import { EnginePool, type EngineHandle } from '../../server/src/engine/engine_pool.js';
-import { i420Planes, type I420Frame } from '../../server/src/engine/i420.js';
+import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/i420.js';
+import { DROP_WARMUP, DROP_WINDOW } from '../../server/src/engine/tier_policy.js';
 import { StyleLibrary } from '../../server/src/styles/style_library.js';
 import { loadI420, ROOT, sharedPath } from '../support/media.js';
 
@@ -80,6 +81,26 @@ describe('segmentation in the engine threads', () => {
       // blur: the wall (plain, with some texture and sensor noise) loses its detail, the speaker keeps it
       expect(sharp.blurred).toBeLessThan(0.7 * sharp.styled);
       expect(sharp.speaker[1]).toBeGreaterThan(0.8 * sharp.speaker[0]);
+    } finally { await h.close(); }
+  }, 120_000);
+
+  it('sheds resolution last: a session that keeps dropping frames at the global tier is stylized at half size', async () => {
+    const h = await pool.open('seg-half', 'evening-glow', 'darkest-hour');
+    try {
+      const first = await h.process(cloneFrame(frame), true, 0);
+      expect([first.width, first.height, first.report.degradation]).toEqual([640, 480, 3]);
+      let last = first;
+      // one camera frame dropped per processed frame: half the camera's frames are lost
+      for (let i = 0; i < DROP_WARMUP + DROP_WINDOW + 2; i++) last = await h.process(cloneFrame(frame), true, 1);
+      expect([last.width, last.height, last.report.degradation]).toEqual([320, 240, 4]);
+      expect(last.data.buffer.byteLength).toBe(i420Size(320, 240)); // what wrtc's encoder takes
+      expect(last.mask!.length).toBe(320 * 240);
+      // still stylized, and the speaker mask still splits the frame
+      const half = await loadI420(sharedPath('media', 'photos', 'iot_asl_again_f30.jpg'), 320, 240);
+      expect(lumaDiff({ width: 320, height: 240, data: last.data }, half, ...WALL)).toBeGreaterThan(8);
+      const m = last.mask!, at = (fx: number, fy: number) => m[Math.floor(fy * 240) * 320 + Math.floor(fx * 320)];
+      expect(at(0.5, 0.5)).toBeGreaterThan(200);
+      expect(at(0.05, 0.2)).toBeLessThan(50);
     } finally { await h.close(); }
   }, 120_000);
 

@@ -44,7 +44,11 @@ export function watchErrors(page: Page): string[] {
 /** Waits for `fn` to hold in the page; on timeout the error carries the page's state. */
 export async function waitForPage(page: Page, fn: string, timeoutMs: number): Promise<void> {
   try {
-    await page.waitForFunction(fn, undefined, { timeout: timeoutMs, polling: 200 });
+    // as a function, not a string: a string predicate is eval'd in the page, which the app's
+    // Content-Security-Policy (script-src 'self') forbids; a function is compiled by the
+    // DevTools protocol, outside the page's CSP
+    const predicate = new Function(`return (${fn});`) as () => unknown;
+    await page.waitForFunction(predicate, undefined, { timeout: timeoutMs, polling: 200 });
   } catch (e) {
     const state = await page.evaluate(() => {
       const h = (globalThis as unknown as { __restyle?: Record<string, unknown> }).__restyle;

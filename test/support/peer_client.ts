@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   socket.on('error', (e) => errors.push(e));
   const ack = await socket.timeout(20_000).emitWithAck('start', { fg: a.fg, bg: a.bg, echo: a.echo || undefined }) as Ack<StartAck>;
   if (!ack.ok) { out({ event: 'refused', error: ack.error }); process.exit(2); }
+  out({ event: 'started', sessionId: ack.data!.sessionId });
   const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
   const source = new wrtc.nonstandard.RTCVideoSource();
   const track = source.createTrack();

@@ -16,7 +16,7 @@ export interface PeerHandle {
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function startPeer(ns: NetNs, url: string, opts: { seconds: number; size?: [number, number]; fg?: string; bg?: string; echo?: boolean; label?: string }): PeerHandle {
+export function startPeer(ns: NetNs, url: string, opts: { seconds: number; size?: [number, number]; fps?: number; fg?: string; bg?: string; echo?: boolean; label?: string }): PeerHandle {
   const [w, h] = opts.size ?? [640, 480];
   const clip = webcamI420(w, h);
   const args = [join(ROOT, 'dist', 'test', 'support', 'peer_client.js'), '--url', url, '--frames', clip.path,
@@ -24,6 +24,7 @@ export function startPeer(ns: NetNs, url: string, opts: { seconds: number; size?
   if (opts.fg) args.push('--fg', opts.fg);
   if (opts.bg) args.push('--bg', opts.bg);
   if (opts.echo) args.push('--echo');
+  if (opts.fps) args.push('--fps', String(opts.fps));
   const proc = ns.spawn(process.execPath, args, { cwd: ROOT });
   const lines: PeerLine[] = [];
   let buf = '';

@@ -1,5 +1,6 @@
 // Prometheus metrics (GET /metrics).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { decodeCensus } from '../styles/image_decode.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -15,6 +16,10 @@ export class Metrics {
   readonly threadRestarts = new Counter({ name: 'restyle_engine_thread_restarts_total', help: 'Engine worker threads replaced after a crash', registers: [this.registry] });
   readonly degradation = new Gauge({ name: 'restyle_degradation_level', help: 'Highest engine degradation level over live sessions (0 = full quality)', registers: [this.registry] });
   readonly clientErrors = new Counter({ name: 'restyle_client_errors_total', help: 'Errors returned to clients', labelNames: ['code'], registers: [this.registry] });
+  readonly imagesDecoded = new Gauge({
+    name: 'restyle_images_decoded_total', help: 'Uploaded images whose pixels were decoded (refused ones never are)', registers: [this.registry],
+    collect() { this.set(decodeCensus.decoded); },
+  });
   readonly uploads = new Counter({ name: 'restyle_style_uploads_total', help: 'Style uploads by result', labelNames: ['result'], registers: [this.registry] });
 
   constructor() {

@@ -98,6 +98,8 @@ export class EngineHandle {
   private buffer: ArrayBuffer | null = new ArrayBuffer(0);
   private maskBuffer: ArrayBuffer = new ArrayBuffer(0);
   private closed = false;
+  /** the stylized frame when the engine returned it smaller than the camera's (level 4) */
+  private smaller = new Uint8Array(0);
   /** the session's mask options (reapplied when its thread is replaced) */
   readonly options: { maskMode?: MaskMode; showMask?: boolean } = {};
 
@@ -124,9 +126,17 @@ export class EngineHandle {
       const done = check(m);
       if (done.kind !== 'frameDone') throw new EngineError('internal', `unexpected reply ${done.kind}`);
       this.buffer = done.buffer;
-      // at degradation level 4 the engine returns a half-size frame in the same buffer
+      // at degradation level 4 the engine returns a half-size frame at the start of the same
+      // buffer: copied into a buffer of its own size (wrtc reads the whole ArrayBuffer)
       const w = done.report.width, h = done.report.height;
-      return { width: w, height: h, data: new Uint8Array(done.buffer, 0, i420Size(w, h)), report: done.report, mask: done.mask ? new Uint8Array(done.mask, 0, w * h) : undefined };
+      let data = new Uint8Array(done.buffer);
+      if (w !== width || h !== height) {
+        const n = i420Size(w, h);
+        if (this.smaller.length !== n) this.smaller = new Uint8Array(n);
+        this.smaller.set(data.subarray(0, n));
+        data = this.smaller;
+      }
+      return { width: w, height: h, data, report: done.report, mask: done.mask ? new Uint8Array(done.mask, 0, w * h) : undefined };
     } finally {
       if (!this.buffer) this.buffer = new ArrayBuffer(bytes); // lost with a dead thread
     }

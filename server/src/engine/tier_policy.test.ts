@@ -43,7 +43,7 @@ describe('TierPolicy', () => {
     expect(forced.tier).toBe('fast');
   });
 
-  it('steps down when the machine drops camera frames, not for occasional drops, never when forced', () => {
+  it('steps down when the machine drops camera frames, not for occasional drops; a forced tier stays', () => {
     const drops = (p: TierPolicy, frames: number, every: number) => { for (let k = 0; k < frames; k++) p.framesDropped(k % every === 0 ? 1 : 0); };
     const calm = new TierPolicy('neural', false);
     drops(calm, 400, 10); // 1 drop per 10 processed frames: ~9 %
@@ -65,6 +65,7 @@ describe('TierPolicy', () => {
     const forced = new TierPolicy('neural', true);
     drops(forced, 400, 1);
     expect(forced.tier).toBe('neural');
+    expect(forced.halfRes).toBe(true); // the tier is pinned; the resolution still goes
   });
 
   it('reports the degradation level in the order load is shed: r, fast, global, half resolution', () => {

@@ -15,7 +15,7 @@
 // 2 the fast tier; 3 the global tier; 4 half internal resolution (the frame is stylized and
 // encoded at half width and height: the last step, when the global tier still drops frames).
 // Levels only go up within a session: a machine that could not keep up once is not trusted
-// to keep up again while its load is the same.
+// to keep up again while its load is the same. A forced tier still sheds resolution.
 export type Tier = 'neural' | 'fast' | 'global';
 export type TierMode = Tier | 'auto';
 
@@ -89,8 +89,9 @@ export class TierPolicy {
     if (w.frames < DROP_WINDOW) return;
     const share = w.dropped / (w.frames + w.dropped);
     this.window = { frames: 0, dropped: 0 };
-    if (share <= DROP_SHARE || this.forced || this.halfRes) return;
-    if (this.tier === 'global') this.halfRes = true;
+    if (share <= DROP_SHARE || this.halfRes) return;
+    // at the cheapest tier allowed (global, or a forced one) the resolution goes
+    if (this.forced || this.tier === 'global') this.halfRes = true;
     else this.degrade();
     this.processed = 0; // the cheaper setting gets a warm-up to settle
   }

@@ -73,6 +73,11 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   /** Applies the browser's offer and returns the server's answer. */
+  /** Fault-injection tests: makes this session's engine thread throw or exit. */
+  injectEngineFault(what: 'throw' | 'exit'): Promise<void> {
+    return this.engine.injectFault(what);
+  }
+
   async handleOffer(sdp: string): Promise<string> {
     if (this.closed) throw new SessionError('internal', 'session closed');
     if (this.pc) throw new SessionError('bad_sdp', 'this session already negotiated; start a new one to renegotiate');

@@ -16,6 +16,9 @@ export class ImageRejected extends Error {
 
 const FORMATS = new Set(['jpeg', 'png', 'webp']);
 
+/** Images whose pixels were decoded (a refused upload must not add to it: /metrics, tests). */
+export const decodeCensus = { decoded: 0 };
+
 /** Magic numbers of the accepted formats: the body must be what it claims. */
 export function sniffFormat(buf: Uint8Array): 'jpeg' | 'png' | 'webp' | null {
   if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return 'jpeg';
@@ -55,6 +58,7 @@ export async function decodeImage(buf: Buffer, limits: ImageLimits, fitSide: num
   if (w > limits.maxSide || h > limits.maxSide || w * h > limits.maxPixels) {
     throw new ImageRejected(413, 'too_many_pixels', `image declares ${w}x${h} pixels; the limit is ${limits.maxPixels} pixels and ${limits.maxSide} per side`);
   }
+  decodeCensus.decoded++;
   try {
     const base = () => sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb');
     const { data, info } = await base().resize(fitSide, fitSide, { fit: 'inside', withoutEnlargement: true })
