@@ -86,7 +86,8 @@ export interface Config {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const e = Env.parse(env);
+  // an empty value (`MAX_SESSIONS=` in an .env file) means unset, not 0 or ""
+  const e = Env.parse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   const ice: IceConfig = { urls: e.ICE_SERVERS, turnSecret: e.TURN_SECRET ?? null, turnTtlS: e.TURN_TTL_S, staticUser: e.TURN_USERNAME, staticCredential: e.TURN_CREDENTIAL };
   return {
     port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL, executionProvider: e.EXECUTION_PROVIDER,

@@ -25,7 +25,7 @@ const READ_BY_DEPENDENCIES = new Set(['MEDIASOUP_WORKER_BIN']);
  * The hardening issue's new variables, documented in docker/.env.example ahead of
  * server/src/config.ts: accepted while config.ts lacks them; delete this list once it has them.
  */
-const PENDING = new Set(['ALLOWED_ORIGINS', 'TURN_SECRET', 'TURN_TTL_S']);
+const PENDING = new Set<string>();
 
 // ---- parsing ---------------------------------------------------------------------------
 

@@ -34,6 +34,9 @@ describe('POST /api/rooms/:room/tokens', () => {
     expect(j.expiresAt - Date.now()).toBeLessThanOrEqual(3600_000 + 1000);
     expect((await mint(url, 'studio', { role: 'owner' })).status).toBe(400);
     expect((await mint(url, 'bad%20room', { role: 'view' })).status).toBe(400);
+    // through a reverse proxy on this machine the caller is not local
+    const proxied = await fetch(`${url}/api/rooms/studio/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '203.0.113.9' }, body: '{"role":"publish"}' });
+    expect(proxied.status).toBe(401);
   });
 
   it('needs the admin key when one is set; a publish token mints view tokens for its own room only', async () => {

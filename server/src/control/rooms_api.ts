@@ -35,6 +35,11 @@ function sameKey(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** A request a reverse proxy on this machine forwarded: not "from this machine" for minting. */
+function proxied(req: Request): boolean {
+  return req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined || req.headers['x-real-ip'] !== undefined;
+}
+
 export function roomsRouter(o: RoomsApiOptions, log: Logger): Router {
   const r = express.Router();
   r.post('/api/rooms/:room/tokens', express.json({ limit: 1024 }), (req, res) => {
@@ -52,7 +57,7 @@ export function roomsRouter(o: RoomsApiOptions, log: Logger): Router {
         if (!(e instanceof TokenError)) throw e;
         return void res.status(403).json({ error: 'forbidden', message: e.message });
       }
-    } else if (!o.adminKey && LOOPBACK.has(req.socket.remoteAddress ?? '')) allowed = true;
+    } else if (!o.adminKey && LOOPBACK.has(req.socket.remoteAddress ?? '') && !proxied(req)) allowed = true;
     if (!allowed) {
       return void res.status(auth ? 403 : 401).json({
         error: auth ? 'forbidden' : 'unauthorized',
