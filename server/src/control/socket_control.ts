@@ -48,7 +48,8 @@ class Connection {
   private session: Session | null = null;
   private statsTimer: NodeJS.Timeout;
   private readonly bucket: TokenBucket;
-  private readonly log: Logger;
+  /** socket id on every line, and the session id once there is a session */
+  private log: Logger;
   private readonly rooms: RoomControl;
 
   constructor(private readonly socket: Socket, private readonly d: ControlDeps) {
@@ -100,6 +101,7 @@ class Connection {
         this.endSession('restarted');
         const s = await this.d.sessions.create(m.fg, m.bg, m.echo ?? false);
         this.session = s;
+        this.log = this.d.log.child({ socket: this.socket.id, sid: s.id });
         s.on('ice', (c) => this.socket.emit('ice', c));
         s.once('closed', (reason) => {
           if (this.session === s) this.session = null;
