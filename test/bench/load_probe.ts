@@ -87,6 +87,8 @@ export interface WindowStats {
   fps: number[];
   lat_p50_ms: number;
   lat_p95_ms: number;
+  /** share of the returned frames whose stamp was read (the frames the latency describes) */
+  stamped_pct: number;
   /** the tier most seconds reported, and the highest degradation level seen */
   tier: string;
   degradation: number;
@@ -103,6 +105,7 @@ export function windowStats(peers: PeerHandle[], from: Map<PeerHandle, number>):
     fps: lines.map((ls) => (ls.length ? ls.reduce((s, l) => s + l.received, 0) / ls.length : 0)),
     lat_p50_ms: Math.round(percentile(lat, 50)),
     lat_p95_ms: Math.round(percentile(lat, 95)),
+    stamped_pct: Math.round((100 * lat.length) / Math.max(1, all.reduce((s, l) => s + l.received, 0))),
     tier: [...tiers].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '?',
     degradation: Math.max(0, ...all.map((l) => l.server?.degradation ?? 0)),
   };
