@@ -24,14 +24,17 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** Measures the CPU of a set of processes between start and stop, as % of one core. */
-export function cpuMeter(pids: () => (number | undefined)[]): () => number {
-  const before = new Map(pids().map((p) => [p, cpuSeconds(p)]));
-  const t0 = performance.now();
-  return () => {
-    const used = pids().reduce<number>((s, p) => s + cpuSeconds(p) - (before.get(p) ?? 0), 0);
-    return (100 * used) / ((performance.now() - t0) / 1000);
-  };
+/** CPU seconds the whole machine has spent busy, all cores (idle and iowait excluded; the
+ *  virtual machine's steal time included, as it is time taken from this machine's work). */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return (f.reduce((a, b) => a + b, 0) - f[3] - f[4]) / CLK_TCK;
+}
+
+/** Measures the rate of a CPU-seconds counter from now until the returned call, as % of one core. */
+export function cpuMeter(read: () => number): () => number {
+  const c0 = read(), t0 = performance.now();
+  return () => (100 * (read() - c0)) / ((performance.now() - t0) / 1000);
 }
 
 /** Prometheus text → sample name (with its labels) → value. */
