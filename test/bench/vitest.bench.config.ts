@@ -10,6 +10,7 @@ export default defineConfig({
     execArgv: ['--expose-gc'],
     include: ['test/bench/**/*.bench.ts'],
     globalSetup: ['test/global_setup.ts'],
+    // the load bench gives its ramp and its soak (30 min by default) their own limits
     testTimeout: 900_000,
     hookTimeout: 180_000,
     fileParallelism: false,

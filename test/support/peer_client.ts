@@ -122,7 +122,12 @@ async function main(): Promise<void> {
     const line = {
       t: +((performance.now() - t0) / 1000).toFixed(1), sent: sent - lastSent, received: received - lastRecv,
       latP50: pct(lat, 0.5), latP95: pct(lat, 0.95), ice: pc.iceConnectionState,
-      server: serverStats ? { fpsIn: serverStats.fpsIn, fpsOut: serverStats.fpsOut, drops: serverStats.drops, p95: serverStats.engineP95, tier: serverStats.tier } : null,
+      // the second's samples too, so a reader can pool percentiles over many seconds and peers
+      latMs: lat.map(Math.round),
+      server: serverStats ? {
+        fpsIn: serverStats.fpsIn, fpsOut: serverStats.fpsOut, drops: serverStats.drops, p95: serverStats.engineP95,
+        tier: serverStats.tier, degradation: serverStats.degradation,
+      } : null,
     };
     lastSent = sent; lastRecv = received; lat = [];
     perSecond.push(line);

@@ -1,0 +1,220 @@
+// `npm run bench:load [-- --max N] [--seconds N] [--through] [--json FILE]`: how many live
+// sessions this machine serves. For 480p and then 720p, a fresh built server (dist/) in a
+// network namespace of this machine, then headless wrtc peers (test/support/peer_client.ts:
+// the webcam clip at 30 fps, frames stamped so every returned one gives a round trip) added
+// one at a time, each streaming to the end of its ramp; before them, one echo session (decoded and re-encoded
+// without the stylizer) measures this client's floor. Every step settles, then is measured
+// for --seconds; the ramp stops at the first step that misses the targets (--through: goes
+// on), at --max sessions, or at the time limit. Printed: one row per step and the knee (the
+// most sessions that met the targets).
+//
+// `npm run bench:load -- --soak MINUTES`: one server, 2 sessions streaming for MINUTES, with
+// churn (every minute the oldest session leaves, alternately closing cleanly and being killed,
+// and a new one joins) so per-session leaks accumulate. Prints memory and handle counts every
+// 30 s, then the RSS slope over the second half of the run (start-up growth excluded).
+import { cpus, loadavg } from 'node:os';
+import { afterAll, beforeAll, it } from 'vitest';
+import { NetNs } from '../support/netns.js';
+import { startPeer, type PeerHandle } from '../support/peer_process.js';
+import { startServer, type ServerHandle } from '../support/server_process.js';
+import {
+  connected, cpuMeter, cpuSeconds, machineBusySeconds, mark, sampleServer, sleep, slope, stopPeer, windowStats, type ServerSample,
+} from './load_probe.js';
+import { benchSeconds, table, writeJson, type BenchRecord } from './report.js';
+
+/** A step meets the targets when its worst session still gets MIN_FPS returned frames per
+ *  second and the p95 round trip over all its sessions' frames is at most MAX_P95_MS. */
+const MIN_FPS = 20;
+const MAX_P95_MS = 250;
+/** after a peer joins: it connects in 1–2 s, and the server refits its tier and segmentation
+ *  cadence to the new load (one 480p session from cold went neural -> fast -> global over ~9 s here) */
+const SETTLE_S = 10;
+/** a peer that returns no frame by then counts as refused */
+const CONNECT_S = 20;
+/** both resolutions' ramps together; a step that would not fit is not started */
+const RAMP_LIMIT_S = 20 * 60;
+const RESOLUTIONS: [string, [number, number]][] = [['480p', [640, 480]], ['720p', [1280, 720]]];
+const SOAK_SESSIONS = 2;
+const CHURN_S = 60;
+const SAMPLE_S = 30;
+
+const maxSessions = Number(process.env.BENCH_MAX_SESSIONS) || 6;
+const soakMinutes = Number(process.env.BENCH_SOAK_MINUTES) || 0;
+/** --through: measure every step up to --max, past the first miss, to see the whole curve */
+const through = process.env.BENCH_THROUGH === '1';
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+let ns: NetNs;
+beforeAll(() => { ns = NetNs.create('bload'); });
+// every server and peer is stopped where it was started; the namespace goes last
+afterAll(() => { ns?.destroy(); });
+
+async function measureStep(srv: ServerHandle, peers: PeerHandle[], resolution: string, mode: string, seconds: number): Promise<BenchRecord> {
+  const from = mark(peers);
+  const serverCpu = cpuMeter(() => cpuSeconds(srv.proc.pid));
+  const peersCpu = cpuMeter(() => peers.reduce((s, p) => s + cpuSeconds(p.proc.pid), 0));
+  const machineCpu = cpuMeter(machineBusySeconds);
+  await sleep(seconds * 1000);
+  const server_cpu_pct = round1(serverCpu()), peers_cpu_pct = round1(peersCpu());
+  // whatever else ran on the machine meanwhile (another job, the hypervisor's steal)
+  const other_cpu_pct = round1(Math.max(0, machineCpu() - server_cpu_pct - peers_cpu_pct));
+  const w = windowStats(peers, from);
+  const s = await sampleServer(srv);
+  const fps_min = round1(Math.min(...w.fps));
+  return {
+    resolution, mode, sessions: peers.length, fps_mean: round1(mean(w.fps)), fps_min,
+    lat_p50_ms: w.lat_p50_ms, lat_p95_ms: w.lat_p95_ms, stamped_pct: w.stamped_pct,
+    server_cpu_pct, peers_cpu_pct, other_cpu_pct, rss_mib: s.rss_mib, tier: w.tier, degradation: w.degradation,
+    ok: fps_min >= MIN_FPS && w.lat_p95_ms <= MAX_P95_MS,
+  };
+}
+
+/** Waits (bounded) until the server has let go of every session and peer connection. */
+async function drained(srv: ServerHandle): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const h = await srv.health();
+    if (h.sessions === 0 && h.peerConnections === 0) return;
+    await sleep(500);
+  }
+}
+
+interface Ramp { rows: BenchRecord[]; knee: number; stopped: string }
+
+async function ramp(resolution: string, size: [number, number], seconds: number, deadline: number): Promise<Ramp> {
+  // one more than the ramp needs, so the server's own limit never ends it
+  const srv = await startServer(ns, { MAX_SESSIONS: String(maxSessions + 1) });
+  const peers: PeerHandle[] = [];
+  const rows: BenchRecord[] = [];
+  let knee = 0, stopped = `--max ${maxSessions} reached`;
+  /** adds a session and measures the step; null when it is measured, else why not */
+  const step = async (label: string, echo: boolean): Promise<string | null> => {
+    if (Date.now() + (CONNECT_S + SETTLE_S + seconds) * 1000 > deadline) return 'time limit';
+    // the peer ends itself by the deadline should this process die before stopping it
+    const p = startPeer(ns, srv.nsUrl, { seconds: Math.ceil((deadline - Date.now()) / 1000), size, label, echo });
+    peers.push(p);
+    const why = await connected(p, CONNECT_S * 1000);
+    if (why) return `${label} did not start (${why})`;
+    await sleep(SETTLE_S * 1000);
+    rows.push(await measureStep(srv, peers, resolution, echo ? 'echo' : 'stylized', seconds));
+    console.log(JSON.stringify(rows.at(-1)));
+    return null;
+  };
+  try {
+    // the floor first: one session the same server only decodes and re-encodes (no stylizer)
+    const why = await step(`${resolution}-echo`, true);
+    await Promise.all(peers.splice(0).map((p) => stopPeer(p)));
+    await drained(srv);
+    if (why) return { rows, knee, stopped: why };
+    for (let n = 1; n <= maxSessions; n++) {
+      const whyNot = await step(`${resolution}-${n}`, false);
+      if (whyNot) { stopped = knee === n - 1 ? whyNot : `${stopped}, then ${whyNot}`; break; }
+      // the knee: the last step of an unbroken run of steps that met the targets
+      if (rows.at(-1)!.ok) { if (knee === n - 1) knee = n; continue; }
+      if (knee === n - 1) stopped = `targets missed at ${n} sessions${through ? ', measured on (--through)' : ''}`;
+      if (!through) break;
+    }
+  } finally {
+    await Promise.all(peers.map((p) => stopPeer(p)));
+    await srv.stop();
+  }
+  return { rows, knee, stopped };
+}
+
+it.skipIf(soakMinutes > 0)('load: sessions ramp at 480p and 720p until the targets break', async () => {
+  const seconds = benchSeconds(10);
+  const deadline = Date.now() + RAMP_LIMIT_S * 1000;
+  // other work on the machine moves every figure: say how busy it was when the ramp began
+  const busy = loadavg()[0].toFixed(2);
+  const rows: BenchRecord[] = [];
+  const knees: string[] = [];
+  for (const [resolution, size] of RESOLUTIONS) {
+    const r = await ramp(resolution, size, seconds, deadline);
+    rows.push(...r.rows);
+    knees.push(`knee: ${r.knee} sessions at ${resolution} (${r.stopped})`);
+  }
+  console.log(`\nload: 1 -> N headless wrtc peers streaming the webcam clip at 30 fps (stylized, default styles; first an echo `
+    + `session, no stylizer, as the floor), ${SETTLE_S} s settle + ${seconds} s measured per step, `
+    + `${cpus().length} cores (${cpus()[0]?.model ?? '?'}, load average ${busy} at the start)\n`
+    + `targets: every session >= ${MIN_FPS} fps returned, p95 round trip (sent -> stylized frame back) <= ${MAX_P95_MS} ms\n`
+    + `fps_*: returned frames/s per session (mean, worst); stamped_pct: returned frames whose stamp was read (the latency's sample); `
+    + `*_cpu_pct: % of one core: the server, the peers (they encode and decode on the same cores), anything else; `
+    + `tier, degradation: what the server chose under the load\n`
+    + `${table(rows, ['resolution', 'mode', 'sessions', 'fps_mean', 'fps_min', 'lat_p50_ms', 'lat_p95_ms', 'stamped_pct', 'server_cpu_pct', 'peers_cpu_pct', 'other_cpu_pct', 'rss_mib', 'tier', 'degradation', 'ok'])}\n`
+    + knees.join('\n'));
+  writeJson(rows.map((r) => ({ bench: 'load', ...r })));
+}, (RAMP_LIMIT_S + 180) * 1000);
+
+function soakSummary(samples: BenchRecord[], minutes: number, churned: string[], failures: string[]): string {
+  const live = samples.filter((s) => s.phase === 'live');
+  const half = (minutes * 60) / 2;
+  const late = live.filter((s) => (s.t_s as number) >= half);
+  const perTen = slope(late.map((s) => (s.t_s as number) / 600), late.map((s) => s.rss_mib as number));
+  const [idle, closed] = [samples[0], samples.find((s) => s.phase === 'closed')];
+  const counts = (k: keyof ServerSample) =>
+    `${k}: idle ${idle[k]}, first live ${live[0]?.[k]}, last live ${live.at(-1)?.[k]}, after close ${closed?.[k] ?? '?'}`;
+  const kills = churned.filter((c) => c === 'SIGKILL').length;
+  return [
+    `RSS slope over the second half (t >= ${half} s, ${late.length} samples): ${perTen >= 0 ? '+' : ''}${round1(perTen)} MiB per 10 min`,
+    counts('rss_mib'), counts('active_handles'), counts('open_fds'), counts('threads'), counts('peer_connections'),
+    `churn: ${churned.length} sessions replaced (${churned.length - kills} closed cleanly, ${kills} killed); `
+      + `peer failures: ${failures.length ? failures.join('; ') : 'none'}`,
+  ].join('\n');
+}
+
+it.runIf(soakMinutes > 0)('load: soak with session churn', async () => {
+  const srv = await startServer(ns); // the default MAX_SESSIONS (4) holds 2 live + 1 joining
+  const live: PeerHandle[] = [];
+  const samples: BenchRecord[] = [];
+  const churned: NodeJS.Signals[] = [];
+  const failures: string[] = [];
+  const t0 = Date.now();
+  const elapsed = () => (Date.now() - t0) / 1000;
+  let opened = 0;
+  let from = mark(live);
+  const open = async () => {
+    // a peer lives 2 churn periods; its own limit ends it should this process die first
+    const p = startPeer(ns, srv.nsUrl, { seconds: SOAK_SESSIONS * CHURN_S + 60, label: `soak-${++opened}` });
+    live.push(p);
+    const why = await connected(p, CONNECT_S * 1000);
+    if (why) failures.push(`soak-${opened}: ${why}`);
+  };
+  const sample = async (phase: string) => {
+    const s = await sampleServer(srv);
+    const w = windowStats(live, from);
+    from = mark(live);
+    const row: BenchRecord = { phase, t_s: Math.round(elapsed()), ...s, fps: live.length ? round1(mean(w.fps)) : null };
+    samples.push(row);
+    console.log(JSON.stringify(row));
+  };
+  try {
+    await sample('idle');
+    for (let i = 0; i < SOAK_SESSIONS; i++) await open();
+    const end = soakMinutes * 60;
+    let nextSample = SAMPLE_S, nextChurn = CHURN_S;
+    while (elapsed() < end) {
+      await sleep(Math.max(0, Math.min(nextSample, nextChurn, end) - elapsed()) * 1000);
+      if (srv.proc.exitCode !== null) throw new Error(`server exited ${srv.proc.exitCode}:\n${srv.logs.slice(-20).join('\n')}`);
+      if (elapsed() >= nextSample) { await sample('live'); nextSample += SAMPLE_S; }
+      if (elapsed() >= nextChurn && elapsed() < end) {
+        // alternate a clean leave with a crashed client: both paths must release everything
+        const signal = churned.length % 2 ? 'SIGKILL' : 'SIGTERM';
+        await stopPeer(live.shift()!, signal);
+        churned.push(signal);
+        await open();
+        nextChurn += CHURN_S;
+      }
+    }
+    await Promise.all(live.splice(0).map((p) => stopPeer(p)));
+    await drained(srv);
+    await sample('closed');
+  } finally {
+    await Promise.all(live.map((p) => stopPeer(p)));
+    await srv.stop();
+  }
+  console.log(`\nsoak: ${soakMinutes} min, ${SOAK_SESSIONS} sessions at 480p, one replaced every ${CHURN_S} s; `
+    + `server figures from /metrics (rss, heap, external, active handles) and /proc (fds, threads)\n`
+    + `${table(samples, ['phase', 't_s', 'rss_mib', 'heap_used_mib', 'external_mib', 'active_handles', 'open_fds', 'threads', 'sessions', 'peer_connections', 'engine_sessions', 'fps'])}\n`
+    + soakSummary(samples, soakMinutes, churned, failures));
+  writeJson(samples.map((r) => ({ bench: 'load-soak', ...r })));
+}, (soakMinutes * 60 + 180) * 1000);

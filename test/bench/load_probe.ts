@@ -1,0 +1,148 @@
+// What `npm run bench:load` reads from the processes it runs: CPU time, open descriptors and
+// threads from /proc (the server's engine workers are threads of its one process, so its
+// /proc entry counts them), memory and handle counts from the server's /metrics (prom-client's
+// default metrics, as a scraper would see them), and per-session fps and round-trip latency
+// from the headless peers' per-second lines (test/support/peer_client.ts).
+import { readdirSync, readFileSync } from 'node:fs';
+import type { PeerHandle, PeerLine } from '../support/peer_process.js';
+import type { ServerHandle } from '../support/server_process.js';
+import { percentile } from './report.js';
+
+/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat on Linux */
+const CLK_TCK = 100;
+const MIB = 1024 * 1024;
+
+/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may hold spaces: count fields from its closing parenthesis
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds the whole machine has spent busy, all cores (idle and iowait excluded; the
+ *  virtual machine's steal time included, as it is time taken from this machine's work). */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return (f.reduce((a, b) => a + b, 0) - f[3] - f[4]) / CLK_TCK;
+}
+
+/** Measures the rate of a CPU-seconds counter from now until the returned call, as % of one core. */
+export function cpuMeter(read: () => number): () => number {
+  const c0 = read(), t0 = performance.now();
+  return () => (100 * (read() - c0)) / ((performance.now() - t0) / 1000);
+}
+
+/** Prometheus text → sample name (with its labels) → value. */
+async function scrape(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const sp = line.lastIndexOf(' ');
+    out.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+  }
+  return out;
+}
+
+export interface ServerSample {
+  rss_mib: number;
+  heap_used_mib: number;
+  /** native memory V8 knows about (Buffers, typed arrays of frames) */
+  external_mib: number;
+  /** libuv handles the process keeps open (sockets, timers, ...) */
+  active_handles: number;
+  open_fds: number;
+  threads: number;
+  sessions: number;
+  peer_connections: number;
+  engine_sessions: number | null;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+export async function sampleServer(srv: ServerHandle): Promise<ServerSample> {
+  const [m, h] = await Promise.all([scrape(srv.url), srv.health()]);
+  const pid = srv.proc.pid;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return {
+    rss_mib: round1((m.get('process_resident_memory_bytes') ?? NaN) / MIB),
+    heap_used_mib: round1((m.get('nodejs_heap_size_used_bytes') ?? NaN) / MIB),
+    external_mib: round1((m.get('nodejs_external_memory_bytes') ?? NaN) / MIB),
+    active_handles: m.get('nodejs_active_handles_total') ?? NaN,
+    open_fds: readdirSync(`/proc/${pid}/fd`).length,
+    threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? NaN),
+    sessions: h.sessions, peer_connections: h.peerConnections, engine_sessions: h.engineSessions,
+  };
+}
+
+/** Marks where each peer's per-second lines stand, to read what came after. */
+export function mark(peers: PeerHandle[]): Map<PeerHandle, number> {
+  return new Map(peers.map((p) => [p, p.seconds().length]));
+}
+
+export interface WindowStats {
+  /** mean returned fps of each peer over the window */
+  fps: number[];
+  lat_p50_ms: number;
+  lat_p95_ms: number;
+  /** share of the returned frames whose stamp was read (the frames the latency describes) */
+  stamped_pct: number;
+  /** the tier most seconds reported, and the highest degradation level seen */
+  tier: string;
+  degradation: number;
+}
+
+/** The peers' seconds since `from`, pooled: fps per session and round-trip percentiles. */
+export function windowStats(peers: PeerHandle[], from: Map<PeerHandle, number>): WindowStats {
+  const lines = peers.map((p) => p.seconds().slice(from.get(p) ?? 0));
+  const all: PeerLine[] = lines.flat();
+  const lat = all.flatMap((l) => (l.latMs as number[] | undefined) ?? []);
+  const tiers = new Map<string, number>();
+  for (const l of all) if (l.server) tiers.set(l.server.tier, (tiers.get(l.server.tier) ?? 0) + 1);
+  return {
+    fps: lines.map((ls) => (ls.length ? ls.reduce((s, l) => s + l.received, 0) / ls.length : 0)),
+    lat_p50_ms: Math.round(percentile(lat, 50)),
+    lat_p95_ms: Math.round(percentile(lat, 95)),
+    stamped_pct: Math.round((100 * lat.length) / Math.max(1, all.reduce((s, l) => s + l.received, 0))),
+    tier: [...tiers].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '?',
+    degradation: Math.max(0, ...all.map((l) => l.server?.degradation ?? 0)),
+  };
+}
+
+/** Least-squares slope of y over x. */
+export function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n, my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0, den = 0;
+  for (let i = 0; i < n; i++) { num += (xs[i] - mx) * (ys[i] - my); den += (xs[i] - mx) ** 2; }
+  return den ? num / den : NaN;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits for a peer's first returned frame; the reason it has none otherwise. */
+export async function connected(p: PeerHandle, timeoutMs: number): Promise<string | null> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const bad = p.lines.find((l) => l.event === 'refused' || l.event === 'offer-refused' || l.event === 'crash');
+    if (bad) return `${bad.event}: ${JSON.stringify(bad.error)}`;
+    if (p.proc.exitCode !== null) return `exited ${p.proc.exitCode}`;
+    if (p.seconds().some((l) => l.received > 0)) return null;
+    await sleep(200);
+  }
+  return `no frame back in ${timeoutMs / 1000} s`;
+}
+
+/** Ends a peer: SIGTERM lets it close its socket and peer connection the way a user leaving does. */
+export async function stopPeer(p: PeerHandle, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (p.proc.exitCode !== null || p.proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => p.proc.once('exit', () => r()));
+  p.kill(signal);
+  await Promise.race([exited, sleep(5000)]);
+  if (p.proc.exitCode === null && p.proc.signalCode === null) { p.kill('SIGKILL'); await exited; }
+}
