@@ -136,7 +136,7 @@ export class SessionEngine {
   setSessionCount(n: number): void { this.policy.share = 1 / Math.max(1, n); }
 
   /** `n` camera frames were dropped before this session's next frame (the machine is behind). */
-  noteDrops(n: number): void { this.policy.framesDropped(n); }
+  noteDrops(n: number, nowMs?: number): void { this.policy.framesDropped(n, nowMs); }
 
   /** Starts a transition to a new pair of looks; the first changed frame is the next one. */
   setStyle(fg: string, bg: string, transitionMs: number, nowMs: number): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DROP_WARMUP, DROP_WINDOW, DUTY, MAX_R, TierPolicy } from './tier_policy.js';
+import { DROP_WARMUP, DROP_WARMUP_MS, DROP_WINDOW, DROP_WINDOW_MS, DUTY, MAX_R, TierPolicy } from './tier_policy.js';
 
 function feed(p: TierPolicy, updateMs: number, updates: number, frameMs = 1000 / 30): void {
   let now = 0;
@@ -66,6 +66,16 @@ describe('TierPolicy', () => {
     drops(forced, 400, 1);
     expect(forced.tier).toBe('neural');
     expect(forced.halfRes).toBe(true); // the tier is pinned; the resolution still goes
+  });
+
+  it('reacts within seconds at a low frame rate: warm-up and windows also end by time', () => {
+    const p = new TierPolicy('neural', false);
+    // 2 processed frames per second, 2 camera frames dropped before each (two thirds lost)
+    let t = 0, steps = 0;
+    while (p.tier === 'neural' && t < 60_000) { p.framesDropped(2, t); t += 500; steps++; }
+    expect(p.tier).toBe('fast');
+    expect(t).toBeLessThanOrEqual(DROP_WARMUP_MS + DROP_WINDOW_MS + 4 * 500 + 4000);
+    expect(steps).toBeLessThan(DROP_WARMUP + DROP_WINDOW);
   });
 
   it('reports the degradation level in the order load is shed: r, fast, global, half resolution', () => {

@@ -27,6 +27,10 @@ const EMA = 0.3;
 /** drop accounting: a window of this many processed frames, after this many at the start */
 export const DROP_WINDOW = 45;
 export const DROP_WARMUP = 45;
+/** ... or this long (with at least DROP_MIN_FRAMES), so a session at a few fps still reacts within seconds */
+export const DROP_WINDOW_MS = 1500;
+export const DROP_WARMUP_MS = 3000;
+const DROP_MIN_FRAMES = 8;
 const DROP_SHARE = 0.15;
 /** share of the time the low-res path may run */
 export const DUTY = 0.5;
@@ -50,7 +54,8 @@ export class TierPolicy {
   private processed = 0;
   /** this session's share of the low-res budget (1 / live sessions on the server) */
   share = 1;
-  private window = { frames: 0, dropped: 0 };
+  private window = { frames: 0, dropped: 0, startMs: -1 };
+  private warmupStartMs = -1;
   /** level 4: frames are stylized and encoded at half width and height */
   halfRes = false;
 
@@ -81,14 +86,22 @@ export class TierPolicy {
     if (this.slow >= SLOW_UPDATES) this.degrade();
   }
 
-  /** A frame is being processed; `dropped` camera frames were skipped since the last one. */
-  framesDropped(dropped: number): void {
-    if (++this.processed <= DROP_WARMUP) return;
+  /**
+   * A frame is being processed at `nowMs`; `dropped` camera frames were skipped since the last
+   * one. Warm-up and windows end after a number of frames or a time, whichever comes first.
+   */
+  framesDropped(dropped: number, nowMs?: number): void {
+    const elapsed = (start: number) => (nowMs === undefined || start < 0 ? 0 : nowMs - start);
+    if (this.processed === 0) this.warmupStartMs = nowMs ?? -1;
+    this.processed++;
+    if (this.processed <= DROP_WARMUP && !(this.processed >= DROP_MIN_FRAMES && elapsed(this.warmupStartMs) >= DROP_WARMUP_MS)) return;
     const w = this.window;
+    if (w.frames === 0) w.startMs = nowMs ?? -1;
     w.frames++; w.dropped += dropped;
-    if (w.frames < DROP_WINDOW) return;
+    if (w.frames < DROP_WINDOW && !(w.frames >= DROP_MIN_FRAMES && elapsed(w.startMs) >= DROP_WINDOW_MS)) return;
     const share = w.dropped / (w.frames + w.dropped);
-    this.window = { frames: 0, dropped: 0 };
+    this.window = { frames: 0, dropped: 0, startMs: -1 };
+    this.processed = DROP_WARMUP + 1; // past the warm-up until a step resets it
     if (share <= DROP_SHARE || this.halfRes) return;
     // at the cheapest tier allowed (global, or a forced one) the resolution goes
     if (this.forced || this.tier === 'global') this.halfRes = true;

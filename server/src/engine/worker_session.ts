@@ -39,7 +39,7 @@ export class WorkerSession {
    * mask. The stylized frame's size is report.width x report.height.
    */
   async process(input: I420Frame, now: number, maskOut?: Uint8Array, dropped = 0): Promise<FrameReport> {
-    this.engine.noteDrops(dropped);
+    this.engine.noteDrops(dropped, now);
     this.mask?.noteDrops(dropped);
     // degradation level 4: the frame shrinks to half size in its own buffer (report.width/height)
     const frame = this.engine.policy.halfRes ? halveI420InPlace(input) : input;
