@@ -91,7 +91,7 @@ describe('segmentation in the engine threads', () => {
       expect([first.width, first.height, first.report.degradation]).toEqual([640, 480, 3]);
       let last = first;
       // one camera frame dropped per processed frame: half the camera's frames are lost
-      for (let i = 0; i < DROP_WARMUP + DROP_WINDOW + 2; i++) last = await h.process(cloneFrame(frame), true, 1);
+      for (let i = 0; i < DROP_WARMUP + 2 * DROP_WINDOW + 2; i++) last = await h.process(cloneFrame(frame), true, 1);
       expect([last.width, last.height, last.report.degradation]).toEqual([320, 240, 4]);
       expect(last.data.buffer.byteLength).toBe(i420Size(320, 240)); // what wrtc's encoder takes
       expect(last.mask!.length).toBe(320 * 240);

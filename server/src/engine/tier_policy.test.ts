@@ -58,8 +58,10 @@ describe('TierPolicy', () => {
     drops(behind, 1, 2);
     expect(behind.tier).toBe('global');
     expect(behind.level).toBe(3);
-    // still behind at the global tier: half internal resolution, the last step
+    // still behind at the global tier for two windows: half internal resolution, the last step
     drops(behind, DROP_WARMUP + DROP_WINDOW, 2);
+    expect(behind.halfRes).toBe(false);
+    drops(behind, DROP_WINDOW, 2);
     expect(behind.halfRes).toBe(true);
     expect(behind.level).toBe(4);
     const forced = new TierPolicy('neural', true);

@@ -56,6 +56,8 @@ export class TierPolicy {
   share = 1;
   private window = { frames: 0, dropped: 0, startMs: -1 };
   private warmupStartMs = -1;
+  /** consecutive windows behind at the cheapest tier */
+  private behindAtCheapest = 0;
   /** level 4: frames are stylized and encoded at half width and height */
   halfRes = false;
 
@@ -102,10 +104,15 @@ export class TierPolicy {
     const share = w.dropped / (w.frames + w.dropped);
     this.window = { frames: 0, dropped: 0, startMs: -1 };
     this.processed = DROP_WARMUP + 1; // past the warm-up until a step resets it
-    if (share <= DROP_SHARE || this.halfRes) return;
-    // at the cheapest tier allowed (global, or a forced one) the resolution goes
-    if (this.forced || this.tier === 'global') this.halfRes = true;
-    else this.degrade();
+    if (share <= DROP_SHARE) { this.behindAtCheapest = 0; return; }
+    if (this.halfRes) return;
+    // at the cheapest tier allowed (global, or a forced one) the resolution goes, after two
+    // windows in a row: a short stall (another process starting) does not cost resolution
+    if (this.forced || this.tier === 'global') {
+      if (++this.behindAtCheapest >= 2) this.halfRes = true;
+      return;
+    }
+    this.degrade();
     this.processed = 0; // the cheaper setting gets a warm-up to settle
   }
 
