@@ -39,12 +39,19 @@ function stamp(y: Uint8Array, n: number): void {
   for (let i = 0; i < BITS; i++) put(2 + i, (n >> i) & 1 ? 235 : 16);
 }
 
+/** Reads the stamp back, also from a frame the server scaled (half size at degradation 4). */
 function readStamp(y: Uint8Array, w: number, h: number): number | null {
-  if (w !== W || h !== H) return null;
+  const k = w / W;
+  if (Math.abs(h / H - k) > 0.01 || BLOCK * k < 6) return null;
+  // the inner part of each block, scaled: a 16 px block is 8 px at half size (2..6 read)
+  const lo = Math.ceil(4 * k), hi = Math.floor((BLOCK - 4) * k);
   const at = (bx: number) => {
     let s = 0;
-    for (let r = 4; r < BLOCK - 4; r++) for (let c = 4; c < BLOCK - 4; c++) s += y[(STAMP_Y + r) * W + bx * BLOCK + c];
-    return s / ((BLOCK - 8) * (BLOCK - 8));
+    for (let r = lo; r < hi; r++) {
+      const row = (Math.round(STAMP_Y * k) + r) * w + Math.round(bx * BLOCK * k);
+      for (let c = lo; c < hi; c++) s += y[row + c];
+    }
+    return s / ((hi - lo) * (hi - lo));
   };
   const white = at(0), black = at(1);
   if (white - black < 40) return null;
