@@ -18,7 +18,7 @@ const read = (rel: string) => readFileSync(join(ROOT, rel), 'utf8');
 const DOCKERFILES = ['docker/Dockerfile', 'docker/Dockerfile.gpu'];
 
 /** Variables the images or compose set that the server does not read (the runtime and the GPU toolkit do). */
-const NOT_SERVER = new Set(['NODE_ENV', 'NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES']);
+const NOT_SERVER = new Set(['NODE_ENV', 'NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES', 'MALLOC_ARENA_MAX']);
 /** Read by the mediasoup package rather than server/src/config.ts (README "Configuration"). */
 const READ_BY_DEPENDENCIES = new Set(['MEDIASOUP_WORKER_BIN']);
 /**
