@@ -29,7 +29,8 @@ export class CallRoom {
 
   constructor(private readonly socket: Socket, private readonly el: CallRoomElements,
     private readonly publish: (room: string, token: string) => Promise<string>,
-    private readonly say: (text: string, isError?: boolean) => void) {
+    private readonly say: (text: string, isError?: boolean) => void,
+    private readonly left: () => void = () => {}) {
     el.join.addEventListener('click', () => { void (this.state.room ? this.leave() : this.join(el.name.value.trim())); });
     el.obs.addEventListener('click', () => { void this.copyObsLink(); });
     el.invite.addEventListener('click', () => { void this.copy(this.inviteLink(), 'Invite link copied'); });
@@ -64,6 +65,7 @@ export class CallRoom {
 
   async leave(): Promise<void> {
     this.socket.emit('unpublish', {});
+    this.left();
     for (const name of [...this.tiles.keys()]) this.drop(name);
     this.state.room = null; this.state.me = null; this.state.participants = []; this.token = null;
     this.render();

@@ -15,6 +15,7 @@ import { Signalling } from './signalling';
 import { StampReader } from './stamp_source';
 import { StatusLine } from './status_line';
 import { hooks, recordError, recordLatency, type MaskOptions } from './test_hooks';
+import { SelfView } from './self_view';
 import { bindTransition, ui } from './ui';
 import { WebrtcStats } from './webrtc_stats';
 
@@ -37,14 +38,23 @@ const looks = new LookControls(ui.maskMode, ui.maskToggle, options, (o) => {
   applyOptions(o).catch(() => { /* shown in the status line */ });
 });
 
+/** the session's return leg; while the page publishes into a room it shows its SFU stream instead */
+let returnStream: MediaStream | null = null;
+function showRemote(s: MediaStream | null): void {
+  if (ui.remote.srcObject === s) return;
+  ui.remote.srcObject = s;
+  meter.resetSource();
+  ui.remoteWrap.classList.toggle('has-video', !!s);
+}
+let selfView: SelfView | undefined;
+
 const signalling = new Signalling(
   { track: () => media.track, styles: () => selected, options: () => options, resolution: () => pickers.resolution, echo: params.echo },
   {
     state: (s, text) => { status.set(s, text); if (s === 'live') onLive(); },
     remoteStream: (s) => {
-      ui.remote.srcObject = s;
-      meter.resetSource();
-      ui.remoteWrap.classList.toggle('has-video', !!s);
+      returnStream = s;
+      if (!selfView?.active) showRemote(s);
     },
     stats: (m) => { hooks.lastStats = m; hud.showServer(m); },
     styleApplied: (m) => { hooks.lastStyleApplied = { ...m }; },
@@ -234,7 +244,9 @@ hooks.setOptions = (o) => applyOptions(o ?? {});
 const callRoom = new CallRoom(signalling.socket as unknown as import('socket.io-client').Socket,
   { name: ui.roomName, join: ui.roomJoin, obs: ui.roomObs, invite: ui.roomInvite, grid: ui.roomGrid },
   (room, token) => hooks.publish(room, token),
-  (text, isError) => { if (isError) recordError({ code: 'room', message: text, event: 'room' }); status.flash(text, isError ? 8000 : 3000); });
+  (text, isError) => { if (isError) recordError({ code: 'room', message: text, event: 'room' }); status.flash(text, isError ? 8000 : 3000); },
+  () => selfView?.stop());
+selfView = new SelfView(signalling.socket as unknown as import('socket.io-client').Socket, (s) => showRemote(s ?? returnStream));
 hooks.room = callRoom.state;
 hooks.joinRoom = (room, token) => callRoom.join(room, token);
 const invite = new URLSearchParams(location.search);
@@ -251,6 +263,8 @@ hooks.publish = async (room, token, name, alpha) => {
     recordError({ code: err.code, message: err.message, event: 'publish' });
     throw new Error(err.message);
   }
+  // a colour stream: watch it through the SFU (the server's return leg pauses meanwhile)
+  if (alpha) selfView?.stop(); else selfView?.start(room, token, r.data.name);
   return r.data.name;
 };
 

@@ -25,7 +25,7 @@ import type { Fanout } from './fanout/fanout.js';
 import { MediasoupFanout } from './fanout/mediasoup_fanout.js';
 import { WeriftFanout } from './fanout/werift_fanout.js';
 import { repoRoot } from './engine/wasm_kernels.js';
-import { peerCensus } from './media/session.js';
+import { peerCensus, returnCensus } from './media/session.js';
 import { SessionManager } from './media/session_manager.js';
 import { initNaturalThumbnail, StyleLibrary } from './styles/style_library.js';
 
@@ -84,6 +84,8 @@ export class App {
       fanout: this.fanout ? { sfu: this.fanout.kind, ...this.fanout.census() } : null,
       /** uplink encoders (one per publishing session) */
       uplinks: uplinkCensus.open,
+      /** publishers watching themselves through the SFU (their return leg encodes nothing) */
+      selfViews: returnCensus.paused,
       styles: this.styles.size,
     };
   }

@@ -26,7 +26,9 @@ const channel = (room: string) => `room:${room}`;
 
 export class RoomControl {
   private readonly viewers = new Set<string>();
-  private published: { room: string; name: string } | null = null;
+  private published: { room: string; name: string; session: Session; alpha: boolean } | null = null;
+  /** this connection's viewer of its own published stream (its self view) */
+  private selfViewer: string | null = null;
 
   constructor(private readonly socket: Socket, private readonly d: RoomDeps) {}
 
@@ -51,7 +53,7 @@ export class RoomControl {
     this.unpublish();
     const uplink = await session.uplink(m.alpha ?? false);
     this.d.fanout.publish(m.room, name, uplink, m.alpha ?? false);
-    this.published = { room: m.room, name };
+    this.published = { room: m.room, name, session, alpha: m.alpha ?? false };
     session.once('closed', () => { if (this.published?.name === name) this.unpublish(); });
     this.announce(m.room);
     return { room: m.room, name };
@@ -61,6 +63,7 @@ export class RoomControl {
     const p = this.published;
     if (!p) return;
     this.published = null;
+    this.endSelfView(p.session);
     this.d.fanout.unpublish(p.room, p.name);
     this.announce(p.room);
   }
@@ -79,14 +82,22 @@ export class RoomControl {
       throw new RoomError('room_full', `room "${m.room}" has ${this.d.maxViewersPerRoom} viewers already (the limit)`);
     }
     await this.socket.join(channel(m.room));
+    const pub = this.published;
+    const self = pub && pub.room === m.room && pub.name === participant && !pub.alpha && !pub.session.closed ? pub : null;
     let id = '';
     try {
       const v = await this.d.fanout.view(m.room, participant, {
         ice: (c) => this.socket.emit('viewIce', { viewerId: id, ...c }),
-        closed: (reason) => { this.viewers.delete(id); this.socket.emit('viewClosed', { viewerId: id, reason }); },
+        closed: (reason) => {
+          this.viewers.delete(id);
+          if (id === this.selfViewer) this.endSelfView(self?.session);
+          this.socket.emit('viewClosed', { viewerId: id, reason });
+        },
       });
       id = v.viewerId;
       this.viewers.add(id);
+      // watching its own (colour) stream: the publisher's return leg need not encode meanwhile
+      if (self) { this.selfViewer = id; self.session.setReturnVideo(false); }
       return { viewerId: id, participant, offer: v.offer, alpha: v.alpha, iceServers: this.d.iceServers(`${this.socket.id}-${id}`) };
     } catch (e) {
       if (e instanceof FanoutError && e.code === 'no_publisher') throw new RoomError('no_publisher', e.message);
@@ -113,6 +124,12 @@ export class RoomControl {
   unview(m: UnviewMsg): void {
     this.own(m.viewerId);
     this.d.fanout.leave(m.viewerId);
+  }
+
+  private endSelfView(session: Session | undefined): void {
+    if (!this.selfViewer) return;
+    this.selfViewer = null;
+    session?.setReturnVideo(true);
   }
 
   /** The connection ended: its viewers go, and its published stream leaves the room. */

@@ -64,6 +64,19 @@ describe('TierPolicy', () => {
     drops(behind, DROP_WINDOW, 2);
     expect(behind.halfRes).toBe(true);
     expect(behind.level).toBe(4);
+    // calm at half resolution: full resolution after 8 calm windows, the next time after 16
+    drops(behind, 7 * DROP_WINDOW, 1_000_000);
+    expect(behind.halfRes).toBe(true);
+    drops(behind, DROP_WINDOW, 1_000_000);
+    expect(behind.halfRes).toBe(false);
+    expect(behind.tier).toBe('global');
+    drops(behind, DROP_WARMUP + 2 * DROP_WINDOW, 2);
+    expect(behind.halfRes).toBe(true);
+    drops(behind, 8 * DROP_WINDOW, 1_000_000);
+    expect(behind.halfRes).toBe(true);
+    drops(behind, 8 * DROP_WINDOW, 1_000_000);
+    expect(behind.halfRes).toBe(false);
+    expect(behind.level).toBe(3); // full resolution again, at the global tier
     const forced = new TierPolicy('neural', true);
     drops(forced, 400, 1);
     expect(forced.tier).toBe('neural');

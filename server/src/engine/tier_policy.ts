@@ -14,8 +14,9 @@
 // in the HUD and /metrics): 0 full quality; 1 larger r (keyframe grids every r frames);
 // 2 the fast tier; 3 the global tier; 4 half internal resolution (the frame is stylized and
 // encoded at half width and height: the last step, when the global tier still drops frames).
-// Levels only go up within a session: a machine that could not keep up once is not trusted
-// to keep up again while its load is the same. A forced tier still sheds resolution.
+// Tiers only go down within a session: a machine that could not keep up once is not trusted
+// to keep up again while its load is the same. Resolution comes back after ~12 s without
+// drops (then 24 s, 48 s...: no fast oscillation). A forced tier still sheds resolution.
 export type Tier = 'neural' | 'fast' | 'global';
 export type TierMode = Tier | 'auto';
 
@@ -31,6 +32,9 @@ export const DROP_WARMUP = 45;
 export const DROP_WINDOW_MS = 1500;
 export const DROP_WARMUP_MS = 3000;
 const DROP_MIN_FRAMES = 8;
+/** half resolution ends after this many windows in a row with under CALM_SHARE dropped (~12 s) */
+const CALM_WINDOWS = 8;
+const CALM_SHARE = 0.03;
 const DROP_SHARE = 0.15;
 /** share of the time the low-res path may run */
 export const DUTY = 0.5;
@@ -58,6 +62,9 @@ export class TierPolicy {
   private warmupStartMs = -1;
   /** consecutive windows behind at the cheapest tier */
   private behindAtCheapest = 0;
+  /** at half resolution: consecutive calm windows, and how many bring full resolution back */
+  private calmWindows = 0;
+  private calmNeeded = CALM_WINDOWS;
   /** level 4: frames are stylized and encoded at half width and height */
   halfRes = false;
 
@@ -104,7 +111,19 @@ export class TierPolicy {
     const share = w.dropped / (w.frames + w.dropped);
     this.window = { frames: 0, dropped: 0, startMs: -1 };
     this.processed = DROP_WARMUP + 1; // past the warm-up until a step resets it
-    if (share <= DROP_SHARE) { this.behindAtCheapest = 0; return; }
+    if (share <= DROP_SHARE) {
+      this.behindAtCheapest = 0;
+      // full resolution comes back after a calm spell (a start-up or a passing spike should
+      // not cost it for good); each return doubles the next spell, so it cannot oscillate fast
+      if (this.halfRes && share < CALM_SHARE && ++this.calmWindows >= this.calmNeeded) {
+        this.halfRes = false;
+        this.calmWindows = 0;
+        this.calmNeeded *= 2;
+        this.processed = 0;
+      }
+      return;
+    }
+    this.calmWindows = 0;
     if (this.halfRes) return;
     // at the cheapest tier allowed (global, or a forced one) the resolution goes, after two
     // windows in a row: a short stall (another process starting) does not cost resolution

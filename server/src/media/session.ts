@@ -28,6 +28,9 @@ export class SessionError extends Error {
 
 const ECHO_REPORT = { stages: {}, lowres: {}, totalMs: 0, tier: 'global', r: 0, mask: 'full-frame', transition: 1, width: 0, height: 0, degradation: 0 } as const satisfies FrameReport;
 
+/** Sessions whose return leg is paused (their publisher watches itself through the SFU). */
+export const returnCensus = { paused: 0 };
+
 /** Live peer connections across all sessions (for leak checks and /metrics). */
 export const peerCensus = { open: 0, created: 0 };
 
@@ -50,7 +53,11 @@ export class Session extends EventEmitter<SessionEvents> {
   private watchdog: NodeJS.Timeout | null = null;
   private uplinkP: Promise<Uplink> | null = null;
   private uplinkAlpha = false;
+  /** what the uplink encodes: the stylized colour frames, or colour|mask packed (alpha) */
+  private uplinkSource: WrtcVideoSource | null = null;
   private packedSource: WrtcVideoSource | null = null;
+  /** the publisher watches itself through the SFU: the return leg encodes nothing meanwhile */
+  private returnPaused = false;
   private packed = new Uint8Array(0);
   private readonly createdAt = Date.now();
   closed = false;
@@ -158,8 +165,10 @@ export class Session extends EventEmitter<SessionEvents> {
     if (!this.uplinkP) {
       this.uplinkAlpha = alpha;
       this.packedSource = alpha ? new wrtc.nonstandard.RTCVideoSource() : null;
-      this.uplinkP = Uplink.open(this.packedSource ?? this.source, { startBitrateKbps: this.opts.startBitrateKbps, connectTimeoutMs: 15_000 });
-      this.uplinkP.then((u) => { if (this.closed) u.close(); }, () => { this.uplinkP = null; this.packedSource = null; });
+      // its own source (not the return leg's), so the return leg can pause while the uplink runs
+      this.uplinkSource = this.packedSource ?? new wrtc.nonstandard.RTCVideoSource();
+      this.uplinkP = Uplink.open(this.uplinkSource, { startBitrateKbps: this.opts.startBitrateKbps, connectTimeoutMs: 15_000 });
+      this.uplinkP.then((u) => { if (this.closed) u.close(); }, () => { this.uplinkP = null; this.packedSource = null; this.uplinkSource = null; });
     }
     return this.uplinkP;
   }
@@ -180,6 +189,17 @@ export class Session extends EventEmitter<SessionEvents> {
       p.set(data.subarray(sv + y * cw, sv + y * cw + cw), dv + y * pcw);
     }
     return { width: PW, height: H, data: p };
+  }
+
+  /**
+   * The publisher watches its own stylized stream through the SFU (one encode, the uplink's):
+   * the return leg stops encoding meanwhile (`false`), and resumes (`true`) when that view ends.
+   */
+  setReturnVideo(on: boolean): void {
+    if (this.returnPaused === !on) return;
+    this.returnPaused = !on;
+    returnCensus.paused += on ? -1 : 1;
+    this.log.info({ returnVideo: on }, on ? 'return leg resumed' : 'return leg paused: the publisher watches itself through the SFU');
   }
 
   /** Mask mode and debug view; returns the options now in force. */
@@ -213,8 +233,11 @@ export class Session extends EventEmitter<SessionEvents> {
     const out = await this.engine.process(frame, !!packed, dropped);
     if (this.closed || !this.source) return;
     const t = performance.now();
-    this.source.onFrame({ width: out.width, height: out.height, data: out.data });
+    const colour = { width: out.width, height: out.height, data: out.data };
+    if (!this.returnPaused) this.source.onFrame(colour);
+    const up = this.uplinkSource;
     if (packed && out.mask && packed === this.packedSource) packed.onFrame(this.pack(out, out.mask));
+    else if (up && !packed) up.onFrame(colour);
     this.stats.frameOut(out.report, started - at, performance.now() - t);
   }
 
@@ -265,6 +288,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.closed = true;
     this.closeReason = reason;
     if (this.watchdog) clearInterval(this.watchdog);
+    this.setReturnVideo(true);
     this.pump.stop();
     void this.uplinkP?.then((u) => u.close(), () => {});
     this.releasePeer();

@@ -1,0 +1,41 @@
+// The publisher's own stylized video through the SFU while it publishes into a room: the
+// server then pauses the session's return leg (it would encode the same frames a second
+// time), so a publisher costs the server one encode in all, whatever the viewers. The page
+// switches its video to the SFU stream once that stream's first frame is decoded, and back
+// to the return leg when it leaves the room or the view ends.
+import type { Socket } from 'socket.io-client';
+import { RoomViewer } from './room_viewer';
+
+export class SelfView {
+  private viewer: RoomViewer | null = null;
+
+  /** `show(s)`: display `s`; null: the return leg's stream again. */
+  constructor(private readonly socket: Socket, private readonly show: (s: MediaStream | null) => void) {}
+
+  get active(): boolean { return !!this.viewer; }
+
+  start(room: string, token: string, me: string): void {
+    this.stop();
+    const v: RoomViewer = new RoomViewer(this.socket, room, token, me, {
+      state: () => {},
+      stream: (s) => {
+        if (this.viewer !== v) return;
+        if (!s) { this.show(null); return; }
+        // switch when there is a picture to switch to (no blank frame in between)
+        const probe = document.createElement('video');
+        probe.muted = true; probe.playsInline = true; probe.srcObject = s;
+        void probe.play().catch(() => {});
+        probe.requestVideoFrameCallback(() => { probe.srcObject = null; if (this.viewer === v) this.show(s); });
+      },
+    });
+    this.viewer = v;
+    v.start();
+  }
+
+  stop(): void {
+    if (!this.viewer) return;
+    this.viewer.stop();
+    this.viewer = null;
+    this.show(null);
+  }
+}
