@@ -65,8 +65,12 @@ for (const sfu of ['mediasoup', 'werift'] as const) describe(sfu, () => {
       const selfViews = async () => (await srv.health() as { selfViews: number }).selfViews;
       for (let i = 0; i < 40 && await selfViews() !== 1; i++) await new Promise((r) => setTimeout(r, 250));
       expect(await selfViews()).toBe(1);
-      // steady state: the server sheds load (tier, segmentation cadence) within a few seconds
+      // steady state: the server sheds load (tier, segmentation cadence) within a few seconds;
+      // if the start-up (three pages opening on 2 cores) cost it resolution (degradation 4),
+      // it gets it back after ~12 s without drops: give it up to 30 s to do so
       await new Promise((r) => setTimeout(r, 6000));
+      const level = () => publisher.evaluate(() => window.__restyle.lastStats?.degradation ?? 0);
+      for (let i = 0; i < 30 && await level() === 4; i++) await new Promise((r) => setTimeout(r, 1000));
       // both viewers over the same 6 s
       const own0 = await publisher.evaluate(() => window.__restyle.framesPresented);
       const rates = await Promise.all(viewers.map((v) => fps(v, 6)));
@@ -89,7 +93,7 @@ for (const sfu of ['mediasoup', 'werift'] as const) describe(sfu, () => {
       for (const v of viewers) await v.close();
       await new Promise((r) => setTimeout(r, 1500));
       expect((await srv.health() as { fanout: { viewers: number } }).fanout.viewers).toBe(1);
-    }, 120_000);
+    }, 150_000);
 
     it('OBS page with ?bg=transparent shows the speaker over transparent pixels where the mask says background', async () => {
       await publisher.evaluate(async (t) => window.__restyle.publish('studio', t, 'alice', true), await mint('studio', 'publish'));
