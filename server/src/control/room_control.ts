@@ -47,6 +47,7 @@ export class RoomControl {
   async publish(m: PublishMsg, session: Session | null): Promise<PublishAck> {
     this.check(m.token, m.room, 'publish');
     if (!session || session.closed) throw new RoomError('no_session', 'start a session before publishing it');
+    if (!session.streaming) throw new RoomError('no_session', 'the session is not streaming yet: send the offer first');
     const name = m.name ?? `guest-${session.id.slice(0, 6)}`;
     const taken = this.d.fanout.publishers(m.room).includes(name) && !(this.published?.room === m.room && this.published.name === name);
     if (taken) throw new RoomError('bad_request', `"${name}" already publishes in room "${m.room}"`);

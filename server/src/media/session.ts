@@ -158,6 +158,9 @@ export class Session extends EventEmitter<SessionEvents> {
    * wide: colour left, mask as luma right) for pages that composite the speaker over
    * transparency; asking for the other kind replaces the uplink.
    */
+  /** True once the offer is answered (the stylized stream has a source to publish). */
+  get streaming(): boolean { return !!this.source && !this.closed; }
+
   async uplink(alpha = false): Promise<Uplink> {
     if (this.closed) throw new SessionError('internal', 'session closed');
     if (!this.source) throw new SessionError('internal', 'the session is not streaming yet: send the offer first');
