@@ -1,10 +1,10 @@
 // Bad input at every edge of a real server (built, in its own network namespace) while a
 // control client streams a real clip through the stylizer the whole time: each bad message
 // gets a clear error (or a clean teardown) and the control session keeps streaming.
-import { deflateSync, crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import type { ErrorMsg } from '../../shared/protocol.js';
+import { craftedPng } from '../support/fuzz_inputs.js';
 import { NetNs } from '../support/netns.js';
 import { startPeer, type PeerHandle } from '../support/peer_process.js';
 import { startServer, type ServerHandle } from '../support/server_process.js';
@@ -119,20 +119,6 @@ describe('socket messages', () => {
     expect(acks.filter((a) => a.ok).length).toBeGreaterThan(50);
   });
 });
-
-/** A PNG header that declares `w` x `h` pixels (and a tiny, wrong body). */
-function craftedPng(w: number, h: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td) >>> 0);
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(100))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 describe('style uploads', () => {
   const post = (body: Buffer | string, type = 'image/png') => fetch(`${srv.url}/api/styles?name=test`, { method: 'POST', headers: { 'Content-Type': type }, body });
