@@ -8,102 +8,22 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import * as yaml from 'yaml';
 import { loadConfig } from '../../server/src/config.js';
+import { configKeys, envExample, envPairs, ignored, instructions, read, ROOT, stages } from '../support/docker_files.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOCKER = join(ROOT, 'docker');
-const read = (rel: string) => readFileSync(join(ROOT, rel), 'utf8');
 const DOCKERFILES = ['docker/Dockerfile', 'docker/Dockerfile.gpu'];
 
 /** Variables the images or compose set that the server does not read (the runtime and the GPU toolkit do). */
 const NOT_SERVER = new Set(['NODE_ENV', 'NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES', 'MALLOC_ARENA_MAX']);
 /** Read by the mediasoup package rather than server/src/config.ts (README "Configuration"). */
 const READ_BY_DEPENDENCIES = new Set(['MEDIASOUP_WORKER_BIN']);
-/**
- * The hardening issue's new variables, documented in docker/.env.example ahead of
- * server/src/config.ts: accepted while config.ts lacks them; delete this list once it has them.
- */
-const PENDING = new Set<string>();
-
-// ---- parsing ---------------------------------------------------------------------------
-
-interface Instr { line: number; op: string; args: string }
-interface Stage { name: string; from: string; instrs: Instr[] }
-
-/** Instructions of a Dockerfile (comments dropped, continuation lines joined). */
-function instructions(text: string): Instr[] {
-  const out: Instr[] = [];
-  let cur: Instr | null = null;
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trimEnd();
-    if (!cur && (line.trim() === '' || line.trim().startsWith('#'))) return;
-    if (cur && line.trim().startsWith('#')) return; // comment inside a continuation
-    const body = line.endsWith('\\') ? line.slice(0, -1) : line;
-    if (cur) cur.args += ` ${body.trim()}`;
-    else {
-      const m = /^\s*([A-Za-z]+)\s*(.*)$/.exec(body)!;
-      cur = { line: i + 1, op: m[1].toUpperCase(), args: m[2] };
-    }
-    if (!line.endsWith('\\')) { cur.args = cur.args.trim(); out.push(cur); cur = null; }
-  });
-  return out;
-}
-
-function stages(text: string): Stage[] {
-  const out: Stage[] = [];
-  for (const ins of instructions(text)) {
-    if (ins.op === 'FROM') {
-      const m = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.args)!;
-      out.push({ from: m[1], name: m[2] ?? '', instrs: [] });
-    } else out.at(-1)?.instrs.push(ins);
-  }
-  return out;
-}
-
-/** `KEY=value` pairs of an ENV instruction (the forms used here: KEY=value, quoted or not). */
-function envPairs(args: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)/g)) out[m[1]] = m[2].replace(/^"|"$/g, '');
-  return out;
-}
-
-/** The keys of server/src/config.ts's Env schema. */
-function configKeys(): Set<string> {
-  const src = read('server/src/config.ts');
-  const block = /const Env = z\.object\(\{([\s\S]*?)\n\}\);/.exec(src);
-  if (!block) throw new Error('Env schema not found in server/src/config.ts');
-  return new Set([...block[1].matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]));
-}
-
-/** docker/.env.example: every documented variable, with its value ("# KEY=value" lines too). */
-function envExample(): { key: string; value: string; active: boolean }[] {
-  return read('docker/.env.example').split('\n').flatMap((l) => {
-    const m = /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(l.trim());
-    return m ? [{ key: m[2], value: m[3].trim(), active: !m[1] }] : [];
-  });
-}
-
-/** Whether .dockerignore keeps `path` (relative to the context) out of the build context: the pattern forms it uses (paths, `*`, `!`). */
-function ignored(path: string): boolean {
-  let out = false;
-  for (const raw of read('.dockerignore').split('\n')) {
-    const l = raw.trim();
-    if (!l || l.startsWith('#')) continue;
-    const neg = l.startsWith('!');
-    const pat = l.replace(/^!/, '').replace(/\/$/, '');
-    const re = new RegExp(`^${pat.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}(/|$)`);
-    if (re.test(path)) out = !neg;
-  }
-  return out;
-}
 
 const KEYS = configKeys();
-const known = (k: string) => KEYS.has(k) || READ_BY_DEPENDENCIES.has(k) || PENDING.has(k);
+const known = (k: string) => KEYS.has(k) || READ_BY_DEPENDENCIES.has(k);
 
-type Yaml = typeof import('yaml');
-const yaml: Yaml | null = await import('yaml').catch(() => null);
 const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
 
 // ---- lint --------------------------------------------------------------------------------
@@ -112,22 +32,14 @@ describe('lint', () => {
   // hadolint is neither a Debian bookworm package nor installable from npm without a
   // download; dockerfile-utils (the Docker language server's validator) checks what the
   // Docker builder checks, and the best-practice rules below cover the rest
-  it.for(DOCKERFILES)('%s passes dockerfile-utils lint', (file, ctx) => {
-    if (!existsSync(bin('dockerfile-utils'))) {
-      console.warn('[deploy] SKIPPED: node_modules/.bin/dockerfile-utils missing (devDependency dockerfile-utils)');
-      ctx.skip();
-    }
+  it.for(DOCKERFILES)('%s passes dockerfile-utils lint', (file) => {
     const r = spawnSync(bin('dockerfile-utils'), ['lint', '--json', join(ROOT, file)], { encoding: 'utf8' });
     const problems = JSON.parse(r.stdout || '[]') as { message: string; severity: string; range: { start: { line: number } } }[];
     expect(problems.map((p) => `${file}:${p.range.start.line + 1} ${p.severity}: ${p.message}`)).toEqual([]);
     expect(r.status).toBe(0);
   });
 
-  it('docker/compose.yml passes dclint (compose-spec schema and style rules), warnings included', (ctx) => {
-    if (!existsSync(bin('dclint'))) {
-      console.warn('[deploy] SKIPPED: node_modules/.bin/dclint missing (devDependency dclint)');
-      ctx.skip();
-    }
+  it('docker/compose.yml passes dclint (compose-spec schema and style rules), warnings included', () => {
     const r = spawnSync(bin('dclint'), [join(DOCKER, 'compose.yml'), '--max-warnings', '0', '--color', 'false'], { encoding: 'utf8' });
     expect(r.stdout + r.stderr).not.toMatch(/error|warning/);
     expect(r.status).toBe(0);
@@ -245,8 +157,6 @@ describe('images, compose and configuration agree', () => {
     expect(doc.map((d) => d.key).filter((k) => !known(k)), 'unknown to the server').toEqual([]);
     expect([...KEYS, ...READ_BY_DEPENDENCIES].filter((k) => !documented.has(k)), 'undocumented').toEqual([]);
     expect(doc.length, 'each variable once').toBe(documented.size);
-    const waiting = [...PENDING].filter((k) => !KEYS.has(k));
-    if (waiting.length) console.warn(`[deploy] documented ahead of server/src/config.ts: ${waiting.join(', ')}`);
   });
 
   it('the defaults .env.example shows are the server\'s defaults, and its active lines are the ones compose needs', () => {
@@ -270,11 +180,7 @@ describe('images, compose and configuration agree', () => {
     expect([...used].filter((k) => !documented.has(k) || !known(k))).toEqual([]);
   });
 
-  it('compose: services, env from .env only, host network, GPU reservation, coturn config', (ctx) => {
-    if (!yaml) {
-      console.warn('[deploy] SKIPPED: the yaml package is missing (devDependency yaml)');
-      return ctx.skip();
-    }
+  it('compose: services, env from .env only, host network, GPU reservation, coturn config', () => {
     const c = yaml.parse(read('docker/compose.yml'), { merge: true }) as { services: Record<string, Record<string, any>> };
     expect(Object.keys(c.services).sort()).toEqual(['coturn', 'restyle', 'restyle-gpu']);
     for (const [name, dockerfile] of [['restyle', 'docker/Dockerfile'], ['restyle-gpu', 'docker/Dockerfile.gpu']]) {
