@@ -101,6 +101,12 @@ export const ViewIceMsg = IceMsg.extend({ viewerId: VIEWER_ID }).strict();
 export type ViewIceMsg = z.infer<typeof ViewIceMsg>;
 export const UnviewMsg = z.object({ viewerId: VIEWER_ID }).strict();
 export type UnviewMsg = z.infer<typeof UnviewMsg>;
+/**
+ * The publisher's page shows its own stream through this viewer (its first frame arrived):
+ * the server may pause the session's return leg until that viewer ends.
+ */
+export const SelfViewMsg = z.object({ viewerId: VIEWER_ID }).strict();
+export type SelfViewMsg = z.infer<typeof SelfViewMsg>;
 
 export interface PublishAck { room: string; name: string }
 export interface RoomAck { room: string; participants: string[] }
@@ -128,6 +134,7 @@ export const CLIENT_EVENTS = {
   viewAnswer: ViewAnswerMsg,
   viewIce: ViewIceMsg,
   unview: UnviewMsg,
+  selfView: SelfViewMsg,
 } as const;
 export type ClientEvent = keyof typeof CLIENT_EVENTS;
 

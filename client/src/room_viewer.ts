@@ -22,6 +22,9 @@ export class RoomViewer {
   private stopped = false;
   participant: string | null = null;
 
+  /** the server's id of the current viewer peer (null between peers) */
+  get id(): string | null { return this.viewerId; }
+
   constructor(private readonly socket: Socket, private readonly room: string, private readonly token: string,
     private readonly wanted: string | null, private readonly ev: ViewerEvents) {
     socket.on('viewIce', (m: IceMsg & { viewerId: string }) => {

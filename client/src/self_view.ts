@@ -1,8 +1,8 @@
-// The publisher's own stylized video through the SFU while it publishes into a room: the
-// server then pauses the session's return leg (it would encode the same frames a second
-// time), so a publisher costs the server one encode in all, whatever the viewers. The page
-// switches its video to the SFU stream once that stream's first frame is decoded, and back
-// to the return leg when it leaves the room or the view ends.
+// The publisher's own stylized video through the SFU while it publishes into a room. Once
+// that stream's first frame is decoded the page shows it and tells the server (`selfView`),
+// which pauses the session's return leg (it would encode the same frames a second time), so
+// a publisher costs the server one encode in all, whatever the viewers. When the view ends
+// (the SFU path failed, the page left the room) the return leg resumes and the page shows it.
 import type { Socket } from 'socket.io-client';
 import { RoomViewer } from './room_viewer';
 
@@ -25,7 +25,13 @@ export class SelfView {
         const probe = document.createElement('video');
         probe.muted = true; probe.playsInline = true; probe.srcObject = s;
         void probe.play().catch(() => {});
-        probe.requestVideoFrameCallback(() => { probe.srcObject = null; if (this.viewer === v) this.show(s); });
+        probe.requestVideoFrameCallback(() => {
+          probe.srcObject = null;
+          if (this.viewer !== v) return;
+          this.show(s);
+          // frames arrive through the SFU: the server may stop encoding the return leg
+          if (v.id) this.socket.emit('selfView', { viewerId: v.id });
+        });
       },
     });
     this.viewer = v;

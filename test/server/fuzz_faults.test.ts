@@ -96,6 +96,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (report.length) console.log(`[fuzz] seed ${SEED}${FULL ? ' (full counts)' : ''}\n${report.map((r) => `  ${r.batch.padEnd(34)} ${String(r.inputs).padStart(5)} inputs ${String(r.seconds).padStart(4)} s  control fps mean ${r.fpsMean} min ${r.fpsMin}`).join('\n')}`);
   control?.kill('SIGTERM');
+  // a server that died mid-suite: its last words
+  if (srv && srv.proc.exitCode !== null || srv?.proc.signalCode) console.log(`[fuzz] server exited (${srv.proc.exitCode ?? srv.proc.signalCode}):\n${srv.logs.slice(-15).join('\n')}`);
   await srv?.stop();
   ns?.destroy();
 });
@@ -118,6 +120,7 @@ describe('fuzz', () => {
       viewAnswer: { viewerId: 'v1', sdp: VALID_OFFER },
       viewIce: { viewerId: 'v1', candidate: 'candidate:1 1 udp 1 10.231.0.2 9 typ host' },
       unview: { viewerId: 'v1' },
+      selfView: { viewerId: 'v1' },
     };
   };
 

@@ -35,7 +35,7 @@ export async function engineHarness(tierMode: TierMode, provider: ExecutionProvi
       ctx.styles.put(img);
       ctx.lowres?.putStyles([img]);
     },
-    close: async () => { await ctx.lowres?.terminate(); },
+    close: async () => { await ctx.lowres?.drain(); },
   };
 }
 

@@ -4,7 +4,7 @@
 // connection opened are released with it.
 import type { Socket } from 'socket.io';
 import type {
-  PublishAck, PublishMsg, RoomAck, RoomMsg, UnviewMsg, ViewAck, ViewAnswerMsg, ViewIceMsg, ViewMsg,
+  PublishAck, PublishMsg, RoomAck, RoomMsg, SelfViewMsg, UnviewMsg, ViewAck, ViewAnswerMsg, ViewIceMsg, ViewMsg,
 } from '../../../shared/protocol.js';
 import { FanoutError, type Fanout } from '../fanout/fanout.js';
 import { TokenError, type RoomRole, type RoomTokens } from '../fanout/room_tokens.js';
@@ -25,7 +25,8 @@ export interface RoomDeps {
 const channel = (room: string) => `room:${room}`;
 
 export class RoomControl {
-  private readonly viewers = new Set<string>();
+  /** this connection's viewers: id -> what each watches */
+  private readonly viewers = new Map<string, { room: string; participant: string }>();
   private published: { room: string; name: string; session: Session; alpha: boolean } | null = null;
   /** this connection's viewer of its own published stream (its self view) */
   private selfViewer: string | null = null;
@@ -83,22 +84,18 @@ export class RoomControl {
       throw new RoomError('room_full', `room "${m.room}" has ${this.d.maxViewersPerRoom} viewers already (the limit)`);
     }
     await this.socket.join(channel(m.room));
-    const pub = this.published;
-    const self = pub && pub.room === m.room && pub.name === participant && !pub.alpha && !pub.session.closed ? pub : null;
     let id = '';
     try {
       const v = await this.d.fanout.view(m.room, participant, {
         ice: (c) => this.socket.emit('viewIce', { viewerId: id, ...c }),
         closed: (reason) => {
           this.viewers.delete(id);
-          if (id === this.selfViewer) this.endSelfView(self?.session);
+          if (id === this.selfViewer) this.endSelfView(this.published?.session);
           this.socket.emit('viewClosed', { viewerId: id, reason });
         },
       });
       id = v.viewerId;
-      this.viewers.add(id);
-      // watching its own (colour) stream: the publisher's return leg need not encode meanwhile
-      if (self) { this.selfViewer = id; self.session.setReturnVideo(false); }
+      this.viewers.set(id, { room: m.room, participant });
       return { viewerId: id, participant, offer: v.offer, alpha: v.alpha, iceServers: this.d.iceServers(`${this.socket.id}-${id}`) };
     } catch (e) {
       if (e instanceof FanoutError && e.code === 'no_publisher') throw new RoomError('no_publisher', e.message);
@@ -127,6 +124,19 @@ export class RoomControl {
     this.d.fanout.leave(m.viewerId);
   }
 
+  /**
+   * The page shows its own colour stream through viewer `m.viewerId` (frames arrive): the
+   * session's return leg pauses until that viewer ends (or the publication does).
+   */
+  selfView(m: SelfViewMsg): void {
+    this.own(m.viewerId);
+    const v = this.viewers.get(m.viewerId)!, pub = this.published;
+    if (!pub || pub.room !== v.room || pub.name !== v.participant) throw new RoomError('bad_request', `viewer ${m.viewerId} does not watch this connection's own stream`);
+    if (pub.alpha || pub.session.closed) return; // a packed stream is no picture to show
+    this.selfViewer = m.viewerId;
+    pub.session.setReturnVideo(false);
+  }
+
   private endSelfView(session: Session | undefined): void {
     if (!this.selfViewer) return;
     this.selfViewer = null;
@@ -135,7 +145,7 @@ export class RoomControl {
 
   /** The connection ended: its viewers go, and its published stream leaves the room. */
   close(): void {
-    for (const id of [...this.viewers]) this.d.fanout.leave(id);
+    for (const id of [...this.viewers.keys()]) this.d.fanout.leave(id);
     this.viewers.clear();
     this.unpublish();
   }

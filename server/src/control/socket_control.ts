@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import {
   CLIENT_EVENTS, describeZodError, type Ack, type ClientEvent, type ErrorCode, type ErrorMsg, type IceMsg,
-  type OfferMsg, type PublishMsg, type RoomMsg, type SetOptionsMsg, type SetStyleMsg, type StartAck, type StartMsg,
+  type OfferMsg, type PublishMsg, type RoomMsg, type SelfViewMsg, type SetOptionsMsg, type SetStyleMsg, type StartAck, type StartMsg,
   type UnviewMsg, type ViewAnswerMsg, type ViewIceMsg, type ViewMsg,
 } from '../../../shared/protocol.js';
 import { RoomControl, RoomError, type RoomDeps } from './room_control.js';
@@ -152,6 +152,8 @@ class Connection {
         return this.rooms.ice(msg as ViewIceMsg);
       case 'unview':
         return this.rooms.unview(msg as UnviewMsg);
+      case 'selfView':
+        return this.rooms.selfView(msg as SelfViewMsg);
     }
   }
 

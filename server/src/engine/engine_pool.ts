@@ -39,14 +39,15 @@ class EngineThread {
       this.worker.once('error', reject);
     });
     this.ready.catch(() => {});
+    const w = this.worker;
     this.worker.on('message', (m: FromWorker) => {
       if (m.kind === 'ready') return;
+      if (m.kind === 'fatal') { died(m.message); return; }
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
       p.resolve(m);
     });
-    const w = this.worker;
     const died = (why: string) => {
       if (this.worker !== w || !this.alive) return;
       this.alive = false;
@@ -72,9 +73,15 @@ class EngineThread {
     });
   }
 
+  /** Ends the thread once its inference runs are done (terminated after 4 s at worst). */
   async terminate(): Promise<void> {
     this.alive = false;
-    await this.worker.terminate();
+    const w = this.worker;
+    const exited = new Promise<void>((r) => w.once('exit', () => r()));
+    w.postMessage({ kind: 'shutdown', id: 0 } satisfies ToWorker);
+    const late = setTimeout(() => void w.terminate(), 4000);
+    await exited;
+    clearTimeout(late);
   }
 }
 

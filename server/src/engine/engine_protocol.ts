@@ -26,10 +26,14 @@ export type ToWorker =
   | { kind: 'census'; id: number }
   /** live sessions on the whole server (shares of the low-res budget) */
   | { kind: 'load'; sessions: number }
-  | { kind: 'fault'; id: number; sid: string; what: 'throw' | 'exit' };
+  | { kind: 'fault'; id: number; sid: string; what: 'throw' | 'exit' }
+  /** end the thread once its inference runs are done (pool shutdown) */
+  | { kind: 'shutdown'; id: number };
 
 export type FromWorker =
   | { kind: 'ready' }
+  /** the thread hit an uncaught error: it takes no more work and exits once idle */
+  | { kind: 'fatal'; message: string }
   | { kind: 'ok'; id: number }
   | { kind: 'frameDone'; id: number; buffer: ArrayBuffer; report: FrameReport; mask?: ArrayBuffer }
   /** sessions: ids with engine state; masks: ids that also hold segmentation state */

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineWorkerData, FromWorker, ToWorker } from './engine_protocol.js';
 import { createEngineContext } from './engine_context.js';
 import { Segmenter } from './segmentation/segmenter.js';
+import { exitOnFatal, whenIdle } from './thread_exit.js';
 import { SpeakerMask } from './segmentation/speaker_mask.js';
 import type { EngineContext } from './session_engine.js';
 import { UnknownStyleError } from './style_store.js';
@@ -41,7 +42,22 @@ function fail(id: number, err: unknown, buffer?: ArrayBuffer, mask?: ArrayBuffer
   replyError(id, err instanceof UnknownStyleError ? 'unknown_style' : 'internal', err instanceof Error ? err.message : String(err), buffer, mask);
 }
 
+/** The thread's work ends: stop taking work, let the low-res worker and the model runs finish, exit. */
+async function finish(code: number): Promise<never> {
+  ending = true;
+  await ctx.lowres?.drain();
+  await whenIdle();
+  process.exit(code);
+}
+let ending = false;
+const dying = exitOnFatal(async (e) => {
+  ending = true;
+  send({ kind: 'fatal', message: e instanceof Error ? e.message : String(e) });
+  await ctx.lowres?.drain();
+});
+
 port.on('message', (m: ToWorker) => {
+  if (ending || dying()) return;
   switch (m.kind) {
     case 'styles':
       for (const img of m.images) ctx.styles.put(img);
@@ -91,12 +107,15 @@ port.on('message', (m: ToWorker) => {
       sessionCount = m.sessions;
       for (const s of sessions.values()) s.engine.setSessionCount(m.sessions);
       return;
+    case 'shutdown':
+      void finish(0);
+      return;
     case 'census':
       send({ kind: 'census', id: m.id, sessions: [...sessions.keys()], masks: [...sessions.values()].filter((s) => s.hasMaskState).map((s) => s.sid) });
       return;
     case 'fault':
       // fault injection for the fault-tolerance tests (enabled by the pool only when configured)
-      if (m.what === 'exit') process.exit(3);
+      if (m.what === 'exit') { void finish(3); return; }
       setImmediate(() => { throw new Error(`injected fault in session ${m.sid}`); });
       return;
   }

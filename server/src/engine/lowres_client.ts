@@ -15,6 +15,8 @@ export type LowResIn =
   | { kind: 'styleRemoved'; id: string }
   | { kind: 'close'; sid: string }
   | { kind: 'warmup' }
+  /** end once the running update is done (the engine thread is ending) */
+  | { kind: 'drain' }
   | { kind: 'update'; id: number; req: LowResRequest };
 
 export type LowResOut =
@@ -73,10 +75,16 @@ export class LowResClient {
     this.worker?.postMessage({ kind: 'close', sid } satisfies LowResIn);
   }
 
-  async terminate(): Promise<void> {
+  /** Ends the worker once its running update is done (terminated after 3 s at worst). */
+  async drain(): Promise<void> {
     const w = this.worker;
     this.worker = null;
-    if (w) await w.terminate();
+    if (!w) return;
+    const exited = new Promise<void>((r) => w.once('exit', () => r()));
+    w.postMessage({ kind: 'drain' } satisfies LowResIn);
+    const late = setTimeout(() => void w.terminate(), 3000);
+    await exited;
+    clearTimeout(late);
   }
 
   private ensure(): Worker {

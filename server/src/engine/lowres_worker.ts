@@ -7,6 +7,7 @@ import { DEFAULT_GRID } from './grid.js';
 import type { LowResIn, LowResOut, LowResWorkerData } from './lowres_client.js';
 import { LowResPipeline } from './lowres_pipeline.js';
 import { StyleStore } from './style_store.js';
+import { exitOnFatal, whenIdle } from './thread_exit.js';
 
 const port = parentPort;
 if (!port) throw new Error('lowres_worker must run in a worker thread');
@@ -15,14 +16,19 @@ const data = workerData as LowResWorkerData;
 const styles = new StyleStore();
 const pipeline = new LowResPipeline(styles, DEFAULT_GRID, engineLuts(), data.onnx);
 let chain: Promise<void> = Promise.resolve();
+let draining = false;
+// an uncaught error here: exit once no inference runs (the engine thread's client starts a new worker)
+const dying = exitOnFatal(() => {});
 
 function send(m: LowResOut, transfer: ArrayBuffer[] = []): void { port!.postMessage(m, transfer); }
 
 port.on('message', (m: LowResIn) => {
+  if (draining || dying()) return;
   switch (m.kind) {
     case 'styles': for (const img of m.images) styles.put(img); return;
     case 'styleRemoved': styles.delete(m.id); return;
     case 'close': pipeline.close(m.sid); return;
+    case 'drain': draining = true; void chain.then(() => whenIdle()).then(() => process.exit(0)); return;
     case 'warmup':
       pipeline.loadNeural().then(() => send({ kind: 'warm', ok: true }), (e: unknown) => send({ kind: 'warm', ok: false, message: String(e) }));
       return;

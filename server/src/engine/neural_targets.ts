@@ -8,7 +8,7 @@
 // colours and drops the decoder's softness and halos.
 import type { InferenceSession } from 'onnxruntime-node';
 import { rgbToYuv, yuvToRgb } from './color.js';
-import { ort, sharedSession, type OnnxOptions } from './onnx_session.js';
+import { ort, runModel, sharedSession, type OnnxOptions } from './onnx_session.js';
 import { adain, blendChannelStats, channelStats, maskedStats, type ChannelStats } from './st_adain.js';
 import type { StyleEntry } from './style_store.js';
 
@@ -85,7 +85,7 @@ export class NeuralTargets {
         const sx = Math.min(sw - 1, Math.floor(((xx + 0.5) * sw) / w)), sy = Math.min(sh - 1, Math.floor(((y + 0.5) * sh) / h));
         for (let c = 0; c < 3; c++) x[c * w * h + y * w + xx] = rgb[3 * (sy * sw + sx) + c] / 255;
       }
-      const r = await this.enc.run({ image: new ort.Tensor('float32', x, [1, 3, h, w]) }, ['r41']);
+      const r = await runModel(this.enc, { image: new ort.Tensor('float32', x, [1, 3, h, w]) }, ['r41']);
       const f = r.r41.data as Float32Array;
       const st = channelStats(C41);
       maskedStats(f, C41, (w >> 3) * (h >> 3), null, st);
@@ -108,7 +108,7 @@ export class NeuralTargets {
     poolMask8(mask, width, height, this.maskF);
     for (let i = 0; i < fn; i++) this.invMaskF[i] = 1 - this.maskF[i];
     const t1 = performance.now();
-    const enc = await this.enc.run({ image: new ort.Tensor('float32', this.input, [1, 3, height, width]) }, ['r41']);
+    const enc = await runModel(this.enc, { image: new ort.Tensor('float32', this.input, [1, 3, height, width]) }, ['r41']);
     const x = enc.r41.data as Float32Array;
     const t2 = performance.now();
     const regions: { r: RegionTarget; weights: Float32Array; key: 'fg' | 'bg' }[] = [
@@ -133,7 +133,7 @@ export class NeuralTargets {
     for (const g of regions) if (g.r.style.natural) g.r.out.set(yuv.subarray(0, 3 * n));
     if (active.length) {
       this.feats.set(x.subarray(0, C41 * fn), active.length * C41 * fn);
-      const dec = await this.dec.run({ feat: new ort.Tensor('float32', this.feats, [batch, C41, fh, fw]) }, ['image']);
+      const dec = await runModel(this.dec, { feat: new ort.Tensor('float32', this.feats, [batch, C41, fh, fw]) }, ['image']);
       const img = dec.image.data as Float32Array;
       if (this.recon.length !== 3 * n) this.recon = new Float32Array(3 * n);
       rgbPlanarToYuv(img, n, active.length * 3 * n, this.recon);

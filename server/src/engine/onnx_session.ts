@@ -60,4 +60,17 @@ export function sessionProvider(file: string, opt: OnnxOptions): ExecutionProvid
   return used.get(`${file}|${opt.provider}|${opt.threads}`) ?? null;
 }
 
+/** Inference runs in flight on this thread (a thread must not end while one runs: thread_exit.ts). */
+export const inference = { inflight: 0 };
+
+/** session.run, counted in `inference.inflight`. */
+export async function runModel(session: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType, fetches: string[]): Promise<ort.InferenceSession.ReturnType> {
+  inference.inflight++;
+  try {
+    return await session.run(feeds, fetches);
+  } finally {
+    inference.inflight--;
+  }
+}
+
 export { ort };

@@ -7,7 +7,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { yuvToRgb } from '../color.js';
 import { downscaleI420, type LowRes } from '../downscale.js';
 import type { I420Frame } from '../i420.js';
-import { ort, sharedSession, type OnnxOptions } from '../onnx_session.js';
+import { ort, runModel, sharedSession, type OnnxOptions } from '../onnx_session.js';
 
 export const SELFIE_MODEL = 'selfie_segmentation.onnx';
 const SIZE = 256;
@@ -34,7 +34,7 @@ export class Segmenter {
   /** Loads the model and runs it once, so that no session pays for the first run's warm-up. */
   static async create(opt: OnnxOptions): Promise<Segmenter> {
     const session = await sharedSession(SELFIE_MODEL, opt);
-    await session.run({ [INPUT]: new ort.Tensor('float32', new Float32Array(SIZE * SIZE * 3).fill(0.5), [1, SIZE, SIZE, 3]) }, [OUTPUT]);
+    await runModel(session, { [INPUT]: new ort.Tensor('float32', new Float32Array(SIZE * SIZE * 3).fill(0.5), [1, SIZE, SIZE, 3]) }, [OUTPUT]);
     return new Segmenter(session);
   }
 
@@ -65,7 +65,7 @@ export class SegmenterStream {
       const o = 3 * ((y + box.y0) * SIZE + x + box.x0);
       for (let c = 0; c < 3; c++) { const v = rgb[c] / 255; inp[o + c] = v < 0 ? 0 : v > 1 ? 1 : v; }
     }
-    const out = await this.session.run({ [INPUT]: new ort.Tensor('float32', inp, [1, SIZE, SIZE, 3]) }, [OUTPUT]);
+    const out = await runModel(this.session, { [INPUT]: new ort.Tensor('float32', inp, [1, SIZE, SIZE, 3]) }, [OUTPUT]);
     const p = out[OUTPUT].data as Float32Array;
     if (this.mask.width !== box.w || this.mask.height !== box.h) this.mask = { width: box.w, height: box.h, data: new Uint8Array(box.w * box.h) };
     const m = this.mask.data;
