@@ -90,7 +90,8 @@ beforeAll(async () => {
   control = startPeer(ns, srv.nsUrl, { seconds: 400, label: 'control' });
   await waitFor(() => control.seconds().some((l) => l.received > 15), 30_000, 'control stream');
   // the server fits its tier and segmentation cadence to the machine in the first seconds
-  await sleep(4000);
+  // (~9 s from cold on a slow phase of this machine): the batches measure the steady state
+  await sleep(10_000);
 }, 90_000);
 
 afterAll(async () => {
