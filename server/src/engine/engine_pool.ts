@@ -8,6 +8,7 @@ import type { EngineWorkerData, FromWorker, ToWorker } from './engine_protocol.j
 import { i420Size } from './i420.js';
 import type { FrameReport } from './session_engine.js';
 import type { StyleImage } from './style_store.js';
+import { endWorker } from './worker_end.js';
 import { workerScript } from './worker_script.js';
 
 export class EngineError extends Error {
@@ -76,12 +77,7 @@ class EngineThread {
   /** Ends the thread once its inference runs are done (terminated after 4 s at worst). */
   async terminate(): Promise<void> {
     this.alive = false;
-    const w = this.worker;
-    const exited = new Promise<void>((r) => w.once('exit', () => r()));
-    w.postMessage({ kind: 'shutdown', id: 0 } satisfies ToWorker);
-    const late = setTimeout(() => void w.terminate(), 4000);
-    await exited;
-    clearTimeout(late);
+    await endWorker(this.worker, { kind: 'shutdown', id: 0 } satisfies ToWorker, 4000);
   }
 }
 

@@ -7,6 +7,7 @@ import { workerScript } from './worker_script.js';
 import type { LowResRequest, LowResTier } from './lowres_pipeline.js';
 import type { OnnxOptions } from './onnx_session.js';
 import type { StyleImage } from './style_store.js';
+import { endWorker } from './worker_end.js';
 
 export interface LowResWorkerData { onnx: OnnxOptions }
 
@@ -79,12 +80,7 @@ export class LowResClient {
   async drain(): Promise<void> {
     const w = this.worker;
     this.worker = null;
-    if (!w) return;
-    const exited = new Promise<void>((r) => w.once('exit', () => r()));
-    w.postMessage({ kind: 'drain' } satisfies LowResIn);
-    const late = setTimeout(() => void w.terminate(), 3000);
-    await exited;
-    clearTimeout(late);
+    if (w) await endWorker(w, { kind: 'drain' } satisfies LowResIn, 3000);
   }
 
   private ensure(): Worker {
