@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { wrtc } from '../../dist/server/src/media/wrtc.js';
 import { Uplink } from '../../dist/server/src/fanout/uplink.js';
+import { bitrateRange } from '../../dist/server/src/media/sdp.js';
 import { MediasoupFanout } from '../../dist/server/src/fanout/mediasoup_fanout.js';
 import { WeriftFanout } from '../../dist/server/src/fanout/werift_fanout.js';
 
@@ -27,7 +28,7 @@ setInterval(() => {
 const fanout = kind === 'mediasoup'
   ? await MediasoupFanout.create({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', rtcMinPort: 41000, rtcMaxPort: 41999 }, (e) => { console.error('worker died', e); process.exit(3); })
   : new WeriftFanout(['127.0.0.1']);
-const uplink = await Uplink.open(source, { startBitrateKbps: 1500, connectTimeoutMs: 15000 });
+const uplink = await Uplink.open(source, { bitrate: bitrateRange(1500), connectTimeoutMs: 15000 });
 fanout.publish('bench', 'pub', uplink);
 
 /** CPU seconds of this process and its children (the mediasoup worker), from /proc. */

@@ -56,7 +56,9 @@ for (const sfu of ['mediasoup', 'werift'] as const) describe(sfu, () => {
       const viewToken = await mint('studio', 'view');
       const viewers: Page[] = [];
       for (let k = 0; k < 2; k++) {
-        const v = await browser.newPage();
+        // an OBS browser source sized to the stream (a page larger than its video costs this
+        // 2-core machine's software compositor a quarter of a core to scale it, three pages over)
+        const v = await browser.newPage({ viewport: { width: 640, height: 480 } });
         await v.goto(`${srv.nsUrl}/obs/studio?token=${encodeURIComponent(viewToken)}`);
         viewers.push(v);
       }
@@ -79,11 +81,14 @@ for (const sfu of ['mediasoup', 'werift'] as const) describe(sfu, () => {
       const h = await srv.health() as { fanout: { sfu: string; viewers: number; publishers: number } };
       const size = await viewers[0].evaluate(() => { const el = document.querySelector('video')!; return [el.videoWidth, el.videoHeight]; });
       console.log(`OBS viewers: ${rates.map((r) => r.toFixed(1)).join(', ')} fps at ${size.join('x')}; the publisher's own view (through the SFU) ${ownFps.toFixed(1)} fps; health ${JSON.stringify(h.fanout)}; publisher's session: ${server?.fpsIn} fps in, ${server?.fpsOut} fps out, tier ${server?.tier}, stages ${JSON.stringify(server?.stages)}, engine p95 ${server?.engineP95}`);
-      // three Chromium tabs and the server's decode, stylizer and two encodes share 2 cores:
-      // the server steps down to the global tier and a slower segmentation cadence to keep up.
-      // Measured 21-24 fps per viewer, but 10-17 when this shared machine runs slower, so CI
-      // asserts a floor that proves every viewer is served; the figure is printed
-      for (const r of [...rates, ownFps]) expect(r).toBeGreaterThanOrEqual(8);
+      const steps = srv.logs.filter((l) => l.includes('degradation level changed')).map((l) => { const j = JSON.parse(l) as { time: number; from: number; to: number }; return `${new Date(j.time).toISOString().slice(11, 19)} ${j.from}->${j.to}`; });
+      console.log(`degradation steps: ${steps.join(', ') || 'none'}; measured at ${new Date().toISOString().slice(11, 19)}`);
+      // three Chromium tabs and the server's decode, stylizer and one encode share 2 cores: the
+      // server steps down to the global tier to keep up. Measured 22-26 fps per viewer at
+      // 640x480 (the camera's bitrate sized to 480p, the OBS pages to their stream); the
+      // shared machine has slower phases, so CI asserts a floor that proves every viewer is
+      // served at a steady rate, and the figure is printed
+      for (const r of [...rates, ownFps]) expect(r).toBeGreaterThanOrEqual(12);
       // the camera's size, or half of it if the server had to shed resolution (degradation 4)
       expect(size).toEqual(server?.degradation === 4 ? [320, 240] : [640, 480]);
       // two OBS pages and the publisher's own view

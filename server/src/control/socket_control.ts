@@ -99,7 +99,7 @@ class Connection {
         const m = msg as StartMsg;
         this.checkStyle(m.fg); this.checkStyle(m.bg);
         this.endSession('restarted');
-        const s = await this.d.sessions.create(m.fg, m.bg, m.echo ?? false);
+        const s = await this.d.sessions.create(m.fg, m.bg, m.echo ?? false, m.resolution);
         this.session = s;
         this.log = this.d.log.child({ socket: this.socket.id, sid: s.id });
         s.on('ice', (c) => this.socket.emit('ice', c));

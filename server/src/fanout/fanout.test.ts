@@ -5,6 +5,7 @@
 // publisher leaving releases its viewers. All ICE is restricted to 127.0.0.1.
 import { afterAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
+import { bitrateRange } from '../media/sdp.js';
 import { wrtc } from '../media/wrtc.js';
 import { loopbackOnly, Uplink, uplinkCensus, VP8_CODEC } from './uplink.js';
 import type { Fanout } from './fanout.js';
@@ -61,7 +62,7 @@ for (const kind of ['mediasoup', 'werift'] as const) describe(`${kind} fan-out`,
     sfu = kind === 'mediasoup'
       ? await MediasoupFanout.create({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', rtcMinPort: 42000, rtcMaxPort: 42999 }, () => {})
       : new WeriftFanout(['127.0.0.1']);
-    uplink = await Uplink.open(source, { startBitrateKbps: 1500, connectTimeoutMs: 15_000 });
+    uplink = await Uplink.open(source, { bitrate: bitrateRange(1500), connectTimeoutMs: 15_000 });
     sfu.publish('studio', 'alice', uplink);
     expect(uplinkCensus.open).toBe(1);
 

@@ -5,7 +5,7 @@
 // the wrtc encoder over the same leg.
 import type { RtpPacket } from 'werift';
 import { RTCPeerConnection, RTCRtpCodecParameters, type MediaStreamTrack, type RTCRtpReceiver } from 'werift';
-import { bitrateRange, mungeBitrate } from '../media/sdp.js';
+import { mungeBitrate, type BitrateRange } from '../media/sdp.js';
 import { wrtc, type WrtcPeerConnection, type WrtcTrack, type WrtcVideoSource } from '../media/wrtc.js';
 
 /** VP8 as the SFUs forward it (wrtc and werift share no H.264 here). */
@@ -23,7 +23,7 @@ const isLoopback = (c: string) => / 127\.0\.0\.1 /.test(c);
 /** Encoders opened for uplinks (leak checks: back to the number of publishers). */
 export const uplinkCensus = { open: 0 };
 
-export interface UplinkOptions { startBitrateKbps: number; connectTimeoutMs: number }
+export interface UplinkOptions { bitrate: BitrateRange; connectTimeoutMs: number }
 
 export class Uplink {
   private readonly pub: WrtcPeerConnection;
@@ -73,7 +73,7 @@ export class Uplink {
     this.receiver = tr.receiver;
     pub.onicecandidate = (e) => { if (e.candidate?.candidate && isLoopback(e.candidate.candidate)) sub.addIceCandidate({ candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid ?? undefined, sdpMLineIndex: e.candidate.sdpMLineIndex ?? undefined }).catch(() => {}); };
     sub.onIceCandidate.subscribe((c) => { if (c?.candidate && isLoopback(c.candidate)) pub.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null }).catch(() => {}); });
-    const range = bitrateRange(this.opts.startBitrateKbps);
+    const range = this.opts.bitrate;
     const offer = await sub.createOffer();
     await sub.setLocalDescription(offer);
     await pub.setRemoteDescription({ type: 'offer', sdp: loopbackOnly(mungeBitrate(sub.localDescription!.sdp, range)) });

@@ -3,7 +3,7 @@
 // on the same connection. Everything the session owns is released by close().
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { IceMsg, MaskMode, StatsMsg } from '../../../shared/protocol.js';
+import { RESOLUTION_SIZE, type IceMsg, type MaskMode, type Resolution, type StatsMsg } from '../../../shared/protocol.js';
 import type { EngineHandle, EnginePool } from '../engine/engine_pool.js';
 import type { FrameReport } from '../engine/session_engine.js';
 import { Uplink } from '../fanout/uplink.js';
@@ -64,15 +64,17 @@ export class Session extends EventEmitter<SessionEvents> {
   closeReason = '';
 
   private constructor(readonly id: string, private readonly engine: EngineHandle, private readonly opts: MediaOptions,
-    readonly log: Logger, readonly echo: boolean) {
+    readonly log: Logger, readonly echo: boolean, private readonly pixels: number) {
     super();
     this.pump = new FramePump(async ({ frame, at }) => this.stylize(frame, at), (e) => this.log.warn({ err: String(e) }, 'frame failed'));
     this.startWatchdog();
   }
 
-  static async create(id: string, pool: EnginePool, fg: string, bg: string, opts: MediaOptions, log: Logger, echo = false): Promise<Session> {
+  /** `resolution`: the camera size the page asked for (it sizes the bitrate of every leg) */
+  static async create(id: string, pool: EnginePool, fg: string, bg: string, opts: MediaOptions, log: Logger, echo = false, resolution: Resolution = '720p'): Promise<Session> {
     const engine = await pool.open(id, fg, bg);
-    return new Session(id, engine, opts, log, echo);
+    const { width, height } = RESOLUTION_SIZE[resolution];
+    return new Session(id, engine, opts, log, echo, width * height);
   }
 
   get styles(): { foreground: string; background: string } {
@@ -103,7 +105,7 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   private async negotiate(pc: WrtcPeerConnection, sdp: string): Promise<string> {
-    const range = bitrateRange(this.opts.startBitrateKbps);
+    const range = bitrateRange(this.opts.startBitrateKbps, this.pixels);
     pc.onicecandidate = (e) => {
       if (e.candidate?.candidate) this.emit('ice', { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid ?? null, sdpMLineIndex: e.candidate.sdpMLineIndex ?? null });
     };
@@ -170,7 +172,7 @@ export class Session extends EventEmitter<SessionEvents> {
       this.packedSource = alpha ? new wrtc.nonstandard.RTCVideoSource() : null;
       // its own source (not the return leg's), so the return leg can pause while the uplink runs
       this.uplinkSource = this.packedSource ?? new wrtc.nonstandard.RTCVideoSource();
-      this.uplinkP = Uplink.open(this.uplinkSource, { startBitrateKbps: this.opts.startBitrateKbps, connectTimeoutMs: 15_000 });
+      this.uplinkP = Uplink.open(this.uplinkSource, { bitrate: bitrateRange(this.opts.startBitrateKbps, this.pixels * (alpha ? 2 : 1)), connectTimeoutMs: 15_000 });
       this.uplinkP.then((u) => { if (this.closed) u.close(); }, () => { this.uplinkP = null; this.packedSource = null; this.uplinkSource = null; });
     }
     return this.uplinkP;
@@ -235,6 +237,10 @@ export class Session extends EventEmitter<SessionEvents> {
     this.dropsSeen = this.pump.dropped;
     const out = await this.engine.process(frame, !!packed, dropped);
     if (this.closed || !this.source) return;
+    const before = this.stats.lastReport;
+    if (before && before.degradation !== out.report.degradation) {
+      this.log.info({ from: before.degradation, to: out.report.degradation, tier: out.report.tier, size: `${out.width}x${out.height}` }, 'degradation level changed');
+    }
     const t = performance.now();
     const colour = { width: out.width, height: out.height, data: out.data };
     if (!this.returnPaused) this.source.onFrame(colour);

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import type { Resolution } from '../../../shared/protocol.js';
 import type { EnginePool } from '../engine/engine_pool.js';
 import { Session, type MediaOptions } from './session.js';
 
@@ -38,20 +39,20 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     return m;
   }
 
-  async create(fg: string, bg: string, echo = false): Promise<Session> {
+  async create(fg: string, bg: string, echo = false, resolution?: Resolution): Promise<Session> {
     if (!this.accepting) throw new ServerFullError(0);
     if (this.sessions.size + this.opening >= this.maxSessions) throw new ServerFullError(this.maxSessions);
     this.opening++;
     const id = randomUUID();
     try {
-      const s = await Session.create(id, this.pool, fg, bg, this.media, this.log.child({ sid: id }), echo);
+      const s = await Session.create(id, this.pool, fg, bg, this.media, this.log.child({ sid: id }), echo, resolution);
       this.sessions.set(id, s);
       s.once('closed', (reason) => {
         this.sessions.delete(id);
         this.emit('closed', s, reason);
       });
       this.emit('opened', s);
-      s.log.info({ fg, bg, echo }, 'session opened');
+      s.log.info({ fg, bg, echo, resolution }, 'session opened');
       return s;
     } finally {
       this.opening--;
