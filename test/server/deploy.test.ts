@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import * as yaml from 'yaml';
@@ -295,18 +296,12 @@ describe('production start path (as in the images)', () => {
     let stderr = '';
     const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
     const port = await new Promise<number>((resolve, reject) => {
-      let buf = '';
-      p.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, i); buf = buf.slice(i + 1);
-          logs.push(line);
-          try {
-            const j = JSON.parse(line) as { msg?: string; port?: number };
-            if (j.msg === 'listening') resolve(j.port!);
-          } catch { /* not JSON */ }
-        }
+      createInterface({ input: p.stdout! }).on('line', (line) => {
+        logs.push(line);
+        try {
+          const j = JSON.parse(line) as { msg?: string; port?: number };
+          if (j.msg === 'listening') resolve(j.port!);
+        } catch { /* not JSON */ }
       });
       p.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
       void exited.then((code) => reject(new Error(`server exited with ${code}:\n${logs.slice(-20).join('\n')}\n${stderr}`)));

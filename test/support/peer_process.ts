@@ -2,6 +2,7 @@
 // per-second JSON lines.
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { webcamI420 } from './clips.js';
 import { ROOT } from './media.js';
 import type { NetNs } from './netns.js';
@@ -27,14 +28,8 @@ export function startPeer(ns: NetNs, url: string, opts: { seconds: number; size?
   if (opts.fps) args.push('--fps', String(opts.fps));
   const proc = ns.spawn(process.execPath, args, { cwd: ROOT });
   const lines: PeerLine[] = [];
-  let buf = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = buf.slice(0, i); buf = buf.slice(i + 1);
-      try { lines.push(JSON.parse(l)); } catch { lines.push({ event: 'text', text: l }); }
-    }
+  createInterface({ input: proc.stdout! }).on('line', (l) => {
+    try { lines.push(JSON.parse(l)); } catch { lines.push({ event: 'text', text: l }); }
   });
   proc.stderr!.on('data', (d: Buffer) => lines.push({ event: 'stderr', text: d.toString() }));
   const done = new Promise<void>((r) => proc.once('exit', () => r()));

@@ -4,6 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { AddressInfo } from 'node:net';
 import { ROOT } from './media.js';
 import { type NetNs, SERVER_IP } from './netns.js';
@@ -39,18 +40,11 @@ export async function startServer(ns: NetNs, env: Record<string, string> = {}): 
     env: { ...process.env, PORT: String(port), HOST: SERVER_IP, LISTEN_SOCKET: sock, ...env, LOG_LEVEL: 'info' },
   });
   const logs: string[] = [];
-  let buf = '';
   const ready = new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i); buf = buf.slice(i + 1);
-        logs.push(line);
-        if (line.includes('"msg":"listening"')) resolve();
-      }
-    };
-    proc.stdout!.on('data', onData);
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      logs.push(line);
+      if (line.includes('"msg":"listening"')) resolve();
+    });
     proc.stderr!.on('data', (d: Buffer) => logs.push(...d.toString().split('\n').filter(Boolean)));
     proc.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${logs.slice(-20).join('\n')}`)));
     setTimeout(() => reject(new Error(`server did not start in 60 s:\n${logs.slice(-20).join('\n')}`)), 60_000).unref();
