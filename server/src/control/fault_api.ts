@@ -4,14 +4,14 @@
 // would. The pool replaces the thread; the other sessions must not notice.
 import { Router } from 'express';
 import type { SessionManager } from '../media/session_manager.js';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1', undefined]);
+import { isLoopback } from './loopback.js';
 
 export function faultRouter(sessions: SessionManager): Router {
   const r = Router();
   r.post('/api/_faults/sessions/:sid/engine', async (req, res) => {
     // Unix-socket connections (the tests' path) have no remote address
-    if (!LOOPBACK.has(req.socket.remoteAddress)) return void res.status(403).json({ error: 'forbidden', message: 'fault injection is local only' });
+    const addr = req.socket.remoteAddress;
+    if (addr !== undefined && !isLoopback(addr)) return void res.status(403).json({ error: 'forbidden', message: 'fault injection is local only' });
     const what = req.query.what === 'exit' ? 'exit' : 'throw';
     const s = sessions.get(String(req.params.sid));
     if (!s) return void res.status(404).json({ error: 'no_session', message: `no session ${req.params.sid}` });

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { describeZodError } from '../../../shared/protocol.js';
 import { ROOM_NAME, ROOM_ROLES, TokenError, type RoomTokens } from '../fanout/room_tokens.js';
+import { isLoopback } from './loopback.js';
 
 export interface RoomsApiOptions {
   tokens: RoomTokens;
@@ -23,7 +24,6 @@ const MintBody = z.object({
   ttlS: z.number().int().min(1).optional(),
 }).strict();
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function bearer(req: Request): string | null {
   const m = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
@@ -57,7 +57,7 @@ export function roomsRouter(o: RoomsApiOptions, log: Logger): Router {
         if (!(e instanceof TokenError)) throw e;
         return void res.status(403).json({ error: 'forbidden', message: e.message });
       }
-    } else if (!o.adminKey && LOOPBACK.has(req.socket.remoteAddress ?? '') && !proxied(req)) allowed = true;
+    } else if (!o.adminKey && isLoopback(req.socket.remoteAddress) && !proxied(req)) allowed = true;
     if (!allowed) {
       return void res.status(auth ? 403 : 401).json({
         error: auth ? 'forbidden' : 'unauthorized',
