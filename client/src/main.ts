@@ -241,12 +241,14 @@ hooks.setStyle = (fg, bg, transitionMs) => applyStyle(fg, bg, transitionMs ?? tr
 hooks.setOptions = (o) => applyOptions(o ?? {});
 
 // call rooms: ?room=…&token=… (an invite link) joins once the session is live
-const callRoom = new CallRoom(signalling.socket as unknown as import('socket.io-client').Socket,
+// the room classes take the plain socket.io-client type (they use room events only)
+const roomSocket = signalling.socket as unknown as import('socket.io-client').Socket;
+const callRoom = new CallRoom(roomSocket,
   { name: ui.roomName, join: ui.roomJoin, obs: ui.roomObs, invite: ui.roomInvite, grid: ui.roomGrid },
   (room, token) => hooks.publish(room, token),
   (text, isError) => { if (isError) recordError({ code: 'room', message: text, event: 'room' }); status.flash(text, isError ? 8000 : 3000); },
   () => selfView?.stop());
-selfView = new SelfView(signalling.socket as unknown as import('socket.io-client').Socket, (s) => showRemote(s ?? returnStream));
+selfView = new SelfView(roomSocket, (s) => showRemote(s ?? returnStream));
 hooks.room = callRoom.state;
 hooks.joinRoom = (room, token) => callRoom.join(room, token);
 const invite = new URLSearchParams(location.search);

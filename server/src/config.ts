@@ -24,7 +24,7 @@ const Env = z.object({
   MAX_SESSIONS: int(4, 1, 1000),
   /** viewers (OBS pages, call participants' tiles) of all publishers of one room */
   MAX_VIEWERS_PER_ROOM: int(25, 1, 10_000),
-  /** kbps the video senders start at (both directions) */
+  /** kbps the video senders start at for a 720p session, both ways (other sizes scale: media/sdp.ts bitrateRange) */
   START_BITRATE_KBPS: int(2500, 0, 50_000),
   MEDIA_TIMEOUT_MS: int(10_000, 1000),
   CONNECT_TIMEOUT_MS: int(30_000, 1000),

@@ -32,7 +32,7 @@ export const DROP_WARMUP = 45;
 export const DROP_WINDOW_MS = 1500;
 export const DROP_WARMUP_MS = 3000;
 const DROP_MIN_FRAMES = 8;
-/** half resolution ends after this many windows in a row with under CALM_SHARE dropped (~12 s) */
+/** half resolution ends after this many windows with under CALM_SHARE dropped (~12 s), none over DROP_SHARE between them */
 const CALM_WINDOWS = 8;
 const CALM_SHARE = 0.03;
 const DROP_SHARE = 0.15;

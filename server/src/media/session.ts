@@ -81,12 +81,12 @@ export class Session extends EventEmitter<SessionEvents> {
     return { foreground: this.engine.fg, background: this.engine.bg };
   }
 
-  /** Applies the browser's offer and returns the server's answer. */
   /** Fault-injection tests: makes this session's engine thread throw or exit. */
   injectEngineFault(what: 'throw' | 'exit'): Promise<void> {
     return this.engine.injectFault(what);
   }
 
+  /** Applies the browser's offer and returns the server's answer. */
   async handleOffer(sdp: string): Promise<string> {
     if (this.closed) throw new SessionError('internal', 'session closed');
     if (this.pc) throw new SessionError('bad_sdp', 'this session already negotiated; start a new one to renegotiate');
@@ -153,6 +153,9 @@ export class Session extends EventEmitter<SessionEvents> {
     await this.engine.setStyle(fg, bg, transitionMs);
   }
 
+  /** True once the offer is answered (the stylized stream has a source to publish). */
+  get streaming(): boolean { return !!this.source && !this.closed; }
+
   /**
    * The session's stylized stream as RTP for the SFU: one loopback uplink (one more encode,
    * whatever the number of viewers), opened on first use and closed with the session. With
@@ -160,9 +163,6 @@ export class Session extends EventEmitter<SessionEvents> {
    * wide: colour left, mask as luma right) for pages that composite the speaker over
    * transparency; asking for the other kind replaces the uplink.
    */
-  /** True once the offer is answered (the stylized stream has a source to publish). */
-  get streaming(): boolean { return !!this.source && !this.closed; }
-
   async uplink(alpha = false): Promise<Uplink> {
     if (this.closed) throw new SessionError('internal', 'session closed');
     if (!this.source) throw new SessionError('internal', 'the session is not streaming yet: send the offer first');
