@@ -10,7 +10,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { io } from 'socket.io-client';
-import { RESOLUTION_SIZE, RESOLUTIONS, type Ack, type StartAck, type StatsMsg } from '../../shared/protocol.js';
+import type { Ack, StartAck, StatsMsg } from '../../shared/protocol.js';
 
 const require = createRequire(import.meta.url);
 const wrtc = require('@roamhq/wrtc');
@@ -74,9 +74,7 @@ async function main(): Promise<void> {
   await new Promise<void>((res, rej) => { socket.once('connect', () => res()); socket.once('connect_error', rej); });
   const errors: unknown[] = [];
   socket.on('error', (e) => errors.push(e));
-  // the camera size, as the page states it (the server sizes its bitrates by it)
-  const resolution = RESOLUTIONS.find((r) => RESOLUTION_SIZE[r].width === W && RESOLUTION_SIZE[r].height === H);
-  const ack = await socket.timeout(20_000).emitWithAck('start', { fg: a.fg, bg: a.bg, echo: a.echo || undefined, resolution }) as Ack<StartAck>;
+  const ack = await socket.timeout(20_000).emitWithAck('start', { fg: a.fg, bg: a.bg, echo: a.echo || undefined }) as Ack<StartAck>;
   if (!ack.ok) { out({ event: 'refused', error: ack.error }); process.exit(2); }
   out({ event: 'started', sessionId: ack.data!.sessionId });
   const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
