@@ -19,10 +19,10 @@
 // its own shared session without changes to it. The timed runs go round-robin over the
 // models, frame by frame, so load from other processes does not favour one model.
 import { it } from 'vitest';
-import { yuvToRgb } from '../../server/src/engine/color.js';
-import { downscaleI420, type LowRes } from '../../server/src/engine/downscale.js';
-import { i420Planes, type I420Frame } from '../../server/src/engine/i420.js';
-import { ort, sharedSession } from '../../server/src/engine/onnx_session.js';
+import { yuvToRgb } from '../../server/src/engine/image/color.js';
+import { downscaleI420, type LowRes } from '../../server/src/engine/image/downscale.js';
+import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
+import { ort, sharedSession } from '../../server/src/engine/runtime/onnx_session.js';
 import { bilinearUpsample } from '../../server/src/engine/segmentation/guided_upsample.js';
 import { Segmenter, SELFIE_MODEL } from '../../server/src/engine/segmentation/segmenter.js';
 import { SpeakerMask } from '../../server/src/engine/segmentation/speaker_mask.js';

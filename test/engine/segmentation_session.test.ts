@@ -3,10 +3,10 @@
 // the state goes with the session.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cloneFrame } from '../../server/src/engine/frame_convert.js';
-import { EnginePool, type EngineHandle } from '../../server/src/engine/engine_pool.js';
-import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/i420.js';
-import { DROP_WARMUP, DROP_WINDOW } from '../../server/src/engine/tier_policy.js';
+import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
+import { EnginePool, type EngineHandle } from '../../server/src/engine/pool/engine_pool.js';
+import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/image/i420.js';
+import { DROP_WARMUP, DROP_WINDOW } from '../../server/src/engine/frame/tier_policy.js';
 import { StyleLibrary } from '../../server/src/styles/style_library.js';
 import { loadI420, ROOT, sharedPath } from '../support/media.js';
 

@@ -3,9 +3,9 @@
 // region, kept structure, no halo at a mask boundary, TC-AdaIN stability on a pan, smooth
 // style transitions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cloneFrame, rgbToI420 } from '../../server/src/engine/frame_convert.js';
-import type { I420Frame } from '../../server/src/engine/i420.js';
-import type { SessionEngine, SessionEngineOptions } from '../../server/src/engine/session_engine.js';
+import { cloneFrame, rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
+import type { I420Frame } from '../../server/src/engine/image/i420.js';
+import type { SessionEngine, SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
 import { engineHarness, settle, type Harness } from '../support/engine_harness.js';
 import {
   composite, discMask, gradientSsim, haloWidth, meanYuv, psnrI420, regionStats, statsDistance, warpingError, type RegionStats,

@@ -7,13 +7,13 @@
 //    Lab from the region's statistics in the clip's first frame to its style's, baked into the
 //    LUT once (a fixed grade, as a LUT is) and applied to every frame; the two regions'
 //    results blended per pixel by the soft mask.
-import { downscaleI420 } from '../../server/src/engine/downscale.js';
-import { i420ToRgb, rgbToI420 } from '../../server/src/engine/frame_convert.js';
-import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/i420.js';
-import { NeuralTargets, poolMask8, rgbPlanarToYuv, yuvToRgbPlanar } from '../../server/src/engine/neural_targets.js';
-import { ort, sharedSession } from '../../server/src/engine/onnx_session.js';
-import { adain, channelStats, maskedStats, type ChannelStats } from '../../server/src/engine/st_adain.js';
-import type { StyleEntry } from '../../server/src/engine/style_store.js';
+import { downscaleI420 } from '../../server/src/engine/image/downscale.js';
+import { i420ToRgb, rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
+import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/image/i420.js';
+import { NeuralTargets, poolMask8, rgbPlanarToYuv, yuvToRgbPlanar } from '../../server/src/engine/lowres/neural_targets.js';
+import { ort, sharedSession } from '../../server/src/engine/runtime/onnx_session.js';
+import { adain, channelStats, maskedStats, type ChannelStats } from '../../server/src/engine/lowres/st_adain.js';
+import type { StyleEntry } from '../../server/src/engine/runtime/style_store.js';
 import { labStats, rgbToLab, type LabStats } from './metrics.js';
 
 const C = 128;

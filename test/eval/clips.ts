@@ -5,9 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { downscaleMask, lowResSize } from '../../server/src/engine/downscale.js';
-import { rgbToI420 } from '../../server/src/engine/frame_convert.js';
-import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/i420.js';
+import { downscaleMask, lowResSize } from '../../server/src/engine/image/downscale.js';
+import { rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
+import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/image/i420.js';
 import { bilinearUpsample } from '../../server/src/engine/segmentation/guided_upsample.js';
 import { Segmenter } from '../../server/src/engine/segmentation/segmenter.js';
 import { SpeakerMask } from '../../server/src/engine/segmentation/speaker_mask.js';

@@ -1,5 +1,5 @@
 // One system's outputs on one clip -> one record of every metric.
-import type { I420Frame } from '../../server/src/engine/i420.js';
+import type { I420Frame } from '../../server/src/engine/image/i420.js';
 import type { EvalClip } from './clips.js';
 import { blendByMask } from './systems.js';
 import {

@@ -1,7 +1,7 @@
 // The evaluation metrics on cases with known answers.
 import { describe, expect, it } from 'vitest';
-import { rgbToI420 } from '../../server/src/engine/frame_convert.js';
-import { i420Planes, type I420Frame } from '../../server/src/engine/i420.js';
+import { rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
+import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
 import { constantFlow, estimateFlow, inFrame } from './flow.js';
 import {
   boundaryDistance, gradSsim, haloPx, labStats, mean, ssim, styleDistance, tcc, warpingErrors, type LabStats,

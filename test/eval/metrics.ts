@@ -1,8 +1,8 @@
 // Quality metrics of the evaluation harness (pure functions on I420 frames and planes).
 // Each metric's definition is in the comment above it; test/eval/metrics.test.ts checks each
 // on a case with a known answer.
-import { i420ToRgb } from '../../server/src/engine/frame_convert.js';
-import { i420Planes, type I420Frame } from '../../server/src/engine/i420.js';
+import { i420ToRgb } from '../../server/src/engine/image/frame_convert.js';
+import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
 import { gradientSsim } from '../support/image_metrics.js';
 import { squaredDistances } from '../support/distance_transform.js';
 import { type Flow, warpRgb } from './flow.js';

@@ -2,8 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { i420ToRgb } from '../../server/src/engine/frame_convert.js';
-import type { I420Frame } from '../../server/src/engine/i420.js';
+import { i420ToRgb } from '../../server/src/engine/image/frame_convert.js';
+import type { I420Frame } from '../../server/src/engine/image/i420.js';
 
 export const THUMB_WIDTH = 240;
 

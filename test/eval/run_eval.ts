@@ -5,9 +5,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { I420Frame } from '../../server/src/engine/i420.js';
-import type { Tier } from '../../server/src/engine/session_engine.js';
-import { cloneFrame } from '../../server/src/engine/frame_convert.js';
+import type { I420Frame } from '../../server/src/engine/image/i420.js';
+import type { Tier } from '../../server/src/engine/frame/session_engine.js';
+import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
 import { engineHarness, settle, type Harness } from '../support/engine_harness.js';
 import { loadRgb, ROOT } from '../support/media.js';
 import { NetBaseline } from './baselines.js';

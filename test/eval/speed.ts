@@ -1,9 +1,9 @@
 // Speed at 480p / 720p / 1080p: a few frames per engine tier (r = 1 and default r, no mask,
 // not paced: every frame as soon as the last is done, the low-res results let in between
 // frames) and per baseline. A small sample; `npm run bench` is the full engine benchmark.
-import { cloneFrame } from '../../server/src/engine/frame_convert.js';
-import type { I420Frame } from '../../server/src/engine/i420.js';
-import type { Tier } from '../../server/src/engine/session_engine.js';
+import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
+import type { I420Frame } from '../../server/src/engine/image/i420.js';
+import type { Tier } from '../../server/src/engine/frame/session_engine.js';
 import { settle, type Harness } from '../support/engine_harness.js';
 import { LutBaseline, NetBaseline } from './baselines.js';
 import { decodeClip } from './clips.js';

@@ -1,9 +1,9 @@
 // The systems the evaluation compares, each run over a whole clip (frame in -> frame out):
 // our engine per tier at r = 1 and at the default (adaptive) r, its ablations, the two
 // baselines (baselines.ts), and the input itself as a reference row.
-import { cloneFrame } from '../../server/src/engine/frame_convert.js';
-import { i420Planes, type I420Frame } from '../../server/src/engine/i420.js';
-import type { SessionEngineOptions, Tier } from '../../server/src/engine/session_engine.js';
+import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
+import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
+import type { SessionEngineOptions, Tier } from '../../server/src/engine/frame/session_engine.js';
 import { settle, type Harness } from '../support/engine_harness.js';
 import { LutBaseline, NetBaseline } from './baselines.js';
 import type { EvalClip } from './clips.js';

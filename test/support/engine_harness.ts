@@ -2,9 +2,9 @@
 // styles as the server loads them, a WebAssembly slicer, and (for the neural and fast tiers)
 // a real low-res worker thread running the real ONNX models.
 import { join } from 'node:path';
-import { createEngineContext } from '../../server/src/engine/engine_context.js';
-import type { ExecutionProvider } from '../../server/src/engine/onnx_session.js';
-import { SessionEngine, type EngineContext, type SessionEngineOptions, type TierMode } from '../../server/src/engine/session_engine.js';
+import { createEngineContext } from '../../server/src/engine/frame/engine_context.js';
+import type { ExecutionProvider } from '../../server/src/engine/runtime/onnx_session.js';
+import { SessionEngine, type EngineContext, type SessionEngineOptions, type TierMode } from '../../server/src/engine/frame/session_engine.js';
 import { StyleLibrary } from '../../server/src/styles/style_library.js';
 import { ROOT } from './media.js';
 

@@ -1,6 +1,6 @@
 // Image measurements for the stylizer's acceptance tests: PSNR, colour statistics per mask
 // region, SSIM of luminance gradients, halo width at a mask boundary, warping error.
-import { i420Planes, type I420Frame } from '../../server/src/engine/i420.js';
+import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
 
 export function psnr(a: Uint8Array, b: Uint8Array): number {
   let se = 0;

@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { rgbToI420 } from '../../server/src/engine/frame_convert.js';
-import type { I420Frame } from '../../server/src/engine/i420.js';
+import { rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
+import type { I420Frame } from '../../server/src/engine/image/i420.js';
 
 /** The repository root (works from test/ sources and from dist/test/). */
 export const ROOT = (() => {

@@ -26,8 +26,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { rgbToI420 } from '../../server/src/engine/frame_convert.js';
-import type { I420Frame } from '../../server/src/engine/i420.js';
+import { rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
+import type { I420Frame } from '../../server/src/engine/image/i420.js';
 import { squaredDistances } from './distance_transform.js';
 import { loadRgb, PHOTOS, ROOT, sharedPath, type RgbImage } from './media.js';
 

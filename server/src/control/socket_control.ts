@@ -10,7 +10,7 @@ import {
   type UnviewMsg, type ViewAnswerMsg, type ViewIceMsg, type ViewMsg,
 } from '../../../shared/protocol.js';
 import { RoomControl, RoomError, type RoomDeps } from './room_control.js';
-import { EngineError } from '../engine/engine_pool.js';
+import { EngineError } from '../engine/pool/engine_pool.js';
 import { Session, SessionError } from '../media/session.js';
 import { ServerFullError, type SessionManager } from '../media/session_manager.js';
 import type { StyleLibrary } from '../styles/style_library.js';

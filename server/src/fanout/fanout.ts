@@ -3,7 +3,7 @@
 // offer from the server and an answer from the viewer. Two implementations: mediasoup (the
 // production SFU, a native worker) and werift (pure TypeScript; the fallback when no
 // mediasoup worker can start).
-import type { Uplink } from './uplink.js';
+import type { Uplink } from '../media/uplink.js';
 
 export interface ViewerSignal {
   /** a server ICE candidate for the viewer (werift; mediasoup is ICE-lite and sends none) */

@@ -10,7 +10,7 @@ import type { Consumer, DirectTransport, Producer, Router, WebRtcTransport, Work
 import { answerDtls, consumerOffer } from './consumer_sdp.js';
 import { FanoutError, type Fanout, type ViewerSignal } from './fanout.js';
 import { RoomBook, type BookPublisher, type BookViewer } from './room_book.js';
-import type { Uplink } from './uplink.js';
+import type { Uplink } from '../media/uplink.js';
 
 export interface MediasoupOptions {
   /** address the WebRtcTransports listen on, and the one they announce to browsers */

@@ -3,7 +3,7 @@
 // drops its viewers first; a dropped viewer is released, then told why). Each SFU adds only
 // how it forwards media and how it frees a viewer's or a publisher's transport.
 import { FanoutError, type FanoutCensus, type ViewerSignal } from './fanout.js';
-import type { Uplink } from './uplink.js';
+import type { Uplink } from '../media/uplink.js';
 
 export interface BookViewer { id: string; room: string; publisher: string; signal: ViewerSignal }
 export interface BookPublisher<V> { id: string; uplink: Uplink; alpha: boolean; viewers: Set<V> }

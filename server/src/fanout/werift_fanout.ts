@@ -7,8 +7,8 @@
 import { MediaStreamTrack, RTCPeerConnection } from 'werift';
 import { FanoutError, type Fanout, type ViewerSignal } from './fanout.js';
 import { RoomBook, type BookPublisher, type BookViewer } from './room_book.js';
-import type { Uplink } from './uplink.js';
-import { VP8_CODEC } from './uplink.js';
+import type { Uplink } from '../media/uplink.js';
+import { VP8_CODEC } from '../media/uplink.js';
 
 interface Viewer extends BookViewer {
   pc: RTCPeerConnection;

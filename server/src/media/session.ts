@@ -4,9 +4,9 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { RESOLUTION_SIZE, type IceMsg, type MaskMode, type Resolution, type StatsMsg } from '../../../shared/protocol.js';
-import type { EngineHandle, EnginePool } from '../engine/engine_pool.js';
-import type { FrameReport } from '../engine/session_engine.js';
-import { Uplink } from '../fanout/uplink.js';
+import type { EngineHandle, EnginePool } from '../engine/pool/engine_pool.js';
+import type { FrameReport } from '../engine/frame/session_engine.js';
+import { Uplink } from './uplink.js';
 import { FramePump } from './frame_pump.js';
 import { bitrateRange, looksLikeVideoOffer, mungeBitrate } from './sdp.js';
 import { SessionStats } from './session_stats.js';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Resolution } from '../../../shared/protocol.js';
-import type { EnginePool } from '../engine/engine_pool.js';
+import type { EnginePool } from '../engine/pool/engine_pool.js';
 import { Session, type MediaOptions } from './session.js';
 
 export class ServerFullError extends Error {

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StyleInfo } from '../../../shared/protocol.js';
-import type { StyleImage } from '../engine/style_store.js';
+import type { StyleImage } from '../engine/runtime/style_store.js';
 import { decodeImage, type ImageLimits } from './image_decode.js';
 
 /** Long side of the style image the engine sees. */

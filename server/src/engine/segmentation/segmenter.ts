@@ -4,10 +4,10 @@
 // into the model's square input (aspect kept, grey bars), not stretched, and the mask is
 // cropped back out of the letterbox.
 import type { InferenceSession } from 'onnxruntime-node';
-import { yuvToRgb } from '../color.js';
-import { downscaleI420, type LowRes } from '../downscale.js';
-import type { I420Frame } from '../i420.js';
-import { ort, runModel, sharedSession, type OnnxOptions } from '../onnx_session.js';
+import { yuvToRgb } from '../image/color.js';
+import { downscaleI420, type LowRes } from '../image/downscale.js';
+import type { I420Frame } from '../image/i420.js';
+import { ort, runModel, sharedSession, type OnnxOptions } from '../runtime/onnx_session.js';
 
 export const SELFIE_MODEL = 'selfie_segmentation.onnx';
 const SIZE = 256;

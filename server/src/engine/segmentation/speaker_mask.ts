@@ -12,7 +12,7 @@
 // frame path: the frame starts a segmentation (when none is running) and is served with the
 // latest mask. Both cases are reported as 'reused'. While the machine drops camera frames,
 // the cadence rises too (noteDrops).
-import { i420Planes, type I420Frame } from '../i420.js';
+import { i420Planes, type I420Frame } from '../image/i420.js';
 import { bilinearUpsample, GuidedUpsampler, type GuidedOptions } from './guided_upsample.js';
 import { MaskSmoother, type SmootherOptions } from './mask_smoother.js';
 import type { SegmenterStream } from './segmenter.js';

@@ -1,9 +1,9 @@
 // Messages between the main thread (EnginePool) and engine worker threads. Internal to the
 // server; the wire protocol with browsers lives in shared/protocol.ts.
-import type { MaskMode } from '../../../shared/protocol.js';
-import type { OnnxOptions } from './onnx_session.js';
-import type { FrameReport, TierMode } from './session_engine.js';
-import type { StyleImage } from './style_store.js';
+import type { MaskMode } from '../../../../shared/protocol.js';
+import type { OnnxOptions } from '../runtime/onnx_session.js';
+import type { FrameReport, TierMode } from '../frame/session_engine.js';
+import type { StyleImage } from '../runtime/style_store.js';
 
 /** Configuration every engine thread starts with (workerData). */
 export interface EngineWorkerData {

@@ -3,13 +3,13 @@
 // there); a worker that dies is replaced and its sessions are reopened on the new one.
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import type { MaskMode } from '../../../shared/protocol.js';
-import type { EngineWorkerData, FromWorker, ToWorker } from './engine_protocol.js';
-import { i420Size } from './i420.js';
-import type { FrameReport } from './session_engine.js';
-import type { StyleImage } from './style_store.js';
-import { endWorker } from './worker_end.js';
-import { workerScript } from './worker_script.js';
+import type { MaskMode } from '../../../../shared/protocol.js';
+import type { EngineWorkerData, FromWorker, ToWorker } from './thread_messages.js';
+import { i420Size } from '../image/i420.js';
+import type { FrameReport } from '../frame/session_engine.js';
+import type { StyleImage } from '../runtime/style_store.js';
+import { endWorker } from '../runtime/worker_end.js';
+import { workerScript } from '../runtime/worker_script.js';
 
 export class EngineError extends Error {
   constructor(readonly code: 'unknown_style' | 'no_session' | 'internal' | 'closed', message: string) { super(message); }
@@ -32,7 +32,7 @@ class EngineThread {
   }
 
   spawn(): void {
-    this.worker = new Worker(workerScript('frame_worker'), { name: `engine-${this.index}`, workerData: this.data });
+    this.worker = new Worker(workerScript('frame/frame_worker'), { name: `engine-${this.index}`, workerData: this.data });
     this.alive = true;
     this.ready = new Promise((resolve, reject) => {
       const onMsg = (m: FromWorker) => { if (m.kind === 'ready') { this.worker.off('message', onMsg); resolve(); } };

@@ -1,8 +1,8 @@
 // The selfie model on real photos: a head-and-shoulders webcam frame is found where the
 // person is and not in the wall above; a landscape without people stays background.
 import { describe, expect, it } from 'vitest';
-import { loadI420, sharedPath } from '../../../../test/support/media.js';
-import { letterbox, Segmenter, type MaskImage } from './segmenter.js';
+import { loadI420, sharedPath } from '../support/media.js';
+import { letterbox, Segmenter, type MaskImage } from '../../server/src/engine/segmentation/segmenter.js';
 
 function mean(m: MaskImage, x0: number, y0: number, x1: number, y1: number): number {
   let s = 0, n = 0;

@@ -6,10 +6,10 @@
 // rescaled to the style's band energy (local contrast, texture strength), with the region's
 // statistics computed under its soft mask. The grid fit then turns the target into a
 // photorealistic transform.
-import { colorStats, emptyStats, type ColorStats } from './color.js';
-import { colorTransferAffine, DEFAULT_TRANSFER } from './global_transfer.js';
+import { colorStats, emptyStats, type ColorStats } from '../image/color.js';
+import { colorTransferAffine, DEFAULT_TRANSFER } from '../image/global_transfer.js';
 import { laplacian, reconstruct, resampleWeights, type Laplacian, type Plane } from './pyramid.js';
-import type { StyleEntry } from './style_store.js';
+import type { StyleEntry } from '../runtime/style_store.js';
 
 export const FAST_LEVELS = 3;
 

@@ -4,7 +4,7 @@
 // codec and the other sessions need (as in livekit/agents-js plugins/silero/src/onnx_model.ts).
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { repoRoot } from './wasm_kernels.js';
+import { repoRoot } from '../../repo_root.js';
 
 export type ExecutionProvider = 'cpu' | 'webgpu';
 

@@ -1,7 +1,7 @@
 // Per-thread cache of style images and the features computed from them once per style
 // (colour statistics now; Laplacian band statistics and VGG feature statistics are added
 // by the tiers that need them).
-import { colorStats, rgbToYuv, type ColorStats } from './color.js';
+import { colorStats, rgbToYuv, type ColorStats } from '../image/color.js';
 
 /** A style image as shared with the engine threads. */
 export interface StyleImage {

@@ -1,11 +1,11 @@
 // Everything one session owns on its engine thread: the stylizer state (SessionEngine), the
 // speaker mask state (SpeakerMask), the mask looks' buffers (MaskEffects) and the session's
 // options. One object, released by dispose().
-import type { MaskMode } from '../../../shared/protocol.js';
-import { halveI420InPlace } from './downscale.js';
-import type { I420Frame } from './i420.js';
+import type { MaskMode } from '../../../../shared/protocol.js';
+import { halveI420InPlace } from '../image/downscale.js';
+import type { I420Frame } from '../image/i420.js';
 import { MaskEffects } from './mask_effects.js';
-import type { SpeakerMask } from './segmentation/speaker_mask.js';
+import type { SpeakerMask } from '../segmentation/speaker_mask.js';
 import { SessionEngine, type EngineContext, type FrameReport } from './session_engine.js';
 
 export const NATURAL = 'natural';

@@ -1,7 +1,7 @@
 // The data term of the grid fit (grid_fit.ts): per-node moments of the weighted local
 // affine least-squares problem, splatted from the low-res pixels.
-import type { GridShape } from './grid.js';
-import { guideZ, type GuideLuts } from './guide.js';
+import type { GridShape } from '../image/grid.js';
+import { guideZ, type GuideLuts } from '../image/guide.js';
 
 /** moments per node: 10 (symmetric 4x4 Gram) + 12 (4x3 cross term) */
 export const MOM = 22;

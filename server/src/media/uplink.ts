@@ -5,8 +5,8 @@
 // the wrtc encoder over the same leg.
 import type { RtpPacket } from 'werift';
 import { RTCPeerConnection, RTCRtpCodecParameters, type MediaStreamTrack, type RTCRtpReceiver } from 'werift';
-import { mungeBitrate, type BitrateRange } from '../media/sdp.js';
-import { wrtc, type WrtcPeerConnection, type WrtcTrack, type WrtcVideoSource } from '../media/wrtc.js';
+import { mungeBitrate, type BitrateRange } from './sdp.js';
+import { wrtc, type WrtcPeerConnection, type WrtcTrack, type WrtcVideoSource } from './wrtc.js';
 
 /** VP8 as the SFUs forward it (wrtc and werift share no H.264 here). */
 export const VP8_CODEC = () => new RTCRtpCodecParameters({

@@ -1,7 +1,7 @@
 // The execution provider chosen at start: cpu everywhere; webgpu where a GPU adapter exists,
 // with the same outputs within tolerance, and a fallback to cpu where none does.
 import { describe, expect, it } from 'vitest';
-import { ort, sessionProvider, sharedSession } from './onnx_session.js';
+import { ort, sessionProvider, sharedSession } from '../../server/src/engine/runtime/onnx_session.js';
 
 function input(): Float32Array {
   const x = new Float32Array(3 * 64 * 96);

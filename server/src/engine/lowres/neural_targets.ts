@@ -7,10 +7,10 @@
 // The targets are then turned into bilateral grids by the grid fit, which keeps their
 // colours and drops the decoder's softness and halos.
 import type { InferenceSession } from 'onnxruntime-node';
-import { rgbToYuv, yuvToRgb } from './color.js';
-import { ort, runModel, sharedSession, type OnnxOptions } from './onnx_session.js';
+import { rgbToYuv, yuvToRgb } from '../image/color.js';
+import { ort, runModel, sharedSession, type OnnxOptions } from '../runtime/onnx_session.js';
 import { adain, blendChannelStats, channelStats, maskedStats, type ChannelStats } from './st_adain.js';
-import type { StyleEntry } from './style_store.js';
+import type { StyleEntry } from '../runtime/style_store.js';
 
 export const ENCODER_FILE = 'vgg_enc4.onnx';
 export const DECODER_FILE = 'vgg_dec4.onnx';

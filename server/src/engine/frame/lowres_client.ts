@@ -3,11 +3,11 @@
 // (the sessions keep their current grids and fall back a tier) and is respawned on the next
 // request.
 import { Worker } from 'node:worker_threads';
-import { workerScript } from './worker_script.js';
-import type { LowResRequest, LowResTier } from './lowres_pipeline.js';
-import type { OnnxOptions } from './onnx_session.js';
-import type { StyleImage } from './style_store.js';
-import { endWorker } from './worker_end.js';
+import { workerScript } from '../runtime/worker_script.js';
+import type { LowResRequest, LowResTier } from '../lowres/lowres_pipeline.js';
+import type { OnnxOptions } from '../runtime/onnx_session.js';
+import type { StyleImage } from '../runtime/style_store.js';
+import { endWorker } from '../runtime/worker_end.js';
 
 export interface LowResWorkerData { onnx: OnnxOptions }
 
@@ -85,7 +85,7 @@ export class LowResClient {
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(workerScript('lowres_worker'), { name: 'lowres', workerData: { onnx: this.onnx } satisfies LowResWorkerData });
+    const w = new Worker(workerScript('lowres/lowres_worker'), { name: 'lowres', workerData: { onnx: this.onnx } satisfies LowResWorkerData });
     w.unref();
     w.on('message', (m: LowResOut) => {
       if (m.kind === 'warm') return;

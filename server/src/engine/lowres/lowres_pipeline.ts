@@ -5,13 +5,13 @@
 // the full-resolution path slices. It runs in its own thread (lowres_worker.ts), every r
 // frames, and never blocks a frame.
 import { fastTargets } from './fast_targets.js';
-import { blendGrids, createGrid, fillAffine, gridLength, IDENTITY_AFFINE, type GridShape } from './grid.js';
+import { blendGrids, createGrid, fillAffine, gridLength, IDENTITY_AFFINE, type GridShape } from '../image/grid.js';
 import { DEFAULT_FIT, GridFitter } from './grid_fit.js';
-import type { GuideLuts } from './guide.js';
+import type { GuideLuts } from '../image/guide.js';
 import { NeuralTargets, TcState } from './neural_targets.js';
-import type { OnnxOptions } from './onnx_session.js';
-import { SoftGridMask } from './soft_grid_mask.js';
-import type { StyleEntry, StyleStore } from './style_store.js';
+import type { OnnxOptions } from '../runtime/onnx_session.js';
+import { SoftGridMask } from '../image/soft_grid_mask.js';
+import type { StyleEntry, StyleStore } from '../runtime/style_store.js';
 
 export type LowResTier = 'neural' | 'fast';
 

@@ -3,14 +3,14 @@
 // mask, options) of every session assigned to it. Frames arrive as transferred ArrayBuffers
 // and go back the same way (no copy across threads).
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EngineWorkerData, FromWorker, ToWorker } from './engine_protocol.js';
+import type { EngineWorkerData, FromWorker, ToWorker } from '../pool/thread_messages.js';
 import { createEngineContext } from './engine_context.js';
-import { Segmenter } from './segmentation/segmenter.js';
-import { exitOnFatal, whenIdle } from './thread_exit.js';
-import { SpeakerMask } from './segmentation/speaker_mask.js';
+import { Segmenter } from '../segmentation/segmenter.js';
+import { exitOnFatal, whenIdle } from '../runtime/thread_exit.js';
+import { SpeakerMask } from '../segmentation/speaker_mask.js';
 import type { EngineContext } from './session_engine.js';
-import { UnknownStyleError } from './style_store.js';
-import { WorkerSession } from './worker_session.js';
+import { UnknownStyleError } from '../runtime/style_store.js';
+import { WorkerSession } from './frame_session.js';
 
 const port = parentPort;
 if (!port) throw new Error('frame_worker must run in a worker thread');

@@ -2,27 +2,17 @@
 // their linear memory: one instance per thread, buffers laid out once and grown on demand,
 // no allocation per frame.
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { GridShape } from './grid.js';
-import type { GuideLuts } from './guide.js';
-import { i420Size, type I420Frame } from './i420.js';
+import { join } from 'node:path';
+import { repoRoot } from '../../repo_root.js';
+import type { GridShape } from '../image/grid.js';
+import type { GuideLuts } from '../image/guide.js';
+import { i420Size, type I420Frame } from '../image/i420.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
   slice_i420(yPtr: number, uPtr: number, vPtr: number, W: number, H: number,
     gridPtr: number, NX: number, NY: number, NZ: number, zyPtr: number, zmPtr: number,
     maskPtr: number, tileClassPtr: number, mConst: number, tablePtr: number): void;
-}
-
-/** Finds the repository root (the folder holding package.json) from this module. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error('repository root not found');
 }
 
 export function kernelsPath(): string {

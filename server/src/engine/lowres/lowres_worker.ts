@@ -2,12 +2,12 @@
 // (lowres_pipeline.ts) for the sessions of its engine thread, one update at a time, so the
 // engine thread keeps slicing frames while the networks and the grid fit run here.
 import { parentPort, workerData } from 'node:worker_threads';
-import { engineLuts } from './engine_context.js';
-import { DEFAULT_GRID } from './grid.js';
-import type { LowResIn, LowResOut, LowResWorkerData } from './lowres_client.js';
+import { engineLuts } from '../frame/engine_context.js';
+import { DEFAULT_GRID } from '../image/grid.js';
+import type { LowResIn, LowResOut, LowResWorkerData } from '../frame/lowres_client.js';
 import { LowResPipeline } from './lowres_pipeline.js';
-import { StyleStore } from './style_store.js';
-import { exitOnFatal, whenIdle } from './thread_exit.js';
+import { StyleStore } from '../runtime/style_store.js';
+import { exitOnFatal, whenIdle } from '../runtime/thread_exit.js';
 
 const port = parentPort;
 if (!port) throw new Error('lowres_worker must run in a worker thread');

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { cloneFrame } from './frame_convert.js';
-import { COEFFS, createGrid, fillAffine, IDENTITY_AFFINE, type GridShape } from './grid.js';
-import { buildGuideLuts } from './guide.js';
-import { sliceReference } from './slice_reference.js';
-import { WasmSlicer } from './wasm_kernels.js';
-import { loadI420, sharedPath } from '../../../test/support/media.js';
+import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
+import { COEFFS, createGrid, fillAffine, IDENTITY_AFFINE, type GridShape } from '../../server/src/engine/image/grid.js';
+import { buildGuideLuts } from '../../server/src/engine/image/guide.js';
+import { sliceReference } from '../../server/src/engine/image/slice_reference.js';
+import { WasmSlicer } from '../../server/src/engine/frame/wasm_kernels.js';
+import { loadI420, sharedPath } from '../support/media.js';
 
 const shape: GridShape = { nx: 16, ny: 16, nz: 16 };
 const luts = buildGuideLuts({ nz: shape.nz, splitByMask: true });

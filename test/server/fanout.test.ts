@@ -5,12 +5,12 @@
 // publisher leaving releases its viewers. All ICE is restricted to 127.0.0.1.
 import { afterAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
-import { bitrateRange } from '../media/sdp.js';
-import { wrtc } from '../media/wrtc.js';
-import { loopbackOnly, Uplink, uplinkCensus, VP8_CODEC } from './uplink.js';
-import type { Fanout } from './fanout.js';
-import { MediasoupFanout } from './mediasoup_fanout.js';
-import { WeriftFanout } from './werift_fanout.js';
+import { bitrateRange } from '../../server/src/media/sdp.js';
+import { wrtc } from '../../server/src/media/wrtc.js';
+import { loopbackOnly, Uplink, uplinkCensus, VP8_CODEC } from '../../server/src/media/uplink.js';
+import type { Fanout } from '../../server/src/fanout/fanout.js';
+import { MediasoupFanout } from '../../server/src/fanout/mediasoup_fanout.js';
+import { WeriftFanout } from '../../server/src/fanout/werift_fanout.js';
 
 const W = 640, H = 480;
 const source = new wrtc.nonstandard.RTCVideoSource();

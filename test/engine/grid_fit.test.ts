@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rgbToYuv } from './color.js';
-import { downscaleI420 } from './downscale.js';
-import { cloneFrame } from './frame_convert.js';
-import { COEFFS, createGrid, DEFAULT_GRID, fillAffine, IDENTITY_AFFINE, type GridShape } from './grid.js';
-import { buildGuideLuts, guideZ, type GuideLuts } from './guide.js';
-import { DEFAULT_FIT, GridFitter, type FitInput, type FitOptions, type FitStats } from './grid_fit.js';
-import { invSym4 } from './linalg3.js';
-import { sliceInterleaved } from './slice_reference.js';
-import { i420Planes, type I420Frame } from './i420.js';
-import { sliceReference } from './slice_reference.js';
-import { loadI420, loadRgb, sharedPath } from '../../../test/support/media.js';
+import { rgbToYuv } from '../../server/src/engine/image/color.js';
+import { downscaleI420 } from '../../server/src/engine/image/downscale.js';
+import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
+import { COEFFS, createGrid, DEFAULT_GRID, fillAffine, IDENTITY_AFFINE, type GridShape } from '../../server/src/engine/image/grid.js';
+import { buildGuideLuts, guideZ, type GuideLuts } from '../../server/src/engine/image/guide.js';
+import { DEFAULT_FIT, GridFitter, type FitInput, type FitOptions, type FitStats } from '../../server/src/engine/lowres/grid_fit.js';
+import { invSym4 } from '../../server/src/engine/image/linalg3.js';
+import { sliceInterleaved } from '../../server/src/engine/image/slice_reference.js';
+import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
+import { sliceReference } from '../../server/src/engine/image/slice_reference.js';
+import { loadI420, loadRgb, sharedPath } from '../support/media.js';
 
 const shape = DEFAULT_GRID;
 const luts = buildGuideLuts({ nz: shape.nz, splitByMask: true });

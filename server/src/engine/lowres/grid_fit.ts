@@ -30,10 +30,10 @@
 // preconditioner, one CG recursion per output row (the three rows share the matrix), in
 // float64. It stops when sqrt(r^T M^-1 r / b^T M^-1 b) <= tolerance or after `iterations`.
 // The default cold start is the prior; a warm start (e.g. the previous fit) is accepted.
-import { COEFFS, IDENTITY_AFFINE, type GridShape } from './grid.js';
-import type { GuideLuts } from './guide.js';
+import { COEFFS, IDENTITY_AFFINE, type GridShape } from '../image/grid.js';
+import type { GuideLuts } from '../image/guide.js';
 import { INV_S, MOM, S, splatMoments, type FitInput, type SplatBuffers, type SplatTotals } from './grid_fit_splat.js';
-import { invSym4 } from './linalg3.js';
+import { invSym4 } from '../image/linalg3.js';
 
 export type { FitInput } from './grid_fit_splat.js';
 

@@ -1,7 +1,7 @@
 // Looks built on the speaker mask after the colour transforms: background blur, and the
 // mask debug view. Both work in place on I420 frames, with buffers owned by the caller's
 // MaskEffects instance (one per session; nothing is allocated per frame).
-import { i420Planes, type I420Frame } from './i420.js';
+import { i420Planes, type I420Frame } from '../image/i420.js';
 
 /** Long side of the blurred background's low-resolution copy, pixels (smaller = stronger). */
 const BLUR_LONG_SIDE = 48;

@@ -9,15 +9,15 @@
 // from smoothed global colour statistics; during a style change it is blended from the grid
 // that was on screen (section 4.4); then it is sliced into the I420 frame in place.
 // Every r frames the low-res path runs asynchronously in the low-res worker.
-import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from './color.js';
-import { downscaleI420, downscaleMask, lowResSize, type LowRes } from './downscale.js';
-import { DEFAULT_TRANSFER, colorTransferAffine } from './global_transfer.js';
-import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid, type GridShape } from './grid.js';
-import type { GuideLuts } from './guide.js';
-import type { I420Frame } from './i420.js';
+import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from '../image/color.js';
+import { downscaleI420, downscaleMask, lowResSize, type LowRes } from '../image/downscale.js';
+import { DEFAULT_TRANSFER, colorTransferAffine } from '../image/global_transfer.js';
+import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid, type GridShape } from '../image/grid.js';
+import type { GuideLuts } from '../image/guide.js';
+import type { I420Frame } from '../image/i420.js';
 import type { LowResClient, LowResReply } from './lowres_client.js';
-import { splitGridMask } from './soft_grid_mask.js';
-import type { StyleEntry, StyleStore } from './style_store.js';
+import { splitGridMask } from '../image/soft_grid_mask.js';
+import type { StyleEntry, StyleStore } from '../runtime/style_store.js';
 import { TierPolicy, type Tier, type TierMode } from './tier_policy.js';
 import { smoothstep, type Transition, transitionWeight } from './transition.js';
 import type { WasmSlicer } from './wasm_kernels.js';
