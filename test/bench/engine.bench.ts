@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { it } from 'vitest';
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
 import type { I420Frame } from '../../server/src/engine/image/i420.js';
-import { ort, sharedSession } from '../../server/src/engine/runtime/onnx_session.js';
+import { OnnxRuntime, ort } from '../../server/src/engine/runtime/onnx_session.js';
 import { adain, channelStats, maskedStats } from '../../server/src/engine/lowres/st_adain.js';
 import { NeuralTargets, rgbPlanarToYuv, yuvToRgbPlanar } from '../../server/src/engine/lowres/neural_targets.js';
 import { downscaleI420 } from '../../server/src/engine/image/downscale.js';
-import type { Tier } from '../../server/src/engine/frame/session_engine.js';
+import type { Tier } from '../../server/src/engine/pool/thread_messages.js';
 import { Segmenter } from '../../server/src/engine/segmentation/segmenter.js';
 import { SpeakerMask } from '../../server/src/engine/segmentation/speaker_mask.js';
 import { webcamI420 } from '../support/clips.js';
@@ -80,7 +80,7 @@ async function runEngine(h: Harness, frames: I420Frame[], tier: Tier, fixedR: nu
   }
   const elapsed = (performance.now() - t0) / 1000;
   await settle(s);
-  s.dispose();
+  s.close();
   const rec: BenchRecord = {
     stage: seg ? 'frame+seg' : 'frame', resolution: '', tier: s.tier, r: fixedR ?? `auto (${r1(rSum / n)})`, provider: PROVIDER,
     fps: r1(n / elapsed), p50_ms: r1(percentile(totals, 50)), p95_ms: r1(percentile(totals, 95)), rss_mb: rssMb(), frames: n,
@@ -103,7 +103,7 @@ async function memoryPerSession(h: Harness, frames: I420Frame[]): Promise<{ heap
   let sessions = Array.from({ length: count }, () => h.open('blue-hour', 'evening-glow'));
   for (let k = 0; k < 10; k++) for (const s of sessions) { s.processFrame(cloneFrame(frames[k % frames.length]), performance.now()); await settle(s); }
   const open = snap();
-  for (const s of sessions) s.dispose();
+  for (const s of sessions) s.close();
   sessions = [];
   const closed = snap();
   return { heapMb: (open.heap - closed.heap) / count / 2 ** 20, rssMb: Math.max(0, open.rss - start.rss) / count / 2 ** 20 };
@@ -136,12 +136,12 @@ function lut3dBaseline(frames: I420Frame[]): number {
 
 /** Per-frame full-resolution encoder -> AdaIN -> decoder (no grid): ms per frame. */
 async function fullResNetBaseline(h: Harness, frames: I420Frame[], count: number): Promise<number> {
-  const opt = { provider: PROVIDER, threads: 2 } as const;
-  const [enc, dec] = await Promise.all([sharedSession('vgg_enc4.onnx', opt), sharedSession('vgg_dec4.onnx', opt)]);
+  const onnx = new OnnxRuntime({ provider: PROVIDER, threads: 2 });
+  const [enc, dec] = await Promise.all([onnx.session('vgg_enc4.onnx'), onnx.session('vgg_dec4.onnx')]);
   const { width: W, height: H } = frames[0];
   const n = W * H, fn = (W >> 3) * (H >> 3);
   // style statistics as the engine computes and caches them (not timed)
-  const style = await (await NeuralTargets.create(opt)).styleStats(h.ctx.styles.get('evening-glow'));
+  const style = await (await NeuralTargets.create(onnx)).styleStats(h.ctx.styles.get('evening-glow'));
   const content = channelStats(128);
   const rgb = new Float32Array(3 * n), feats = new Float32Array(128 * fn), yuvOut = new Float32Array(3 * n);
   const times: number[] = [];
@@ -166,7 +166,7 @@ it('engine benchmark', async () => {
   const stageRows: BenchRecord[] = [];
   const harness: Partial<Record<Tier, Harness>> = {};
   for (const t of ['neural', 'fast', 'global'] as const) harness[t] = await engineHarness(t, PROVIDER);
-  const seg = await Segmenter.create({ provider: PROVIDER, threads: 1 });
+  const seg = await Segmenter.create(new OnnxRuntime({ provider: PROVIDER, threads: 1 }));
   const runs: [Tier, number | null, Segmenter | null][] = [['neural', 1, null], ['neural', null, null], ['neural', null, seg], ['fast', 1, null], ['fast', null, null], ['global', 1, null]];
   const frames720 = loadFrames('720p', 24);
   for (const res of (quick ? ['720p'] : ['480p', '720p', '1080p']) as Res[]) {

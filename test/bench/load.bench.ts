@@ -98,7 +98,7 @@ async function ramp(resolution: string, size: [number, number], seconds: number,
     const why = await connected(p, CONNECT_S * 1000);
     if (why) return `${label} did not start (${why})`;
     await sleep(SETTLE_S * 1000);
-    rows.push(await measureStep(rows[0] ? rows[0].lat_p95_ms + MAX_ADDED_MS : Infinity, srv, peers, resolution, echo ? 'echo' : 'stylized', seconds));
+    rows.push(await measureStep(rows[0] ? Number(rows[0].lat_p95_ms) + MAX_ADDED_MS : Infinity, srv, peers, resolution, echo ? 'echo' : 'stylized', seconds));
     console.log(JSON.stringify(rows.at(-1)));
     return null;
   };

@@ -22,7 +22,7 @@ import { it } from 'vitest';
 import { yuvToRgb } from '../../server/src/engine/image/color.js';
 import { downscaleI420, type LowRes } from '../../server/src/engine/image/downscale.js';
 import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
-import { ort, sharedSession } from '../../server/src/engine/runtime/onnx_session.js';
+import { OnnxRuntime, ort } from '../../server/src/engine/runtime/onnx_session.js';
 import { bilinearUpsample } from '../../server/src/engine/segmentation/guided_upsample.js';
 import { Segmenter, SELFIE_MODEL } from '../../server/src/engine/segmentation/segmenter.js';
 import { SpeakerMask } from '../../server/src/engine/segmentation/speaker_mask.js';
@@ -187,9 +187,10 @@ function rvmRunner(session: Session): (frame: I420Frame) => FrameRunner {
 }
 
 async function candidates(): Promise<Candidate[]> {
-  const seg = await Segmenter.create({ provider: 'cpu', threads: 1 });
+  const onnx = new OnnxRuntime({ provider: 'cpu', threads: 1 });
+  const seg = await Segmenter.create(onnx);
   // the same shared session the Segmenter runs on: wrapped for its run() times
-  timer.wrap(await sharedSession(SELFIE_MODEL, { provider: 'cpu', threads: 1 }));
+  timer.wrap(await onnx.session(SELFIE_MODEL));
   const [meet, sinet, rvm] = await Promise.all([
     openShared('mediapipe.onnx'), openShared('SINet_Softmax_simple.fixed.onnx'), openShared('rvm_mobilenetv3_nhwc.onnx'),
   ]);

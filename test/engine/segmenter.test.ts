@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadI420, sharedPath } from '../support/media.js';
 import { letterbox, Segmenter, type MaskImage } from '../../server/src/engine/segmentation/segmenter.js';
+import { OnnxRuntime } from '../../server/src/engine/runtime/onnx_session.js';
 
 function mean(m: MaskImage, x0: number, y0: number, x1: number, y1: number): number {
   let s = 0, n = 0;
@@ -19,7 +20,7 @@ describe('Segmenter (selfie model)', () => {
   });
 
   it('finds the speaker in a webcam frame and nothing in a landscape', async () => {
-    const stream = (await Segmenter.create({ provider: 'cpu', threads: 1 })).stream();
+    const stream = (await Segmenter.create(new OnnxRuntime({ provider: 'cpu', threads: 1 }))).stream();
     const person = await stream.segment(await loadI420(sharedPath('media', 'photos', 'iot_headpose_male_f20.jpg'), 480, 270));
     expect([person.width, person.height]).toEqual([256, 144]);
     const centre = mean(person, 0.4, 0.45, 0.6, 0.95), corners = (mean(person, 0, 0, 0.12, 0.2) + mean(person, 0.88, 0, 1, 0.2)) / 2;

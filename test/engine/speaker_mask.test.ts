@@ -7,6 +7,7 @@
 // k frames as this machine's speed allows at 30 fps, the frames between reusing its fit).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Segmenter } from '../../server/src/engine/segmentation/segmenter.js';
+import { OnnxRuntime } from '../../server/src/engine/runtime/onnx_session.js';
 import { SpeakerMask, type SpeakerMaskOptions } from '../../server/src/engine/segmentation/speaker_mask.js';
 import {
   boundaryF, centroidX, iou, maskChangeFraction, referenceComposite, REFERENCE_SET, toI420,
@@ -32,7 +33,7 @@ function addNoise(rgb: Uint8Array, sigma: number, g: () => number): Uint8Array {
 }
 
 describe('speaker mask', () => {
-  beforeAll(async () => { seg = await Segmenter.create({ provider: 'cpu', threads: 1 }); }, 60_000);
+  beforeAll(async () => { seg = await Segmenter.create(new OnnxRuntime({ provider: 'cpu', threads: 1 })); }, 60_000);
   afterAll(() => {});
 
   it('matches the reference masks: IoU >= 0.90 (selfie + guided enhancement)', async () => {

@@ -91,8 +91,8 @@ describe('localized stylizer (neural tier, 720p)', () => {
       pan.push(rgbToI420(rgb, fw, fh));
     }
     const errs: number[] = [];
-    for (const tcAlpha of [0, 0.5]) {
-      const outs = await run(neural.open('fauve', 'fauve', { fixedR: 1, tcAlpha }), pan, frames);
+    for (const tcAdainAlpha of [0, 0.5]) {
+      const outs = await run(neural.open('fauve', 'fauve', { fixedR: 1, tcAdainAlpha }), pan, frames);
       errs.push(warpingError(outs.slice(2), shift));
     }
     console.log(`warping error: without TC ${errs[0].toFixed(3)}, with TC (alpha 0.5) ${errs[1].toFixed(3)}; input ${warpingError(pan, shift).toFixed(3)}`);

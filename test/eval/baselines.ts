@@ -11,7 +11,7 @@ import { downscaleI420 } from '../../server/src/engine/image/downscale.js';
 import { i420ToRgb, rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
 import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/image/i420.js';
 import { NeuralTargets, poolMask8, rgbPlanarToYuv, yuvToRgbPlanar } from '../../server/src/engine/lowres/neural_targets.js';
-import { ort, sharedSession } from '../../server/src/engine/runtime/onnx_session.js';
+import { ort, OnnxRuntime } from '../../server/src/engine/runtime/onnx_session.js';
 import { adain, channelStats, maskedStats, type ChannelStats } from '../../server/src/engine/lowres/st_adain.js';
 import type { StyleEntry } from '../../server/src/engine/runtime/style_store.js';
 import { labStats, rgbToLab, type LabStats } from './metrics.js';
@@ -42,8 +42,8 @@ export class NetBaseline {
     private readonly fgStyle: ChannelStats, private readonly bgStyle: ChannelStats) {}
 
   static async create(fg: StyleEntry, bg: StyleEntry): Promise<NetBaseline> {
-    const opt = { provider: 'cpu', threads: 2 } as const;
-    const [enc, dec, nt] = await Promise.all([sharedSession('vgg_enc4.onnx', opt), sharedSession('vgg_dec4.onnx', opt), NeuralTargets.create(opt)]);
+    const onnx = new OnnxRuntime({ provider: 'cpu', threads: 2 });
+    const [enc, dec, nt] = await Promise.all([onnx.session('vgg_enc4.onnx'), onnx.session('vgg_dec4.onnx'), NeuralTargets.create(onnx)]);
     return new NetBaseline(enc, dec, await nt.styleStats(fg), await nt.styleStats(bg));
   }
 

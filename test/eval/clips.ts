@@ -11,6 +11,7 @@ import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/im
 import { bilinearUpsample } from '../../server/src/engine/segmentation/guided_upsample.js';
 import { Segmenter } from '../../server/src/engine/segmentation/segmenter.js';
 import { SpeakerMask } from '../../server/src/engine/segmentation/speaker_mask.js';
+import { OnnxRuntime } from '../../server/src/engine/runtime/onnx_session.js';
 import { loadRgb, SHARED, type RgbImage } from '../support/media.js';
 import { compositeOnto, cutPerson, REFERENCE_SET, type ReferencePair } from '../support/seg_fixtures.js';
 import { constantFlow, estimateFlow, inFrame, type Flow } from './flow.js';
@@ -183,13 +184,13 @@ let segmenter: Promise<Segmenter> | null = null;
 
 /** The product's speaker masks for a clip: guided enhancement (reference) and bilinear (ablation). */
 async function segmenterMasks(frames: I420Frame[], fps: number): Promise<{ guided: Uint8Array[]; bilinear: Uint8Array[] }> {
-  segmenter ??= Segmenter.create({ provider: 'cpu', threads: 1 });
+  segmenter ??= Segmenter.create(new OnnxRuntime({ provider: 'cpu', threads: 1 }));
   const seg = await segmenter;
   const out = { guided: [] as Uint8Array[], bilinear: [] as Uint8Array[] };
   for (const enhancement of ['guided', 'bilinear'] as const) {
     const sm = new SpeakerMask(seg.stream(), { budgetMs: Infinity, enhancement });
     for (let t = 0; t < frames.length; t++) out[enhancement].push((await sm.update(frames[t], (t * 1000) / fps)).plane.slice());
-    sm.dispose();
+    sm.close();
   }
   return out;
 }

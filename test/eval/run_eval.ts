@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { I420Frame } from '../../server/src/engine/image/i420.js';
-import type { Tier } from '../../server/src/engine/frame/session_engine.js';
+import type { Tier } from '../../server/src/engine/pool/thread_messages.js';
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
 import { engineHarness, settle, type Harness } from '../support/engine_harness.js';
 import { loadRgb, ROOT } from '../support/media.js';
@@ -58,7 +58,7 @@ const NOTES = [
   'halo px: at the middle and last frame, the ideal is each region\'s own look over the whole frame (the same tier run at r = 1 with the fg look on both regions and with the bg look on both; baselines: their own per-region outputs) blended per pixel by the soft reference mask (so the pixel-space blend ablation is the reference and scores 0 by construction); per 1-px band of distance to the mask edge (Euclidean distance transform of the mask), the mean |ΔY,ΔU,ΔV| to the ideal; halo = the largest distance < 24 px whose band error exceeds the far field (bands 24–47 px) by more than 3 code values. "–": clip without a mask.',
   'ms/frame: the frame path only (engine: SessionEngine.processFrame; the asynchronous low-res update is in the stages table; segmentation is not included). r = 1: each frame waits for its own low-res update; r = auto: frames paced in real time at the clip\'s frame rate. Pixel-space blend: both runs added. Baselines: the whole per-frame function.',
   'engine runs: the first frame is processed twice (waiting for each low-res update) before the clip, so no run starts on the global fallback grid.',
-  'ablations: no TC-AdaIN = tcAlpha 0; pixel-space blend = the session run twice (fg look on both regions, bg look on both) and the outputs blended per pixel by the soft mask instead of in grid space; no mask enhancement = synthetic clips: the exact mask area-downscaled to 256 px and upsampled bilinearly; real clips: SpeakerMask with enhancement "bilinear".',
+  'ablations: no TC-AdaIN = tcAdainAlpha 0; pixel-space blend = the session run twice (fg look on both regions, bg look on both) and the outputs blended per pixel by the soft mask instead of in grid space; no mask enhancement = synthetic clips: the exact mask area-downscaled to 256 px and upsampled bilinearly; real clips: SpeakerMask with enhancement "bilinear".',
   'baselines: per-frame encoder→AdaIN→decoder at the clip\'s resolution (distilled VGG pair, as fullResNetBaseline in test/bench/engine.bench.ts; two regions by masked content statistics and a feature-space blend, one decode; no grid, no temporal state); 3D LUT: 33³, JS trilinear, Reinhard mean/std transfer in Lab per region fitted on the clip\'s first frame, the two LUT outputs blended per pixel by the mask.',
   'speed: a few frames per configuration from the first real clip scaled to each resolution (aspect not kept), no mask, not paced; the full engine benchmark is `npm run bench`.',
 ];
@@ -90,7 +90,7 @@ export async function runEval(o: EvalOptions, log: (s: string) => void = console
   for (const t of ['neural', 'fast', 'global'] as const) {
     const c = clips[0], s = harness[t].open('eval-fg', 'eval-bg', { fixedR: 1 });
     for (let k = 0; k < 4; k++) { s.processFrame(cloneFrame(c.frames[k % c.frames.length]), k * 33, c.masks?.[k % c.frames.length]); await settle(s); }
-    s.dispose();
+    s.close();
   }
   const pics = new Pictures(o.out);
   const records: EvalRecord[] = [], sections: ClipSection[] = [];

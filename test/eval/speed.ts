@@ -3,7 +3,7 @@
 // frames) and per baseline. A small sample; `npm run bench` is the full engine benchmark.
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
 import type { I420Frame } from '../../server/src/engine/image/i420.js';
-import type { Tier } from '../../server/src/engine/frame/session_engine.js';
+import type { Tier } from '../../server/src/engine/pool/thread_messages.js';
 import { settle, type Harness } from '../support/engine_harness.js';
 import { LutBaseline, NetBaseline } from './baselines.js';
 import { decodeClip } from './clips.js';
@@ -44,7 +44,7 @@ async function engineSpeed(h: Harness, tier: Tier, r1: boolean, frames: I420Fram
   }
   const wall = performance.now() - t0;
   await settle(s);
-  s.dispose();
+  s.close();
   return {
     system: `${tier} r=${r1 ? 1 : 'auto'}`, frames: frames.length, ms_per_frame: r3(ms.reduce((a, b) => a + b, 0) / ms.length), p50_ms: r3(p50(ms)),
     fps: r3((1000 * frames.length) / wall), ...(r1 ? {} : { r: r3(rSum / frames.length) }),

@@ -3,7 +3,8 @@
 // baselines (baselines.ts), and the input itself as a reference row.
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
 import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
-import type { SessionEngineOptions, Tier } from '../../server/src/engine/frame/session_engine.js';
+import type { SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
+import type { Tier } from '../../server/src/engine/pool/thread_messages.js';
 import { settle, type Harness } from '../support/engine_harness.js';
 import { LutBaseline, NetBaseline } from './baselines.js';
 import type { EvalClip } from './clips.js';
@@ -49,7 +50,7 @@ function meanStages(list: Record<string, number>[]): Record<string, number> {
   return acc;
 }
 
-export interface EngineRunOptions { r1: boolean; tcAlpha?: number; fg?: string; bg?: string; masks?: Uint8Array[] | null }
+export interface EngineRunOptions { r1: boolean; tcAdainAlpha?: number; fg?: string; bg?: string; masks?: Uint8Array[] | null }
 
 /**
  * Runs the engine over a clip. Warm-up: the first frame twice, each waiting for its low-res
@@ -59,7 +60,7 @@ export interface EngineRunOptions { r1: boolean; tcAlpha?: number; fg?: string; 
  */
 export async function runEngine(h: Harness, clip: EvalClip, env: SystemEnv, o: EngineRunOptions): Promise<SystemResult> {
   const opts: Partial<SessionEngineOptions> = o.r1 ? { fixedR: 1 } : {};
-  if (o.tcAlpha !== undefined) opts.tcAlpha = o.tcAlpha;
+  if (o.tcAdainAlpha !== undefined) opts.tcAdainAlpha = o.tcAdainAlpha;
   const s = h.open(o.fg ?? env.fg, o.bg ?? env.bg, opts);
   const masks = o.masks === undefined ? clip.masks : o.masks;
   const dt = 1000 / clip.fps;
@@ -79,7 +80,7 @@ export async function runEngine(h: Harness, clip: EvalClip, env: SystemEnv, o: E
   }
   await settle(s);
   const note = s.tier !== h.ctx.tierMode && h.ctx.tierMode !== 'auto' ? `ran as ${s.tier}` : undefined;
-  s.dispose();
+  s.close();
   return { outputs, msPerFrame: ms, stages: meanStages(stages), note };
 }
 
@@ -126,7 +127,7 @@ export function systems(regionCache: RegionRunCache): SystemDef[] {
     engine('fast r=1', 'fast', { r1: true }),
     engine('fast r=auto', 'fast', { r1: false }),
     engine('global', 'global', { r1: true }),
-    engine('ablation: no TC-AdaIN (neural r=1)', 'neural', { r1: true, tcAlpha: 0 }),
+    engine('ablation: no TC-AdaIN (neural r=1)', 'neural', { r1: true, tcAdainAlpha: 0 }),
     {
       id: 'ablation: pixel-space blend (neural r=1)', family: 'neural', haloRef: 'neural', maskedOnly: true,
       run: async (clip) => {

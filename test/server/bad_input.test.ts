@@ -121,7 +121,7 @@ describe('socket messages', () => {
 });
 
 describe('style uploads', () => {
-  const post = (body: Buffer | string, type = 'image/png') => fetch(`${srv.url}/api/styles?name=test`, { method: 'POST', headers: { 'Content-Type': type }, body });
+  const post = (body: Buffer | string, type = 'image/png') => fetch(`${srv.url}/api/styles?name=test`, { method: 'POST', headers: { 'Content-Type': type }, body: typeof body === 'string' ? body : new Uint8Array(body) });
 
   it('refuses a non-image, a wrong type, a corrupt image, a decompression bomb and an oversized body', async () => {
     const notImage = await post('this is not an image', 'image/png');

@@ -195,7 +195,7 @@ describe('fuzz', () => {
     const statuses = new Map<number, number>();
     await batch('uploads', cases.length, async () => {
       for (const c of cases) {
-        const r = await fetch(`${srv.url}/api/styles?name=fuzz`, { method: 'POST', headers: c.type ? { 'Content-Type': c.type } : {}, body: c.body });
+        const r = await fetch(`${srv.url}/api/styles?name=fuzz`, { method: 'POST', headers: c.type ? { 'Content-Type': c.type } : {}, body: new Uint8Array(c.body) });
         const body = await r.json().catch(() => null) as { error?: string; message?: string; id?: string } | null;
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
         expect(r.status < 500, `${c.what}: ${r.status} ${JSON.stringify(body)}`).toBe(true);
@@ -297,7 +297,7 @@ describe('refused without decoding', () => {
     expect((await call(allowed, 'room', { room: 'fuzzroom', token: genuine })).ok).toBe(true);
     allowed.close();
     // a decompression bomb: refused from its header
-    const bomb = await fetch(`${srv.url}/api/styles?name=bomb`, { method: 'POST', headers: { 'Content-Type': 'image/png' }, body: craftedPng(30_000, 30_000) });
+    const bomb = await fetch(`${srv.url}/api/styles?name=bomb`, { method: 'POST', headers: { 'Content-Type': 'image/png' }, body: new Uint8Array(craftedPng(30_000, 30_000)) });
     expect(bomb.status).toBe(413);
     expect((await bomb.json()).message).toMatch(/30000x30000/);
     expect(await decoded()).toBe(before);

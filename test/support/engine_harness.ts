@@ -2,9 +2,10 @@
 // styles as the server loads them, a WebAssembly slicer, and (for the neural and fast tiers)
 // a real low-res worker thread running the real ONNX models.
 import { join } from 'node:path';
-import { createEngineContext } from '../../server/src/engine/frame/engine_context.js';
+import { createEngineContext, type EngineContext } from '../../server/src/engine/frame/engine_context.js';
 import type { ExecutionProvider } from '../../server/src/engine/runtime/onnx_session.js';
-import { SessionEngine, type EngineContext, type SessionEngineOptions, type TierMode } from '../../server/src/engine/frame/session_engine.js';
+import { SessionEngine, type SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
+import type { TierMode } from '../../server/src/engine/pool/thread_messages.js';
 import { StyleLibrary } from '../../server/src/styles/style_library.js';
 import { ROOT } from './media.js';
 
@@ -35,7 +36,7 @@ export async function engineHarness(tierMode: TierMode, provider: ExecutionProvi
       ctx.styles.put(img);
       ctx.lowres?.putStyles([img]);
     },
-    close: async () => { await ctx.lowres?.drain(); },
+    close: async () => { await ctx.lowres?.close(); },
   };
 }
 

@@ -4,8 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { RESOLUTION_SIZE, type IceMsg, type MaskMode, type Resolution, type StatsMsg } from '../../../shared/protocol.js';
-import type { EngineHandle, EnginePool } from '../engine/pool/engine_pool.js';
-import type { FrameReport } from '../engine/frame/session_engine.js';
+import type { EngineHandle, EnginePool, FrameReport } from '../engine/pool/engine_pool.js';
 import { Uplink } from './uplink.js';
 import { FramePump } from './frame_pump.js';
 import { bitrateRange, looksLikeVideoOffer, mungeBitrate } from './sdp.js';

@@ -1,5 +1,5 @@
 // Rolling one-second statistics of a session's pipeline.
-import type { FrameReport } from '../engine/frame/session_engine.js';
+import type { FrameReport } from '../engine/pool/engine_pool.js';
 
 export class SessionStats {
   private framesIn = 0;

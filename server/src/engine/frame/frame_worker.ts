@@ -1,124 +1,148 @@
-// Engine worker thread: owns one WebAssembly slicer, a style cache, the low-res worker its
-// sessions share, the segmentation model session, and the WorkerSession (stylizer, speaker
-// mask, options) of every session assigned to it. Frames arrive as transferred ArrayBuffers
-// and go back the same way (no copy across threads).
-import { parentPort, workerData } from 'node:worker_threads';
-import type { EngineWorkerData, FromWorker, ToWorker } from '../pool/thread_messages.js';
-import { createEngineContext } from './engine_context.js';
+// Engine worker thread (the frame thread): one FrameThread owns the thread's EngineContext (a
+// WebAssembly slicer, a style cache, its onnxruntime, the low-res worker its sessions share),
+// the segmentation model session, and the FrameSession of every session assigned to it.
+// Frames arrive as transferred ArrayBuffers and go back the same way (no copy across
+// threads). Messages: pool/thread_messages.ts (ToEngineThread / FromEngineThread).
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { EngineErrorCode, EngineWorkerData, FromEngineThread, ToEngineThread } from '../pool/thread_messages.js';
 import { Segmenter } from '../segmentation/segmenter.js';
-import { exitOnFatal, whenIdle } from '../runtime/thread_exit.js';
 import { SpeakerMask } from '../segmentation/speaker_mask.js';
-import type { EngineContext } from './session_engine.js';
 import { UnknownStyleError } from '../runtime/style_store.js';
-import { WorkerSession } from './frame_session.js';
+import { exitOnFatal, whenIdle } from '../runtime/thread_exit.js';
+import { createEngineContext, type EngineContext } from './engine_context.js';
+import { FrameSession } from './frame_session.js';
 
-const port = parentPort;
-if (!port) throw new Error('frame_worker must run in a worker thread');
+class FrameThread {
+  readonly #ctx: EngineContext;
+  readonly #sessions = new Map<string, FrameSession>();
+  /** one segmentation model session per thread; without it sessions use the whole frame */
+  #segmenter: Segmenter | null = null;
+  readonly #segmenterReady: Promise<void>;
+  /** live sessions on the whole server (their shares of the low-res budget) */
+  #serverSessions = 1;
+  #ending = false;
+  readonly #dying: () => boolean;
 
-const data = workerData as EngineWorkerData;
-const ctx: EngineContext = createEngineContext(data.tierMode, data.onnx);
-// load the networks now; where they cannot run, sessions start at the fast tier
-if (ctx.lowres && (data.tierMode === 'auto' || data.tierMode === 'neural')) {
-  void ctx.lowres.neuralReady().then((ok) => { ctx.neuralAvailable = ok; });
-}
-// one segmentation model session per thread; without it sessions use the whole frame
-let segmenter: Segmenter | null = null;
-const segmenterReady = data.segmentation === 'off' ? Promise.resolve() : Segmenter.create(data.onnx).then((s) => { segmenter = s; }, (e: unknown) => {
-  console.warn(`[engine] segmentation unavailable, the whole frame is the speaker: ${String(e).split('\n')[0]}`);
-});
-const sessions = new Map<string, WorkerSession>();
-let sessionCount = 1;
-
-function send(m: FromWorker, transfer: ArrayBuffer[] = []): void {
-  port!.postMessage(m, transfer);
-}
-
-/** An error reply; the frame and mask buffers, when given, go back with it. */
-function replyError(id: number, code: 'unknown_style' | 'no_session' | 'internal', message: string, buffer?: ArrayBuffer, mask?: ArrayBuffer): void {
-  send({ kind: 'error', id, code, message, buffer, mask }, [buffer, mask].filter((b): b is ArrayBuffer => !!b));
-}
-
-function fail(id: number, err: unknown, buffer?: ArrayBuffer, mask?: ArrayBuffer): void {
-  replyError(id, err instanceof UnknownStyleError ? 'unknown_style' : 'internal', err instanceof Error ? err.message : String(err), buffer, mask);
-}
-
-/** The thread's work ends: stop taking work, let the low-res worker and the model runs finish, exit. */
-async function finish(code: number): Promise<never> {
-  ending = true;
-  await ctx.lowres?.drain();
-  await whenIdle();
-  process.exit(code);
-}
-let ending = false;
-const dying = exitOnFatal(async (e) => {
-  ending = true;
-  send({ kind: 'fatal', message: e instanceof Error ? e.message : String(e) });
-  await ctx.lowres?.drain();
-});
-
-port.on('message', (m: ToWorker) => {
-  if (ending || dying()) return;
-  switch (m.kind) {
-    case 'styles':
-      for (const img of m.images) ctx.styles.put(img);
-      ctx.lowres?.putStyles(m.images);
-      return;
-    case 'styleRemoved':
-      ctx.styles.delete(m.id);
-      ctx.lowres?.removeStyle(m.id);
-      return;
-    case 'open':
-      void segmenterReady.then(() => {
-        try {
-          sessions.get(m.sid)?.dispose();
-          const ws = new WorkerSession(ctx, m.fg, m.bg, segmenter ? new SpeakerMask(segmenter.stream()) : null, m.sid);
-          ws.engine.setSessionCount(sessionCount);
-          sessions.set(m.sid, ws);
-          send({ kind: 'ok', id: m.id });
-        } catch (e) { fail(m.id, e); }
-      });
-      return;
-    case 'frame': {
-      const s = sessions.get(m.sid);
-      if (!s) { replyError(m.id, 'no_session', `no session ${m.sid}`, m.buffer, m.mask); return; }
-      s.process({ width: m.width, height: m.height, data: new Uint8Array(m.buffer) }, m.now, m.mask ? new Uint8Array(m.mask) : undefined, m.dropped ?? 0).then(
-        (report) => send({ kind: 'frameDone', id: m.id, buffer: m.buffer, report, mask: m.mask }, m.mask ? [m.buffer, m.mask] : [m.buffer]),
-        (e: unknown) => fail(m.id, e, m.buffer, m.mask));
-      return;
+  constructor(private readonly port: MessagePort, data: EngineWorkerData) {
+    const ctx = createEngineContext(data.tierMode, data.onnx);
+    this.#ctx = ctx;
+    // load the networks now; where they cannot run, sessions start at the fast tier
+    if (ctx.lowres && (data.tierMode === 'auto' || data.tierMode === 'neural')) {
+      void ctx.lowres.neuralReady().then((ok) => { ctx.neuralAvailable = ok; });
     }
-    case 'setStyle': {
-      const s = sessions.get(m.sid);
-      if (!s) { replyError(m.id, 'no_session', `no session ${m.sid}`); return; }
-      try { s.setStyle(m.fg, m.bg, m.transitionMs, m.now); send({ kind: 'ok', id: m.id }); } catch (e) { fail(m.id, e); }
-      return;
-    }
-    case 'setOptions': {
-      const s = sessions.get(m.sid);
-      if (!s) { replyError(m.id, 'no_session', `no session ${m.sid}`); return; }
-      try { s.setOptions({ maskMode: m.maskMode, showMask: m.showMask }, m.transitionMs, m.now); send({ kind: 'ok', id: m.id }); } catch (e) { fail(m.id, e); }
-      return;
-    }
-    case 'close':
-      sessions.get(m.sid)?.dispose();
-      sessions.delete(m.sid);
-      send({ kind: 'ok', id: m.id });
-      return;
-    case 'load':
-      sessionCount = m.sessions;
-      for (const s of sessions.values()) s.engine.setSessionCount(m.sessions);
-      return;
-    case 'shutdown':
-      void finish(0);
-      return;
-    case 'census':
-      send({ kind: 'census', id: m.id, sessions: [...sessions.keys()], masks: [...sessions.values()].filter((s) => s.hasMaskState).map((s) => s.sid) });
-      return;
-    case 'fault':
-      // fault injection for the fault-tolerance tests (enabled by the pool only when configured)
-      if (m.what === 'exit') { void finish(3); return; }
-      setImmediate(() => { throw new Error(`injected fault in session ${m.sid}`); });
-      return;
+    this.#segmenterReady = data.segmentation === 'off' ? Promise.resolve() : Segmenter.create(ctx.onnx).then((s) => { this.#segmenter = s; }, (e: unknown) => {
+      console.warn(`[engine] segmentation unavailable, the whole frame is the speaker: ${String(e).split('\n')[0]}`);
+    });
+    this.#dying = exitOnFatal(ctx.onnx, async (e) => {
+      this.#ending = true;
+      this.#send({ kind: 'fatal', message: e instanceof Error ? e.message : String(e) });
+      await ctx.lowres?.close();
+    });
+    port.on('message', (m: ToEngineThread) => this.#onMessage(m));
+    void this.#segmenterReady.then(() => this.#send({ kind: 'ready' }));
   }
-});
 
-void segmenterReady.then(() => send({ kind: 'ready' }));
+  #send(m: FromEngineThread, transfer: ArrayBuffer[] = []): void {
+    this.port.postMessage(m, transfer);
+  }
+
+  /** An error reply; the frame and mask buffers, when given, go back with it. */
+  #replyError(id: number, code: EngineErrorCode, message: string, buffer?: ArrayBuffer, mask?: ArrayBuffer): void {
+    this.#send({ kind: 'error', id, code, message, buffer, mask }, [buffer, mask].filter((b): b is ArrayBuffer => !!b));
+  }
+
+  #fail(id: number, err: unknown, buffer?: ArrayBuffer, mask?: ArrayBuffer): void {
+    this.#replyError(id, err instanceof UnknownStyleError ? 'unknown_style' : 'internal', err instanceof Error ? err.message : String(err), buffer, mask);
+  }
+
+  /** The thread's work ends: stop taking work, let the low-res worker and the model runs finish, exit. */
+  async #finish(code: number): Promise<never> {
+    this.#ending = true;
+    await this.#ctx.lowres?.close();
+    await whenIdle(this.#ctx.onnx);
+    process.exit(code);
+  }
+
+  /** The session `sid`, or an error reply (and undefined) when it has none here. */
+  #session(id: number, sid: string, buffer?: ArrayBuffer, mask?: ArrayBuffer): FrameSession | undefined {
+    const s = this.#sessions.get(sid);
+    if (!s) this.#replyError(id, 'no_session', `no session ${sid}`, buffer, mask);
+    return s;
+  }
+
+  #onMessage(m: ToEngineThread): void {
+    if (this.#ending || this.#dying()) return;
+    const ctx = this.#ctx;
+    switch (m.kind) {
+      case 'styles':
+        for (const img of m.images) ctx.styles.put(img);
+        ctx.lowres?.putStyles(m.images);
+        return;
+      case 'styleRemoved':
+        ctx.styles.delete(m.id);
+        ctx.lowres?.removeStyle(m.id);
+        return;
+      case 'open':
+        void this.#segmenterReady.then(() => {
+          try {
+            this.#sessions.get(m.sid)?.close();
+            const seg = this.#segmenter;
+            const fs = new FrameSession(ctx, m.fg, m.bg, seg ? new SpeakerMask(seg.stream()) : null, m.sid);
+            fs.engine.setSessionCount(this.#serverSessions);
+            this.#sessions.set(m.sid, fs);
+            this.#send({ kind: 'ok', id: m.id });
+          } catch (e) { this.#fail(m.id, e); }
+        });
+        return;
+      case 'frame': {
+        const s = this.#session(m.id, m.sid, m.buffer, m.mask);
+        if (!s) return;
+        const transfer = m.mask ? [m.buffer, m.mask] : [m.buffer];
+        s.process({ width: m.width, height: m.height, data: new Uint8Array(m.buffer) }, m.now, m.mask ? new Uint8Array(m.mask) : undefined, m.dropped ?? 0).then(
+          (report) => this.#send({ kind: 'frameDone', id: m.id, buffer: m.buffer, report, mask: m.mask }, transfer),
+          (e: unknown) => this.#fail(m.id, e, m.buffer, m.mask));
+        return;
+      }
+      case 'setStyle': {
+        const s = this.#session(m.id, m.sid);
+        if (!s) return;
+        try { s.setStyle(m.fg, m.bg, m.transitionMs, m.now); this.#send({ kind: 'ok', id: m.id }); } catch (e) { this.#fail(m.id, e); }
+        return;
+      }
+      case 'setOptions': {
+        const s = this.#session(m.id, m.sid);
+        if (!s) return;
+        try {
+          s.setOptions({ maskMode: m.maskMode, showMask: m.showMask }, m.transitionMs, m.now);
+          this.#send({ kind: 'ok', id: m.id });
+        } catch (e) { this.#fail(m.id, e); }
+        return;
+      }
+      case 'close':
+        this.#sessions.get(m.sid)?.close();
+        this.#sessions.delete(m.sid);
+        this.#send({ kind: 'ok', id: m.id });
+        return;
+      case 'load':
+        this.#serverSessions = m.sessions;
+        for (const s of this.#sessions.values()) s.engine.setSessionCount(m.sessions);
+        return;
+      case 'shutdown':
+        void this.#finish(0);
+        return;
+      case 'census': {
+        const all = [...this.#sessions.values()];
+        this.#send({ kind: 'census', id: m.id, sessions: all.map((s) => s.sid), masks: all.filter((s) => s.hasMaskState).map((s) => s.sid) });
+        return;
+      }
+      case 'fault':
+        // fault injection for the fault-tolerance tests (enabled by the pool only when configured)
+        if (m.what === 'exit') { void this.#finish(3); return; }
+        setImmediate(() => { throw new Error(`injected fault in session ${m.sid}`); });
+        return;
+    }
+  }
+}
+
+if (!parentPort) throw new Error('frame_worker must run in a worker thread');
+new FrameThread(parentPort, workerData as EngineWorkerData);

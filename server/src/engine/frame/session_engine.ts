@@ -1,7 +1,9 @@
-// The per-session stylizer: everything one viewer's stream needs between frames lives here
-// (smoothed statistics, keyframe grids from the low-res path, the running style
-// transition, the tier policy). One instance per session, owned by the engine thread that
-// processes its frames.
+// A session's stylizer on its engine thread: the smoothed colour statistics of the global
+// tier, the keyframe grids from the low-res path and their interpolation, the running style
+// transition and the tier policy. It is one part of the session's FrameSession
+// (frame_session.ts), which also holds the speaker mask and the mask looks; the session's
+// low-res state (TC-AdaIN statistics, warm-start grids) lives on the low-res worker
+// (lowres/lowres_session.ts). pool/engine_pool.ts lists every holder.
 //
 // Per frame (full resolution): the grid for this frame is the low-res path's latest grids
 // interpolated linearly over r frames (grid temporal sub-sampling, Xia et al. section 7),
@@ -13,58 +15,24 @@ import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from '
 import { downscaleI420, downscaleMask, lowResSize, type LowRes } from '../image/downscale.js';
 import { DEFAULT_TRANSFER, colorTransferAffine } from '../image/global_transfer.js';
 import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid, type GridShape } from '../image/grid.js';
-import type { GuideLuts } from '../image/guide.js';
 import type { I420Frame } from '../image/i420.js';
-import type { LowResClient, LowResReply } from './lowres_client.js';
+import type { FrameReport, LowResResult, Tier } from '../pool/thread_messages.js';
+import type { EngineContext } from './engine_context.js';
 import { splitGridMask } from '../image/soft_grid_mask.js';
-import type { StyleEntry, StyleStore } from '../runtime/style_store.js';
-import { TierPolicy, type Tier, type TierMode } from './tier_policy.js';
+import type { StyleEntry } from '../runtime/style_store.js';
+import { TierPolicy } from './tier_policy.js';
 import { smoothstep, type Transition, transitionWeight } from './transition.js';
-import type { WasmSlicer } from './wasm_kernels.js';
 
-export type { Tier, TierMode } from './tier_policy.js';
-export type MaskSource = 'full-frame' | 'live' | 'reused';
-
-export interface EngineContext {
-  slicer: WasmSlicer;
-  styles: StyleStore;
-  shape: GridShape;
-  luts: GuideLuts;
-  /** the low-res path (absent: global tier only) */
-  lowres: LowResClient | null;
-  /** 'auto' picks from the measured budget; a tier name forces it */
-  tierMode: TierMode;
-  /** false when the networks cannot run here (auto then starts at `fast`) */
-  neuralAvailable: boolean;
-}
-
-export interface FrameReport {
-  /** ms per stage of this frame, plus `lowres`: the last low-res update */
-  stages: Record<string, number>;
-  /** ms per stage of the last low-res update */
-  lowres: Record<string, number>;
-  totalMs: number;
-  tier: Tier;
-  r: number;
-  mask: MaskSource;
-  /** style weight of the current look (1 outside transitions) */
-  transition: number;
-  /** the stylized frame's size (half the camera's at degradation level 4) */
-  width: number;
-  height: number;
-  /** 0 = full quality .. 4 (tier_policy.ts) */
-  degradation: number;
-}
 
 export interface SessionEngineOptions {
-  /** per-frame weight of the newest statistics (temporal smoothing of the global tier) */
-  statsAlpha: number;
+  /** global tier: per-frame weight of the newest colour statistics in their moving average */
+  globalStatsEma: number;
   /** long side of the low-resolution copy used for statistics */
   statsSize: number;
   /** long side of the low-res path's input (a multiple of 8 short side) */
   lowResSize: number;
-  /** TC-AdaIN: weight of the previous update's content statistics */
-  tcAlpha: number;
+  /** low-res path, TC-AdaIN (Xia et al. eq. 5-6): weight α of the previous update's content statistics */
+  tcAdainAlpha: number;
   /** fixed r (benchmarks); null adapts */
   fixedR: number | null;
 }
@@ -72,7 +40,7 @@ export interface SessionEngineOptions {
 /** frames between statistics refreshes of the global grids (global tier, before keyframes) */
 const GLOBAL_STRIDE = 3;
 
-export const DEFAULT_SESSION_OPTIONS: SessionEngineOptions = { statsAlpha: 0.2, statsSize: 160, lowResSize: 256, tcAlpha: 0.5, fixedR: null };
+export const DEFAULT_SESSION_OPTIONS: SessionEngineOptions = { globalStatsEma: 0.2, statsSize: 160, lowResSize: 256, tcAdainAlpha: 0.5, fixedR: null };
 
 export class SessionEngine {
   private fg: string;
@@ -106,7 +74,7 @@ export class SessionEngine {
   private sinceUpdate = 0;
   private lastLowres: Record<string, number> = {};
   private frames = 0;
-  private disposed = false;
+  private closed = false;
   /** the pair changed: rebuild the global grids on the next frame */
   private globalDirty = true;
 
@@ -174,7 +142,7 @@ export class SessionEngine {
     const t1 = performance.now();
     if (refresh) {
       if (mask) this.statsMask = downscaleMask(mask, frame.width, frame.height, this.low!.width, this.low!.height, this.statsMask);
-      this.updateStats(this.low!, mask ? this.statsMask : null, 1 - (1 - this.opts.statsAlpha) ** stride);
+      this.updateStats(this.low!, mask ? this.statsMask : null, 1 - (1 - this.opts.globalStatsEma) ** stride);
     }
     // a new pair of looks shows at once through its global grids
     if (refresh || this.globalDirty) { this.buildGlobalGrid(this.fg, this.bg, this.gridGlobal); this.globalDirty = false; }
@@ -220,21 +188,21 @@ export class SessionEngine {
       : new Uint8Array(n).fill(255);
     const gen = this.gen, tier = this.policy.tier as 'neural' | 'fast', t = performance.now();
     this.inflight = true; this.immediate = false; this.sinceUpdate = 0;
-    lowres.update({ sid: this.sid, width: size.width, height: size.height, yuv, mask, fg: this.fg, bg: this.bg, tier, alpha: this.opts.tcAlpha })
+    lowres.update({ sid: this.sid, width: size.width, height: size.height, yuv, mask, fg: this.fg, bg: this.bg, tier, tcAdainAlpha: this.opts.tcAdainAlpha })
       .then((res) => {
         this.inflight = false;
-        if (this.disposed) return;
+        if (this.closed) return;
         this.policy.updated(performance.now() - t);
         if (gen !== this.gen || res.tier !== this.policy.tier) { this.immediate = true; return; }
         this.accept(res);
       }, () => {
         this.inflight = false;
-        if (!this.disposed) this.policy.failed();
+        if (!this.closed) this.policy.failed();
       });
   }
 
   /** A new keyframe grid: interpolate to it from the grid in use, over r frames. */
-  private accept(res: LowResReply): void {
+  private accept(res: LowResResult): void {
     this.keyFrom.set(this.haveKey ? this.gridLocal : this.gridGlobal);
     this.keyTo = res.grid;
     this.keyT = 0;
@@ -279,10 +247,11 @@ export class SessionEngine {
 
   get frameCount(): number { return this.frames; }
 
-  dispose(): void {
-    this.disposed = true;
+  /** The session ended: later low-res results are dropped and the low-res worker forgets it. */
+  close(): void {
+    this.closed = true;
     this.transition = null;
     this.low = undefined;
-    this.ctx.lowres?.close(this.sid);
+    this.ctx.lowres?.forgetSession(this.sid);
   }
 }

@@ -17,8 +17,7 @@
 // Tiers only go down within a session: a machine that could not keep up once is not trusted
 // to keep up again while its load is the same. Resolution comes back after ~12 s without
 // drops (then 24 s, 48 s...: no fast oscillation). A forced tier still sheds resolution.
-export type Tier = 'neural' | 'fast' | 'global';
-export type TierMode = Tier | 'auto';
+import type { Tier } from '../pool/thread_messages.js';
 
 export const MAX_R = 8;
 const SLOW_UPDATES = 3;

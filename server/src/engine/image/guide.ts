@@ -3,6 +3,8 @@
 // reason): background pixels live in the lower part of the z axis, the speaker in the upper
 // part, so grid-space blending can separate the two regions at the mask edge while each
 // region stays edge-aware in luma.
+import { DEFAULT_GRID } from './grid.js';
+
 
 export interface GuideParams {
   nz: number;
@@ -45,4 +47,9 @@ export function guideZ(luts: GuideLuts, nz: number, y: number, m: number): numbe
   const zMax = (nz - 1) * 256 - 1;
   const z = luts.zY[y] + luts.zM[m];
   return (z < 0 ? 0 : z > zMax ? zMax : z) / 256;
+}
+
+/** The guide every grid is built and sliced with: luma curve, speaker in the upper z half. */
+export function engineLuts(): GuideLuts {
+  return buildGuideLuts({ nz: DEFAULT_GRID.nz, splitByMask: true });
 }

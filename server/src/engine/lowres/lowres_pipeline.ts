@@ -3,65 +3,34 @@
 // distilled VGG + ST-AdaIN; fast: Laplacian features), a bilateral grid fitted per region
 // (Γf, Γb), and the two blended in grid space through the soft grid mask into the one grid
 // the full-resolution path slices. It runs in its own thread (lowres_worker.ts), every r
-// frames, and never blocks a frame.
+// frames, and never blocks a frame. What a session keeps here between updates is its
+// LowResSession (lowres_session.ts).
 import { fastTargets } from './fast_targets.js';
-import { blendGrids, createGrid, fillAffine, gridLength, IDENTITY_AFFINE, type GridShape } from '../image/grid.js';
+import { blendGrids, fillAffine, gridLength, IDENTITY_AFFINE, type GridShape } from '../image/grid.js';
 import { DEFAULT_FIT, GridFitter } from './grid_fit.js';
 import type { GuideLuts } from '../image/guide.js';
-import { NeuralTargets, TcState } from './neural_targets.js';
-import type { OnnxOptions } from '../runtime/onnx_session.js';
+import type { LowResRequest, LowResResult } from '../pool/thread_messages.js';
+import type { OnnxRuntime } from '../runtime/onnx_session.js';
+import { LowResSession } from './lowres_session.js';
+import { NeuralTargets } from './neural_targets.js';
 import { SoftGridMask } from '../image/soft_grid_mask.js';
 import type { StyleEntry, StyleStore } from '../runtime/style_store.js';
 
-export type LowResTier = 'neural' | 'fast';
-
-export interface LowResRequest {
-  sid: string;
-  width: number;
-  height: number;
-  /** interleaved Y, U-128, V-128 (width*height*3) */
-  yuv: Float32Array;
-  /** speaker mask 0..255 per low-res pixel */
-  mask: Uint8Array;
-  fg: string;
-  bg: string;
-  tier: LowResTier;
-  /** TC-AdaIN weight of the previous update's content statistics (0 = off) */
-  alpha: number;
-}
-
-export interface LowResResult {
-  /** the blended grid (gridLength(shape)) */
-  grid: Float32Array;
-  tier: LowResTier;
-  /** ms per low-res stage */
-  stages: Record<string, number>;
-}
-
 /** a region covering less than this share of the low-res frame is not stylized separately */
 const MIN_REGION_SHARE = 0.005;
-
-/** What one session keeps between updates: TC-AdaIN statistics and the last fits (warm starts). */
-class SessionState {
-  readonly tc = new TcState();
-  readonly gridF: Float32Array;
-  readonly gridB: Float32Array;
-  warm = false;
-  constructor(shape: GridShape) { this.gridF = createGrid(shape); this.gridB = createGrid(shape); }
-}
 
 export class LowResPipeline {
   private neural: Promise<NeuralTargets> | null = null;
   private readonly fitter: GridFitter;
   private readonly softMask: SoftGridMask;
-  private readonly sessions = new Map<string, SessionState>();
+  private readonly sessions = new Map<string, LowResSession>();
   private weightsF = new Float32Array(0);
   private weightsB = new Float32Array(0);
   private targetF = new Float32Array(0);
   private targetB = new Float32Array(0);
 
   constructor(private readonly styles: StyleStore, private readonly shape: GridShape, private readonly luts: GuideLuts,
-    private readonly onnx: OnnxOptions) {
+    private readonly onnx: OnnxRuntime) {
     this.fitter = new GridFitter(shape);
     this.softMask = new SoftGridMask(shape);
   }
@@ -75,7 +44,8 @@ export class LowResPipeline {
     return this.neural;
   }
 
-  close(sid: string): void { this.sessions.delete(sid); }
+  /** The session ended: its state here goes. */
+  forget(sid: string): void { this.sessions.delete(sid); }
 
   get sessionCount(): number { return this.sessions.size; }
 
@@ -84,7 +54,7 @@ export class LowResPipeline {
     const n = w * h;
     if (yuv.length !== 3 * n || mask.length !== n) throw new RangeError(`low-res buffers do not match ${w}x${h}`);
     let st = this.sessions.get(req.sid);
-    if (!st) { st = new SessionState(this.shape); this.sessions.set(req.sid, st); }
+    if (!st) { st = new LowResSession(this.shape); this.sessions.set(req.sid, st); }
     const t0 = performance.now();
     this.ensure(n);
     let area = 0;
@@ -97,7 +67,7 @@ export class LowResPipeline {
     if (req.tier === 'neural') {
       const net = await this.loadNeural();
       const t = await net.targets(w, h, yuv, this.weightsF, { style: fgStyle, out: this.targetF }, { style: bgStyle, out: this.targetB },
-        st.tc, req.alpha);
+        st.tc, req.tcAdainAlpha);
       stages.encode = t.prepMs + t.encodeMs; stages.adain = t.adainMs; stages.decode = t.decodeMs;
     } else {
       const t = performance.now();
@@ -119,7 +89,7 @@ export class LowResPipeline {
     return { grid, tier: req.tier, stages };
   }
 
-  private fitRegion(st: SessionState, w: number, h: number, yuv: Float32Array, mask: Uint8Array, style: StyleEntry,
+  private fitRegion(st: LowResSession, w: number, h: number, yuv: Float32Array, mask: Uint8Array, style: StyleEntry,
     target: Float32Array, weights: Float32Array, grid: Float32Array): void {
     if (style.natural) { fillAffine(grid, IDENTITY_AFFINE); return; }
     this.fitter.fit({ width: w, height: h, content: yuv, target, weights, mask }, { luts: this.luts, ...DEFAULT_FIT }, grid,

@@ -1,47 +1,64 @@
 // Low-resolution worker thread: one per engine thread. It runs the low-res path
 // (lowres_pipeline.ts) for the sessions of its engine thread, one update at a time, so the
-// engine thread keeps slicing frames while the networks and the grid fit run here.
-import { parentPort, workerData } from 'node:worker_threads';
-import { engineLuts } from '../frame/engine_context.js';
+// engine thread keeps slicing frames while the networks and the grid fit run here. Messages:
+// pool/thread_messages.ts (ToLowRes / FromLowRes); the engine thread's side is
+// frame/lowres_client.ts.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DEFAULT_GRID } from '../image/grid.js';
-import type { LowResIn, LowResOut, LowResWorkerData } from '../frame/lowres_client.js';
-import { LowResPipeline } from './lowres_pipeline.js';
+import { engineLuts } from '../image/guide.js';
+import type { FromLowRes, LowResWorkerData, ToLowRes } from '../pool/thread_messages.js';
+import { OnnxRuntime } from '../runtime/onnx_session.js';
 import { StyleStore } from '../runtime/style_store.js';
 import { exitOnFatal, whenIdle } from '../runtime/thread_exit.js';
+import { LowResPipeline } from './lowres_pipeline.js';
 
-const port = parentPort;
-if (!port) throw new Error('lowres_worker must run in a worker thread');
-const data = workerData as LowResWorkerData;
+class LowResThread {
+  readonly #styles = new StyleStore();
+  readonly #onnx: OnnxRuntime;
+  readonly #pipeline: LowResPipeline;
+  /** updates run one at a time: the sessions of this thread take turns */
+  #chain: Promise<void> = Promise.resolve();
+  #closing = false;
+  /** an uncaught error here: exit once no inference runs (the engine thread's client starts a new worker) */
+  readonly #dying: () => boolean;
 
-const styles = new StyleStore();
-const pipeline = new LowResPipeline(styles, DEFAULT_GRID, engineLuts(), data.onnx);
-let chain: Promise<void> = Promise.resolve();
-let draining = false;
-// an uncaught error here: exit once no inference runs (the engine thread's client starts a new worker)
-const dying = exitOnFatal(() => {});
-
-function send(m: LowResOut, transfer: ArrayBuffer[] = []): void { port!.postMessage(m, transfer); }
-
-port.on('message', (m: LowResIn) => {
-  if (draining || dying()) return;
-  switch (m.kind) {
-    case 'styles': for (const img of m.images) styles.put(img); return;
-    case 'styleRemoved': styles.delete(m.id); return;
-    case 'close': pipeline.close(m.sid); return;
-    case 'drain': draining = true; void chain.then(() => whenIdle()).then(() => process.exit(0)); return;
-    case 'warmup':
-      pipeline.loadNeural().then(() => send({ kind: 'warm', ok: true }), (e: unknown) => send({ kind: 'warm', ok: false, message: String(e) }));
-      return;
-    case 'update':
-      // one update at a time: the sessions of this thread take turns
-      chain = chain.then(async () => {
-        try {
-          const r = await pipeline.update(m.req);
-          send({ kind: 'updated', id: m.id, grid: r.grid.buffer as ArrayBuffer, tier: r.tier, stages: r.stages }, [r.grid.buffer as ArrayBuffer]);
-        } catch (e) {
-          send({ kind: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
-        }
-      });
-      return;
+  constructor(private readonly port: MessagePort, data: LowResWorkerData) {
+    this.#onnx = new OnnxRuntime(data.onnx);
+    this.#pipeline = new LowResPipeline(this.#styles, DEFAULT_GRID, engineLuts(), this.#onnx);
+    this.#dying = exitOnFatal(this.#onnx, () => {});
+    port.on('message', (m: ToLowRes) => this.#onMessage(m));
   }
-});
+
+  #send(m: FromLowRes, transfer: ArrayBuffer[] = []): void { this.port.postMessage(m, transfer); }
+
+  #onMessage(m: ToLowRes): void {
+    if (this.#closing || this.#dying()) return;
+    switch (m.kind) {
+      case 'styles': for (const img of m.images) this.#styles.put(img); return;
+      case 'styleRemoved': this.#styles.delete(m.id); return;
+      case 'forget': this.#pipeline.forget(m.sid); return;
+      case 'close':
+        this.#closing = true;
+        void this.#chain.then(() => whenIdle(this.#onnx)).then(() => process.exit(0));
+        return;
+      case 'warmup':
+        this.#pipeline.loadNeural().then(() => this.#send({ kind: 'warm', ok: true }),
+          (e: unknown) => this.#send({ kind: 'warm', ok: false, message: String(e) }));
+        return;
+      case 'update':
+        this.#chain = this.#chain.then(async () => {
+          try {
+            const r = await this.#pipeline.update(m.req);
+            const grid = r.grid.buffer as ArrayBuffer;
+            this.#send({ kind: 'updated', id: m.id, grid, tier: r.tier, stages: r.stages }, [grid]);
+          } catch (e) {
+            this.#send({ kind: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
+          }
+        });
+        return;
+    }
+  }
+}
+
+if (!parentPort) throw new Error('lowres_worker must run in a worker thread');
+new LowResThread(parentPort, workerData as LowResWorkerData);

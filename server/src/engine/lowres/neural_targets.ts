@@ -8,7 +8,7 @@
 // colours and drops the decoder's softness and halos.
 import type { InferenceSession } from 'onnxruntime-node';
 import { rgbToYuv, yuvToRgb } from '../image/color.js';
-import { ort, runModel, sharedSession, type OnnxOptions } from '../runtime/onnx_session.js';
+import { ort, type OnnxRuntime } from '../runtime/onnx_session.js';
 import { adain, blendChannelStats, channelStats, maskedStats, type ChannelStats } from './st_adain.js';
 import type { StyleEntry } from '../runtime/style_store.js';
 
@@ -67,11 +67,11 @@ export class NeuralTargets {
   private readonly cur = channelStats(C41);
   private readonly used = channelStats(C41);
 
-  private constructor(private readonly enc: InferenceSession, private readonly dec: InferenceSession) {}
+  private constructor(private readonly onnx: OnnxRuntime, private readonly enc: InferenceSession, private readonly dec: InferenceSession) {}
 
-  static async create(opt: OnnxOptions): Promise<NeuralTargets> {
-    const [enc, dec] = await Promise.all([sharedSession(ENCODER_FILE, opt), sharedSession(DECODER_FILE, opt)]);
-    return new NeuralTargets(enc, dec);
+  static async create(onnx: OnnxRuntime): Promise<NeuralTargets> {
+    const [enc, dec] = await Promise.all([onnx.session(ENCODER_FILE), onnx.session(DECODER_FILE)]);
+    return new NeuralTargets(onnx, enc, dec);
   }
 
   /** relu4_1 statistics of a style image (computed once per style and cached with it). */
@@ -85,7 +85,7 @@ export class NeuralTargets {
         const sx = Math.min(sw - 1, Math.floor(((xx + 0.5) * sw) / w)), sy = Math.min(sh - 1, Math.floor(((y + 0.5) * sh) / h));
         for (let c = 0; c < 3; c++) x[c * w * h + y * w + xx] = rgb[3 * (sy * sw + sx) + c] / 255;
       }
-      const r = await runModel(this.enc, { image: new ort.Tensor('float32', x, [1, 3, h, w]) }, ['r41']);
+      const r = await this.onnx.run(this.enc, { image: new ort.Tensor('float32', x, [1, 3, h, w]) }, ['r41']);
       const f = r.r41.data as Float32Array;
       const st = channelStats(C41);
       maskedStats(f, C41, (w >> 3) * (h >> 3), null, st);
@@ -95,10 +95,10 @@ export class NeuralTargets {
 
   /**
    * Writes each region's stylized target. `mask`: speaker weight per low-res pixel (0..1).
-   * `alpha`: TC-AdaIN weight of the previous update's statistics.
+   * `tcAdainAlpha`: TC-AdaIN weight of the previous update's statistics (eq. 5-6).
    */
   async targets(width: number, height: number, yuv: Float32Array, mask: Float32Array, fg: RegionTarget, bg: RegionTarget,
-    tc: TcState, alpha: number): Promise<NeuralTimings> {
+    tc: TcState, tcAdainAlpha: number): Promise<NeuralTimings> {
     if (width % 8 || height % 8) throw new RangeError(`neural input must be a multiple of 8, got ${width}x${height}`);
     const n = width * height, fw = width >> 3, fh = height >> 3, fn = fw * fh;
     const t0 = performance.now();
@@ -108,7 +108,7 @@ export class NeuralTargets {
     poolMask8(mask, width, height, this.maskF);
     for (let i = 0; i < fn; i++) this.invMaskF[i] = 1 - this.maskF[i];
     const t1 = performance.now();
-    const enc = await runModel(this.enc, { image: new ort.Tensor('float32', this.input, [1, 3, height, width]) }, ['r41']);
+    const enc = await this.onnx.run(this.enc, { image: new ort.Tensor('float32', this.input, [1, 3, height, width]) }, ['r41']);
     const x = enc.r41.data as Float32Array;
     const t2 = performance.now();
     const regions: { r: RegionTarget; weights: Float32Array; key: 'fg' | 'bg' }[] = [
@@ -123,7 +123,7 @@ export class NeuralTargets {
       // SA-AdaIN: the region's own statistics; a region too small to measure uses the frame's
       const wsum = maskedStats(x, C41, fn, g.weights, this.cur);
       if (wsum < 2) maskedStats(x, C41, fn, null, this.cur);
-      blendChannelStats(this.cur, tc[g.key], alpha, this.used);
+      blendChannelStats(this.cur, tc[g.key], tcAdainAlpha, this.used);
       const prev = tc[g.key] ?? channelStats(C41);
       prev.mean.set(this.cur.mean); prev.std.set(this.cur.std);
       tc[g.key] = prev;
@@ -133,7 +133,7 @@ export class NeuralTargets {
     for (const g of regions) if (g.r.style.natural) g.r.out.set(yuv.subarray(0, 3 * n));
     if (active.length) {
       this.feats.set(x.subarray(0, C41 * fn), active.length * C41 * fn);
-      const dec = await runModel(this.dec, { feat: new ort.Tensor('float32', this.feats, [batch, C41, fh, fw]) }, ['image']);
+      const dec = await this.onnx.run(this.dec, { feat: new ort.Tensor('float32', this.feats, [batch, C41, fh, fw]) }, ['image']);
       const img = dec.image.data as Float32Array;
       if (this.recon.length !== 3 * n) this.recon = new Float32Array(3 * n);
       rgbPlanarToYuv(img, n, active.length * 3 * n, this.recon);

@@ -1,9 +1,41 @@
-// Messages between the main thread (EnginePool) and engine worker threads. Internal to the
-// server; the wire protocol with browsers lives in shared/protocol.ts.
+// Every message that crosses a thread boundary inside the engine, and the types they carry.
+// Two boundaries: the main thread (EnginePool) <-> an engine thread (frame/frame_worker.ts),
+// and an engine thread (frame/lowres_client.ts) <-> its low-res worker (lowres/lowres_worker.ts).
+// Buffers travel as transferred ArrayBuffers (no copy). The wire protocol with browsers is
+// shared/protocol.ts; this module is internal to the server.
 import type { MaskMode } from '../../../../shared/protocol.js';
 import type { OnnxOptions } from '../runtime/onnx_session.js';
-import type { FrameReport, TierMode } from '../frame/session_engine.js';
 import type { StyleImage } from '../runtime/style_store.js';
+
+// ---------- what the threads report and are configured with ----------
+
+/** Stylizer tiers, best first (frame/tier_policy.ts chooses and degrades). */
+export type Tier = 'neural' | 'fast' | 'global';
+/** 'auto' picks from the measured budget; a tier name forces it. */
+export type TierMode = Tier | 'auto';
+/** The tiers whose grids come from the low-res worker. */
+export type LowResTier = Exclude<Tier, 'global'>;
+/** Where a frame's speaker mask came from (see StatsMsg.mask in shared/protocol.ts). */
+export type MaskSource = 'full-frame' | 'live' | 'reused';
+
+/** One stylized frame, as the engine thread reports it. */
+export interface FrameReport {
+  /** ms per stage of this frame, plus `lowres`: the last low-res update */
+  stages: Record<string, number>;
+  /** ms per stage of the last low-res update */
+  lowres: Record<string, number>;
+  totalMs: number;
+  tier: Tier;
+  r: number;
+  mask: MaskSource;
+  /** style weight of the current look (1 outside transitions) */
+  transition: number;
+  /** the stylized frame's size (half the camera's at degradation level 4) */
+  width: number;
+  height: number;
+  /** 0 = full quality .. 4 (frame/tier_policy.ts) */
+  degradation: number;
+}
 
 /** Configuration every engine thread starts with (workerData). */
 export interface EngineWorkerData {
@@ -13,15 +45,25 @@ export interface EngineWorkerData {
   segmentation: 'selfie' | 'off';
 }
 
-export type ToWorker =
+/** A session's mask options as the engine applies them. */
+export interface MaskOptions { maskMode?: MaskMode; showMask?: boolean }
+
+export type EngineErrorCode = 'unknown_style' | 'no_session' | 'internal';
+
+// ---------- main thread <-> engine thread ----------
+
+export type ToEngineThread =
   | { kind: 'styles'; images: StyleImage[] }
   | { kind: 'styleRemoved'; id: string }
   | { kind: 'open'; id: number; sid: string; fg: string; bg: string }
-  /** mask: when given (width x height bytes), the frame's speaker mask is written into it */
-  /** dropped: camera frames the pump skipped since this session's previous frame */
-  | { kind: 'frame'; id: number; sid: string; width: number; height: number; buffer: ArrayBuffer; now: number; mask?: ArrayBuffer; dropped?: number }
+  /**
+   * mask: when given (width x height bytes), the frame's speaker mask is written into it;
+   * dropped: camera frames the pump skipped since this session's previous frame
+   */
+  | { kind: 'frame'; id: number; sid: string; width: number; height: number; buffer: ArrayBuffer; now: number; mask?: ArrayBuffer;
+    dropped?: number }
   | { kind: 'setStyle'; id: number; sid: string; fg: string; bg: string; transitionMs: number; now: number }
-  | { kind: 'setOptions'; id: number; sid: string; maskMode?: MaskMode; showMask?: boolean; transitionMs: number; now: number }
+  | ({ kind: 'setOptions'; id: number; sid: string; transitionMs: number; now: number } & MaskOptions)
   | { kind: 'close'; id: number; sid: string }
   | { kind: 'census'; id: number }
   /** live sessions on the whole server (shares of the low-res budget) */
@@ -30,7 +72,7 @@ export type ToWorker =
   /** end the thread once its inference runs are done (pool shutdown) */
   | { kind: 'shutdown'; id: number };
 
-export type FromWorker =
+export type FromEngineThread =
   | { kind: 'ready' }
   /** the thread hit an uncaught error: it takes no more work and exits once idle */
   | { kind: 'fatal'; message: string }
@@ -38,4 +80,48 @@ export type FromWorker =
   | { kind: 'frameDone'; id: number; buffer: ArrayBuffer; report: FrameReport; mask?: ArrayBuffer }
   /** sessions: ids with engine state; masks: ids that also hold segmentation state */
   | { kind: 'census'; id: number; sessions: string[]; masks: string[] }
-  | { kind: 'error'; id: number; code: 'unknown_style' | 'no_session' | 'internal'; message: string; buffer?: ArrayBuffer; mask?: ArrayBuffer };
+  | { kind: 'error'; id: number; code: EngineErrorCode; message: string; buffer?: ArrayBuffer; mask?: ArrayBuffer };
+
+// ---------- engine thread <-> low-res worker ----------
+
+/** Configuration of a low-res worker (workerData). */
+export interface LowResWorkerData { onnx: OnnxOptions }
+
+/** One low-res update of one session (Xia et al. sections 3 and 7). */
+export interface LowResRequest {
+  sid: string;
+  width: number;
+  height: number;
+  /** interleaved Y, U-128, V-128 (width*height*3) */
+  yuv: Float32Array;
+  /** speaker mask 0..255 per low-res pixel */
+  mask: Uint8Array;
+  fg: string;
+  bg: string;
+  tier: LowResTier;
+  /** TC-AdaIN: weight of the previous update's content statistics (0 = off) */
+  tcAdainAlpha: number;
+}
+
+export interface LowResResult {
+  /** the blended grid (gridLength(shape)) */
+  grid: Float32Array;
+  tier: LowResTier;
+  /** ms per low-res stage */
+  stages: Record<string, number>;
+}
+
+export type ToLowRes =
+  | { kind: 'styles'; images: StyleImage[] }
+  | { kind: 'styleRemoved'; id: string }
+  /** the session ended: its TC-AdaIN statistics and warm-start grids go */
+  | { kind: 'forget'; sid: string }
+  | { kind: 'warmup' }
+  /** end once the running update is done (the engine thread is ending) */
+  | { kind: 'close' }
+  | { kind: 'update'; id: number; req: LowResRequest };
+
+export type FromLowRes =
+  | { kind: 'warm'; ok: boolean; message?: string }
+  | { kind: 'updated'; id: number; grid: ArrayBuffer; tier: LowResTier; stages: Record<string, number> }
+  | { kind: 'failed'; id: number; message: string };

@@ -1,7 +1,9 @@
-// onnxruntime-node sessions for the engine: one shared InferenceSession per model per thread,
-// created with the execution provider chosen at start (cpu everywhere, webgpu on a GPU
-// server) and with thread spinning off, so idle inference threads do not burn the cores the
-// codec and the other sessions need (as in livekit/agents-js plugins/silero/src/onnx_model.ts).
+// onnxruntime-node for the engine: one OnnxRuntime per thread holds one shared
+// InferenceSession per model, created with the execution provider chosen at start (cpu
+// everywhere, webgpu on a GPU server) and with thread spinning off, so idle inference threads
+// do not burn the cores the codec and the other sessions need (as in livekit/agents-js
+// plugins/silero/src/onnx_model.ts). It also counts the runs in flight: a thread must not end
+// while one runs (thread_exit.ts).
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { repoRoot } from '../../repo_root.js';
@@ -18,9 +20,6 @@ export function modelPath(file: string): string {
   return join(repoRoot(), 'models', file);
 }
 
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
-const used = new Map<string, ExecutionProvider>();
-
 function create(file: string, provider: ExecutionProvider, threads: number): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(modelPath(file), {
     executionProviders: [provider],
@@ -32,44 +31,53 @@ function create(file: string, provider: ExecutionProvider, threads: number): Pro
   });
 }
 
-/**
- * The thread's shared session for `file` (in models/). A webgpu session that cannot start
- * (no GPU adapter) falls back to cpu, with a warning: the same code path runs everywhere.
- */
-export function sharedSession(file: string, opt: OnnxOptions): Promise<ort.InferenceSession> {
-  const key = `${file}|${opt.provider}|${opt.threads}`;
-  let s = sessions.get(key);
-  if (!s) {
-    s = create(file, opt.provider, opt.threads).then((session) => {
-      used.set(key, opt.provider);
-      return session;
-    }, (e: unknown) => {
-      if (opt.provider === 'cpu') throw e;
-      console.warn(`[onnx] ${file}: ${opt.provider} unavailable (${String(e).split('\n')[0].slice(0, 160)}); using cpu`);
-      used.set(key, 'cpu');
-      return create(file, 'cpu', opt.threads);
-    });
-    s.catch(() => sessions.delete(key));
-    sessions.set(key, s);
+/** A thread's onnxruntime: its shared sessions (one per model file) and its runs in flight. */
+export class OnnxRuntime {
+  readonly #sessions = new Map<string, Promise<ort.InferenceSession>>();
+  readonly #used = new Map<string, ExecutionProvider>();
+  #inflight = 0;
+
+  constructor(readonly options: OnnxOptions) {}
+
+  /**
+   * The shared session for `file` (in models/). A webgpu session that cannot start (no GPU
+   * adapter) falls back to cpu, with a warning: the same code path runs everywhere.
+   */
+  session(file: string): Promise<ort.InferenceSession> {
+    let s = this.#sessions.get(file);
+    if (!s) {
+      const { provider, threads } = this.options;
+      s = create(file, provider, threads).then((session) => {
+        this.#used.set(file, provider);
+        return session;
+      }, (e: unknown) => {
+        if (provider === 'cpu') throw e;
+        console.warn(`[onnx] ${file}: ${provider} unavailable (${String(e).split('\n')[0].slice(0, 160)}); using cpu`);
+        this.#used.set(file, 'cpu');
+        return create(file, 'cpu', threads);
+      });
+      s.catch(() => this.#sessions.delete(file));
+      this.#sessions.set(file, s);
+    }
+    return s;
   }
-  return s;
-}
 
-/** The provider a shared session actually runs on (after any fallback); null before it exists. */
-export function sessionProvider(file: string, opt: OnnxOptions): ExecutionProvider | null {
-  return used.get(`${file}|${opt.provider}|${opt.threads}`) ?? null;
-}
+  /** The provider a shared session actually runs on (after any fallback); null before it exists. */
+  provider(file: string): ExecutionProvider | null {
+    return this.#used.get(file) ?? null;
+  }
 
-/** Inference runs in flight on this thread (a thread must not end while one runs: thread_exit.ts). */
-export const inference = { inflight: 0 };
+  /** Inference runs in flight on this runtime. */
+  get inflight(): number { return this.#inflight; }
 
-/** session.run, counted in `inference.inflight`. */
-export async function runModel(session: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType, fetches: string[]): Promise<ort.InferenceSession.ReturnType> {
-  inference.inflight++;
-  try {
-    return await session.run(feeds, fetches);
-  } finally {
-    inference.inflight--;
+  /** session.run, counted in `inflight`. */
+  async run(session: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType, fetches: string[]): Promise<ort.InferenceSession.ReturnType> {
+    this.#inflight++;
+    try {
+      return await session.run(feeds, fetches);
+    } finally {
+      this.#inflight--;
+    }
   }
 }
 

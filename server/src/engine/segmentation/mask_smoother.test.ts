@@ -23,7 +23,7 @@ describe('MaskSmoother', () => {
       for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) raw[y * W + x] = x < 15 ? 255 : x === 15 ? (f % 2 ? 180 : 100) : 0;
       const out = sm.update(raw, luma, 1, W, H);
       const bin = Array.from(out, (v) => (v >= 0.5 ? 1 : 0));
-      if (f > 5) flips += bin.reduce((n, b, i) => n + (b !== lastBin[i] ? 1 : 0), 0);
+      if (f > 5) flips += bin.reduce<number>((n, b, i) => n + (b !== lastBin[i] ? 1 : 0), 0);
       lastBin = bin;
     }
     // the raw mask flips one 16-pixel column across 0.5 every frame; smoothed, it settles

@@ -1,5 +1,5 @@
 // Speaker segmentation with the MediaPipe Selfie model (Apache-2.0, models/selfie_segmentation.onnx):
-// one shared InferenceSession per thread, and one SegmenterStream per session that owns its
+// one shared InferenceSession per thread (its OnnxRuntime), and one SegmenterStream per session that owns its
 // preallocated input and output buffers (no allocation per frame). The frame is letterboxed
 // into the model's square input (aspect kept, grey bars), not stretched, and the mask is
 // cropped back out of the letterbox.
@@ -7,7 +7,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { yuvToRgb } from '../image/color.js';
 import { downscaleI420, type LowRes } from '../image/downscale.js';
 import type { I420Frame } from '../image/i420.js';
-import { ort, runModel, sharedSession, type OnnxOptions } from '../runtime/onnx_session.js';
+import { ort, type OnnxRuntime } from '../runtime/onnx_session.js';
 
 export const SELFIE_MODEL = 'selfie_segmentation.onnx';
 const SIZE = 256;
@@ -29,16 +29,16 @@ export function letterbox(width: number, height: number, size = SIZE): { w: numb
 }
 
 export class Segmenter {
-  private constructor(private readonly session: InferenceSession) {}
+  private constructor(private readonly onnx: OnnxRuntime, private readonly session: InferenceSession) {}
 
   /** Loads the model and runs it once, so that no session pays for the first run's warm-up. */
-  static async create(opt: OnnxOptions): Promise<Segmenter> {
-    const session = await sharedSession(SELFIE_MODEL, opt);
-    await runModel(session, { [INPUT]: new ort.Tensor('float32', new Float32Array(SIZE * SIZE * 3).fill(0.5), [1, SIZE, SIZE, 3]) }, [OUTPUT]);
-    return new Segmenter(session);
+  static async create(onnx: OnnxRuntime): Promise<Segmenter> {
+    const session = await onnx.session(SELFIE_MODEL);
+    await onnx.run(session, { [INPUT]: new ort.Tensor('float32', new Float32Array(SIZE * SIZE * 3).fill(0.5), [1, SIZE, SIZE, 3]) }, [OUTPUT]);
+    return new Segmenter(onnx, session);
   }
 
-  stream(): SegmenterStream { return new SegmenterStream(this.session); }
+  stream(): SegmenterStream { return new SegmenterStream(this.onnx, this.session); }
 }
 
 /** One stream's model input and output buffers (its temporal state is in SpeakerMask). */
@@ -48,7 +48,7 @@ export class SegmenterStream {
   private low: LowRes | undefined;
   private mask: MaskImage = { width: 0, height: 0, data: new Uint8Array(0) };
 
-  constructor(private readonly session: InferenceSession) {}
+  constructor(private readonly onnx: OnnxRuntime, private readonly session: InferenceSession) {}
 
   /** The low-res frame the last mask was computed from (interleaved Y, U-128, V-128). */
   get lowRes(): LowRes | undefined { return this.low; }
@@ -65,7 +65,7 @@ export class SegmenterStream {
       const o = 3 * ((y + box.y0) * SIZE + x + box.x0);
       for (let c = 0; c < 3; c++) { const v = rgb[c] / 255; inp[o + c] = v < 0 ? 0 : v > 1 ? 1 : v; }
     }
-    const out = await runModel(this.session, { [INPUT]: new ort.Tensor('float32', inp, [1, SIZE, SIZE, 3]) }, [OUTPUT]);
+    const out = await this.onnx.run(this.session, { [INPUT]: new ort.Tensor('float32', inp, [1, SIZE, SIZE, 3]) }, [OUTPUT]);
     const p = out[OUTPUT].data as Float32Array;
     if (this.mask.width !== box.w || this.mask.height !== box.h) this.mask = { width: box.w, height: box.h, data: new Uint8Array(box.w * box.h) };
     const m = this.mask.data;

@@ -72,7 +72,7 @@ export class SpeakerMask {
   private segMs = 0;
   private smoothMs = 0;
   private inflight: Promise<void> | null = null;
-  private disposed = false;
+  private closed = false;
 
   constructor(private readonly stream: SegmenterStream, opt: Partial<SpeakerMaskOptions> = {}) {
     this.opt = { ...DEFAULT_SPEAKER_MASK, ...opt };
@@ -100,7 +100,7 @@ export class SpeakerMask {
 
   /** The mask for `frame`; `nowMs`: its time (sets the cadence from the frame interval). */
   async update(frame: I420Frame, nowMs = performance.now()): Promise<MaskResult> {
-    if (this.disposed) throw new Error('speaker mask disposed');
+    if (this.closed) throw new Error('speaker mask closed');
     this.track(nowMs);
     let source: MaskResult['source'] = 'live';
     if (this.lowW && ++this.since < this.k) {
@@ -132,7 +132,7 @@ export class SpeakerMask {
     const t0 = performance.now();
     const m = await this.stream.segment(frame);
     const t1 = performance.now();
-    if (this.disposed) return;
+    if (this.closed) return;
     this.segMs = t1 - t0;
     // the first run warms the model up and does not count
     if (++this.runs > 1) this.segAvg = this.runs > 2 ? 0.9 * this.segAvg + 0.1 * this.segMs : this.segMs;
@@ -162,8 +162,8 @@ export class SpeakerMask {
   }
 
   /** Releases the session's buffers (the shared model session stays with the thread). */
-  dispose(): void {
-    this.disposed = true;
+  close(): void {
+    this.closed = true;
     this.plane = new Uint8Array(0);
     this.low = new Float32Array(0);
     this.smoother.reset();
