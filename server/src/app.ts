@@ -1,5 +1,5 @@
 // Wires the server together: HTTP (express) and socket.io on one port, the style library,
-// the engine thread pool and the session manager. start() and stop() own every lifetime.
+// the engine thread pool and the session manager. start() and close() own every lifetime.
 import { existsSync, unlinkSync } from 'node:fs';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createServer, type Server as HttpServer } from 'node:http';
@@ -15,22 +15,20 @@ import { apiRouter } from './control/http_api.js';
 import { faultRouter } from './control/fault_api.js';
 import { IceServers } from './control/ice_servers.js';
 import { OriginPolicy } from './control/origin_policy.js';
-import { Metrics } from './control/metrics.js';
+import { Metrics, type CensusSource } from './control/metrics.js';
 import { roomsRouter } from './control/rooms_api.js';
 import { attachControl } from './control/socket_control.js';
 import { EnginePool } from './engine/pool/engine_pool.js';
 import { RoomTokens } from './fanout/room_tokens.js';
-import { uplinkCensus } from './media/uplink.js';
 import type { Fanout } from './fanout/fanout.js';
 import { MediasoupFanout } from './fanout/mediasoup_fanout.js';
 import { WeriftFanout } from './fanout/werift_fanout.js';
 import { repoRoot } from './repo_root.js';
-import { peerCensus, returnCensus } from './media/session.js';
 import { SessionManager } from './media/session_manager.js';
-import { initNaturalThumbnail, StyleLibrary } from './styles/style_library.js';
+import { StyleLibrary } from './styles/style_library.js';
 
 export class App {
-  readonly metrics = new Metrics();
+  readonly metrics = new Metrics(() => this.census());
   readonly styles: StyleLibrary;
   readonly pool: EnginePool;
   readonly sessions: SessionManager;
@@ -42,7 +40,6 @@ export class App {
   private unix: NetServer | null = null;
   private io: IoServer | null = null;
   private readonly startedAt = Date.now();
-  private gaugeTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly config: Config, readonly log: Logger) {
     this.roomTokens = new RoomTokens(config.rooms.secret ?? undefined);
@@ -61,19 +58,30 @@ export class App {
     }, config.maxSessions, log);
   }
 
+  /** The counters every owner keeps, read in one place (/healthz and the /metrics gauges). */
+  census(): CensusSource {
+    return {
+      sessions: this.sessions.size,
+      peers: this.sessions.mediaCounts.peers,
+      degradation: this.sessions.maxDegradation(),
+      imagesDecoded: this.styles.imagesDecoded,
+    };
+  }
+
   async health(): Promise<Record<string, unknown>> {
     const census = await Promise.race([
       this.pool.census(),
       new Promise<null>((r) => setTimeout(() => r(null), 1000).unref()),
     ]).catch(() => null);
+    const c = this.census(), media = this.sessions.mediaCounts;
     return {
       status: this.sessions.isAccepting ? 'ok' : 'draining',
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
-      sessions: this.sessions.size,
+      sessions: c.sessions,
       maxSessions: this.sessions.maxSessions,
       /** highest degradation level over live sessions (0 full quality .. 4 half resolution) */
-      degradation: this.sessions.maxDegradation(),
-      peerConnections: peerCensus.open,
+      degradation: c.degradation,
+      peerConnections: c.peers,
       engineThreads: this.pool.threadCount,
       engineSessions: census?.sessions.length ?? null,
       /** sessions holding speaker-segmentation state */
@@ -83,15 +91,14 @@ export class App {
       executionProvider: this.config.executionProvider,
       fanout: this.fanout ? { sfu: this.fanout.kind, ...this.fanout.census() } : null,
       /** uplink encoders (one per publishing session) */
-      uplinks: uplinkCensus.open,
+      uplinks: media.uplinks,
       /** publishers watching themselves through the SFU (their return leg encodes nothing) */
-      selfViews: returnCensus.paused,
+      selfViews: media.selfViews,
       styles: this.styles.size,
     };
   }
 
   async start(): Promise<number> {
-    await initNaturalThumbnail();
     this.styles.on('added', (r) => this.pool.putStyles([r.image]));
     this.styles.on('removed', (id) => this.pool.removeStyle(id));
     await this.styles.loadBuiltIns(join(repoRoot(), 'server', 'assets', 'styles'));
@@ -145,12 +152,6 @@ export class App {
       iceServers: (id) => this.ice.forClient(id), messagesPerSecond: this.config.socketRate,
       rooms: { fanout: this.fanout, tokens: this.roomTokens, maxViewersPerRoom: this.config.maxViewersPerRoom, iceServers: (id) => this.ice.forClient(id) },
     });
-    this.gaugeTimer = setInterval(() => {
-      this.metrics.sessions.set(this.sessions.size);
-      this.metrics.peers.set(peerCensus.open);
-      this.metrics.degradation.set(this.sessions.maxDegradation());
-    }, 1000);
-    this.gaugeTimer.unref();
     await new Promise<void>((resolve, reject) => {
       this.http!.once('error', reject);
       this.http!.listen(this.config.port, this.config.host, () => resolve());
@@ -187,11 +188,10 @@ export class App {
   }
 
   /** Stops accepting, tells clients, closes every session and thread. */
-  async stop(reason = 'shutdown'): Promise<void> {
+  async close(reason = 'shutdown'): Promise<void> {
     this.sessions.stopAccepting();
     this.io?.emit('shutdown', { reason, reconnectAfterMs: 5000 });
     this.sessions.closeAll(reason);
-    if (this.gaugeTimer) clearInterval(this.gaugeTimer);
     await new Promise<void>((r) => (this.io ? this.io.close(() => r()) : r()));
     this.unix?.close();
     this.http?.closeAllConnections();

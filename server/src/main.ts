@@ -15,7 +15,7 @@ async function shutdown(signal: string): Promise<void> {
   const hard = setTimeout(() => { log.error('shutdown took over 10 s; exiting'); process.exit(1); }, 10_000);
   hard.unref();
   try {
-    await app.stop(signal);
+    await app.close(signal);
   } finally {
     log.info('stopped');
     process.exit(0);

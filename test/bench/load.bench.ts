@@ -50,7 +50,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 let ns: NetNs;
 beforeAll(() => { ns = NetNs.create('bload'); });
 // every server and peer is stopped where it was started; the namespace goes last
-afterAll(() => { ns?.destroy(); });
+afterAll(() => { ns?.close(); });
 
 async function measureStep(maxP95: number, srv: ServerHandle, peers: PeerHandle[], resolution: string, mode: string, seconds: number): Promise<BenchRecord> {
   const from = mark(peers);
@@ -118,7 +118,7 @@ async function ramp(resolution: string, size: [number, number], seconds: number,
     }
   } finally {
     await Promise.all(peers.map((p) => stopPeer(p)));
-    await srv.stop();
+    await srv.close();
   }
   return { rows, knee, stopped };
 }
@@ -212,7 +212,7 @@ it.runIf(soakMinutes > 0)('load: soak with session churn', async () => {
     await sample('closed');
   } finally {
     await Promise.all(live.map((p) => stopPeer(p)));
-    await srv.stop();
+    await srv.close();
   }
   console.log(`\nsoak: ${soakMinutes} min, ${SOAK_SESSIONS} sessions at 480p, one replaced every ${CHURN_S} s; `
     + `server figures from /metrics (rss, heap, external, active handles) and /proc (fds, threads)\n`

@@ -21,8 +21,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
-  await srv?.stop();
-  ns?.destroy();
+  await srv?.close();
+  ns?.close();
 });
 
 async function measure(res: '480p' | '720p', echo: boolean, seconds: number): Promise<BenchRecord> {

@@ -45,8 +45,8 @@ for (const sfu of ['mediasoup', 'werift'] as const) describe(sfu, () => {
 
   afterAll(async () => {
     await browser?.close().catch(() => {});
-    await srv?.stop();
-    ns?.destroy();
+    await srv?.close();
+    ns?.close();
   });
 
   describe(`fan-out through the ${sfu} SFU`, () => {

@@ -56,8 +56,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close().catch(() => {});
-  await srv?.stop();
-  ns?.destroy();
+  await srv?.close();
+  ns?.close();
 });
 
 describe('live loop in Chromium', () => {

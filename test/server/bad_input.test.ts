@@ -40,8 +40,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of sockets) s.close();
   control?.kill('SIGTERM');
-  await srv?.stop();
-  ns?.destroy();
+  await srv?.close();
+  ns?.close();
 });
 
 describe('socket messages', () => {

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import { bitrateRange } from '../../server/src/media/sdp.js';
 import { wrtc } from '../../server/src/media/wrtc.js';
-import { loopbackOnly, Uplink, uplinkCensus, VP8_CODEC } from '../../server/src/media/uplink.js';
+import { MediaCensus } from '../../server/src/media/media_census.js';
+import { loopbackOnly, Uplink, VP8_CODEC } from '../../server/src/media/uplink.js';
 import type { Fanout } from '../../server/src/fanout/fanout.js';
 import { MediasoupFanout } from '../../server/src/fanout/mediasoup_fanout.js';
 import { WeriftFanout } from '../../server/src/fanout/werift_fanout.js';
@@ -53,6 +54,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 afterAll(() => { clearInterval(pump); });
 
 for (const kind of ['mediasoup', 'werift'] as const) describe(`${kind} fan-out`, () => {
+  const census = new MediaCensus();
   afterAll(async () => {
     sfu?.close();
     uplink?.close();
@@ -62,9 +64,9 @@ for (const kind of ['mediasoup', 'werift'] as const) describe(`${kind} fan-out`,
     sfu = kind === 'mediasoup'
       ? await MediasoupFanout.create({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', rtcMinPort: 42000, rtcMaxPort: 42999 }, () => {})
       : new WeriftFanout(['127.0.0.1']);
-    uplink = await Uplink.open(source, { bitrate: bitrateRange(1500), connectTimeoutMs: 15_000 });
+    uplink = await Uplink.open(source, { bitrate: bitrateRange(1500), connectTimeoutMs: 15_000, census });
     sfu.publish('studio', 'alice', uplink);
-    expect(uplinkCensus.open).toBe(1);
+    expect(census.counts.uplinks).toBe(1);
 
     const measure = async (vs: { frames: () => number }[], ms: number) => {
       const f0 = vs.map((v) => v.frames()), e0 = await uplink!.framesEncoded();
@@ -79,11 +81,11 @@ for (const kind of ['mediasoup', 'werift'] as const) describe(`${kind} fan-out`,
     await sleep(2000);
     // 3 viewers for 10 s: longer than the vanish timeouts, so live viewers must not be dropped
     const three = await measure(more, 10_000);
-    console.log(`1 viewer: ${one.fps.map((x) => x.toFixed(1))} fps (encoder ${one.encodedFps.toFixed(1)} fps); 3 viewers: ${three.fps.map((x) => x.toFixed(1)).join(', ')} fps (encoder ${three.encodedFps.toFixed(1)} fps); uplink encoders ${uplinkCensus.open}`);
+    console.log(`1 viewer: ${one.fps.map((x) => x.toFixed(1))} fps (encoder ${one.encodedFps.toFixed(1)} fps); 3 viewers: ${three.fps.map((x) => x.toFixed(1)).join(', ')} fps (encoder ${three.encodedFps.toFixed(1)} fps); uplink encoders ${census.counts.uplinks}`);
     expect(one.fps[0]).toBeGreaterThanOrEqual(20);
     for (const f of three.fps) expect(f).toBeGreaterThanOrEqual(20);
     // one encode whatever the number of viewers
-    expect(uplinkCensus.open).toBe(1);
+    expect(census.counts.uplinks).toBe(1);
     expect(Math.abs(three.encodedFps - one.encodedFps)).toBeLessThan(5);
     expect(sfu.census()).toEqual({ rooms: 1, publishers: 1, viewers: 3 });
 
@@ -104,6 +106,6 @@ for (const kind of ['mediasoup', 'werift'] as const) describe(`${kind} fan-out`,
     expect(more[0].closed).toEqual(['publisher left']);
     for (const v of more) await v.pc.close();
     uplink.close();
-    expect(uplinkCensus.open).toBe(0);
+    expect(census.counts.uplinks).toBe(0);
   }, 90_000);
 });

@@ -7,7 +7,7 @@ import { startServer, type ServerHandle } from '../support/server_process.js';
 let ns: NetNs | null = null;
 let srv: ServerHandle | null = null;
 
-afterAll(async () => { await srv?.stop(); ns?.destroy(); });
+afterAll(async () => { await srv?.close(); ns?.close(); });
 
 describe('SFU selection', () => {
   it('falls back to the werift SFU when no mediasoup worker can start, and says so in /healthz', async () => {

@@ -99,8 +99,8 @@ afterAll(async () => {
   control?.kill('SIGTERM');
   // a server that died mid-suite: its last words
   if (srv && srv.proc.exitCode !== null || srv?.proc.signalCode) console.log(`[fuzz] server exited (${srv.proc.exitCode ?? srv.proc.signalCode}):\n${srv.logs.slice(-15).join('\n')}`);
-  await srv?.stop();
-  ns?.destroy();
+  await srv?.close();
+  ns?.close();
 });
 
 describe('fuzz', () => {

@@ -48,7 +48,7 @@ export class NetNs {
     return path;
   }
 
-  destroy(): void {
+  close(): void {
     try { ip('netns', 'del', this.name); } catch { /* already gone */ }
   }
 }

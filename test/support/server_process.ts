@@ -16,7 +16,7 @@ export interface ServerHandle {
   url: string;
   proc: ChildProcess;
   logs: string[];
-  stop(): Promise<void>;
+  close(): Promise<void>;
   health(): Promise<Record<string, any>>;
 }
 
@@ -64,7 +64,7 @@ export async function startServer(ns: NetNs, env: Record<string, string> = {}): 
       const r = await fetch(`${url}/healthz`);
       return (await r.json()) as Record<string, any>;
     },
-    async stop() {
+    async close() {
       fwd.close();
       if (proc.exitCode !== null) return;
       proc.kill('SIGTERM');

@@ -1,11 +1,20 @@
-// Prometheus metrics (GET /metrics).
+// Prometheus metrics (GET /metrics). Counters are incremented where things happen; gauges
+// read the server's census (App.census) when scraped.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { decodeCensus } from '../styles/image_decode.js';
+
+/** What the gauges read at each scrape. */
+export interface CensusSource {
+  sessions: number;
+  peers: number;
+  /** highest degradation level over live sessions */
+  degradation: number;
+  imagesDecoded: number;
+}
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly sessions = new Gauge({ name: 'restyle_sessions', help: 'Live stylizing sessions', registers: [this.registry] });
-  readonly peers = new Gauge({ name: 'restyle_peer_connections', help: 'Open server-side WebRTC peer connections', registers: [this.registry] });
+  readonly sessions: Gauge;
+  readonly peers: Gauge;
   readonly framesIn = new Counter({ name: 'restyle_frames_in_total', help: 'Camera frames decoded by the server', registers: [this.registry] });
   readonly framesOut = new Counter({ name: 'restyle_frames_out_total', help: 'Stylized frames handed to the encoder', registers: [this.registry] });
   readonly framesDropped = new Counter({ name: 'restyle_frames_dropped_total', help: 'Frames replaced by a newer one before the engine took them', registers: [this.registry] });
@@ -14,15 +23,18 @@ export class Metrics {
     buckets: [2, 5, 10, 15, 20, 25, 33, 40, 50, 75, 100, 200],
   });
   readonly threadRestarts = new Counter({ name: 'restyle_engine_thread_restarts_total', help: 'Engine worker threads replaced after a crash', registers: [this.registry] });
-  readonly degradation = new Gauge({ name: 'restyle_degradation_level', help: 'Highest engine degradation level over live sessions (0 = full quality)', registers: [this.registry] });
+  readonly degradation: Gauge;
   readonly clientErrors = new Counter({ name: 'restyle_client_errors_total', help: 'Errors returned to clients', labelNames: ['code'], registers: [this.registry] });
-  readonly imagesDecoded = new Gauge({
-    name: 'restyle_images_decoded_total', help: 'Uploaded images whose pixels were decoded (refused ones never are)', registers: [this.registry],
-    collect() { this.set(decodeCensus.decoded); },
-  });
+  readonly imagesDecoded: Gauge;
   readonly uploads = new Counter({ name: 'restyle_style_uploads_total', help: 'Style uploads by result', labelNames: ['result'], registers: [this.registry] });
 
-  constructor() {
+  constructor(census: () => CensusSource) {
     collectDefaultMetrics({ register: this.registry });
+    const gauge = (name: string, help: string, read: (c: CensusSource) => number): Gauge =>
+      new Gauge({ name, help, registers: [this.registry], collect() { this.set(read(census())); } });
+    this.sessions = gauge('restyle_sessions', 'Live stylizing sessions', (c) => c.sessions);
+    this.peers = gauge('restyle_peer_connections', 'Open server-side WebRTC peer connections', (c) => c.peers);
+    this.degradation = gauge('restyle_degradation_level', 'Highest engine degradation level over live sessions (0 = full quality)', (c) => c.degradation);
+    this.imagesDecoded = gauge('restyle_images_decoded_total', 'Uploaded images whose pixels were decoded (refused ones never are)', (c) => c.imagesDecoded);
   }
 }

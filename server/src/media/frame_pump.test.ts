@@ -27,10 +27,10 @@ describe('FramePump', () => {
     expect(pump.failed).toBe(1);
   });
 
-  it('takes no frames after stop', async () => {
+  it('takes no frames after close', async () => {
     const seen: number[] = [];
     const pump = new FramePump<number>(async (f) => { seen.push(f); await tick(10); });
-    pump.push(0); pump.push(1); pump.stop(); pump.push(2);
+    pump.push(0); pump.push(1); pump.close(); pump.push(2);
     await tick(40);
     expect(seen).toEqual([0]);
   });

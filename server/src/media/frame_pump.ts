@@ -5,7 +5,7 @@
 export class FramePump<F> {
   private busy = false;
   private pending: F | null = null;
-  private stopped = false;
+  private closed = false;
   /** frames handed to push() */
   received = 0;
   /** frames replaced by a newer one before the engine took them */
@@ -17,7 +17,7 @@ export class FramePump<F> {
   constructor(private readonly run: (frame: F) => Promise<void>, private readonly onError: (e: unknown) => void = () => {}) {}
 
   push(frame: F): void {
-    if (this.stopped) return;
+    if (this.closed) return;
     this.received++;
     if (this.busy) {
       if (this.pending !== null) this.dropped++;
@@ -30,7 +30,7 @@ export class FramePump<F> {
   private async drive(first: F): Promise<void> {
     this.busy = true;
     let frame: F | null = first;
-    while (frame !== null && !this.stopped) {
+    while (frame !== null && !this.closed) {
       try {
         await this.run(frame);
       } catch (e) {
@@ -46,8 +46,9 @@ export class FramePump<F> {
 
   get inFlight(): boolean { return this.busy; }
 
-  stop(): void {
-    this.stopped = true;
+  /** No more frames: the waiting one is dropped (the one in the engine finishes). */
+  close(): void {
+    this.closed = true;
     this.pending = null;
   }
 }

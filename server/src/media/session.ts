@@ -7,6 +7,7 @@ import { RESOLUTION_SIZE, type IceMsg, type MaskMode, type Resolution, type Stat
 import type { EngineHandle, EnginePool, FrameReport } from '../engine/pool/engine_pool.js';
 import { Uplink } from './uplink.js';
 import { FramePump } from './frame_pump.js';
+import type { MediaCensus } from './media_census.js';
 import { bitrateRange, looksLikeVideoOffer, mungeBitrate } from './sdp.js';
 import { SessionStats } from './session_stats.js';
 import { wrtc, type WrtcFrame, type WrtcIceServer, type WrtcPeerConnection, type WrtcTrack, type WrtcVideoSink, type WrtcVideoSource } from './wrtc.js';
@@ -19,6 +20,8 @@ export interface MediaOptions {
   mediaTimeoutMs: number;
   /** close the session when ICE has not connected this long after the offer */
   connectTimeoutMs: number;
+  /** counts the session's native media objects (peer connection, uplink, paused return leg) */
+  census: MediaCensus;
 }
 
 export class SessionError extends Error {
@@ -26,12 +29,6 @@ export class SessionError extends Error {
 }
 
 const ECHO_REPORT = { stages: {}, lowres: {}, totalMs: 0, tier: 'global', r: 0, mask: 'full-frame', transition: 1, width: 0, height: 0, degradation: 0 } as const satisfies FrameReport;
-
-/** Sessions whose return leg is paused (their publisher watches itself through the SFU). */
-export const returnCensus = { paused: 0 };
-
-/** Live peer connections across all sessions (for leak checks and /metrics). */
-export const peerCensus = { open: 0, created: 0 };
 
 export interface SessionEvents {
   ice: [IceMsg];
@@ -59,8 +56,8 @@ export class Session extends EventEmitter<SessionEvents> {
   private returnPaused = false;
   private packed = new Uint8Array(0);
   private readonly createdAt = Date.now();
-  closed = false;
-  closeReason = '';
+  #closed = false;
+  #closeReason = '';
 
   private constructor(readonly id: string, private readonly engine: EngineHandle, private readonly opts: MediaOptions,
     readonly log: Logger, readonly echo: boolean, private readonly pixels: number) {
@@ -87,13 +84,13 @@ export class Session extends EventEmitter<SessionEvents> {
 
   /** Applies the browser's offer and returns the server's answer. */
   async handleOffer(sdp: string): Promise<string> {
-    if (this.closed) throw new SessionError('internal', 'session closed');
+    if (this.#closed) throw new SessionError('internal', 'session closed');
     if (this.pc) throw new SessionError('bad_sdp', 'this session already negotiated; start a new one to renegotiate');
     const bad = looksLikeVideoOffer(sdp);
     if (bad) throw new SessionError('bad_sdp', bad);
     const pc = new wrtc.RTCPeerConnection({ iceServers: this.opts.iceServers(this.id) });
     this.pc = pc;
-    peerCensus.open++; peerCensus.created++;
+    this.opts.census.peerOpened();
     try {
       return await this.negotiate(pc, sdp);
     } catch (e) {
@@ -153,7 +150,7 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   /** True once the offer is answered (the stylized stream has a source to publish). */
-  get streaming(): boolean { return !!this.source && !this.closed; }
+  get streaming(): boolean { return !!this.source && !this.#closed; }
 
   /**
    * The session's stylized stream as RTP for the SFU: one loopback uplink (one more encode,
@@ -163,7 +160,7 @@ export class Session extends EventEmitter<SessionEvents> {
    * transparency; asking for the other kind replaces the uplink.
    */
   async uplink(alpha = false): Promise<Uplink> {
-    if (this.closed) throw new SessionError('internal', 'session closed');
+    if (this.#closed) throw new SessionError('internal', 'session closed');
     if (!this.source) throw new SessionError('internal', 'the session is not streaming yet: send the offer first');
     if (this.uplinkP && this.uplinkAlpha !== alpha) { void this.uplinkP.then((u) => u.close(), () => {}); this.uplinkP = null; }
     if (!this.uplinkP) {
@@ -171,8 +168,8 @@ export class Session extends EventEmitter<SessionEvents> {
       this.packedSource = alpha ? new wrtc.nonstandard.RTCVideoSource() : null;
       // its own source (not the return leg's), so the return leg can pause while the uplink runs
       this.uplinkSource = this.packedSource ?? new wrtc.nonstandard.RTCVideoSource();
-      this.uplinkP = Uplink.open(this.uplinkSource, { bitrate: bitrateRange(this.opts.startBitrateKbps, this.pixels * (alpha ? 2 : 1)), connectTimeoutMs: 15_000 });
-      this.uplinkP.then((u) => { if (this.closed) u.close(); }, () => { this.uplinkP = null; this.packedSource = null; this.uplinkSource = null; });
+      this.uplinkP = Uplink.open(this.uplinkSource, { bitrate: bitrateRange(this.opts.startBitrateKbps, this.pixels * (alpha ? 2 : 1)), connectTimeoutMs: 15_000, census: this.opts.census });
+      this.uplinkP.then((u) => { if (this.#closed) u.close(); }, () => { this.uplinkP = null; this.packedSource = null; this.uplinkSource = null; });
     }
     return this.uplinkP;
   }
@@ -202,7 +199,7 @@ export class Session extends EventEmitter<SessionEvents> {
   setReturnVideo(on: boolean): void {
     if (this.returnPaused === !on) return;
     this.returnPaused = !on;
-    returnCensus.paused += on ? -1 : 1;
+    this.opts.census.selfView(!on);
     this.log.info({ returnVideo: on }, on ? 'return leg resumed' : 'return leg paused: the publisher watches itself through the SFU');
   }
 
@@ -217,7 +214,7 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   private onFrame(frame: WrtcFrame): void {
-    if (this.closed) return;
+    if (this.#closed) return;
     this.lastFrameAt = Date.now();
     this.stats.frameIn(frame.width, frame.height);
     if (this.echo) {
@@ -235,7 +232,7 @@ export class Session extends EventEmitter<SessionEvents> {
     const dropped = this.pump.dropped - this.dropsSeen;
     this.dropsSeen = this.pump.dropped;
     const out = await this.engine.process(frame, !!packed, dropped);
-    if (this.closed || !this.source) return;
+    if (this.#closed || !this.source) return;
     const before = this.stats.lastReport;
     if (before && before.degradation !== out.report.degradation) {
       this.log.info({ from: before.degradation, to: out.report.degradation, tier: out.report.tier, size: `${out.width}x${out.height}` }, 'degradation level changed');
@@ -285,19 +282,24 @@ export class Session extends EventEmitter<SessionEvents> {
       this.pc.onicecandidate = null; this.pc.ontrack = null;
       this.pc.oniceconnectionstatechange = null; this.pc.onconnectionstatechange = null;
       try { this.pc.close(); } catch { /* already closed */ }
-      peerCensus.open--;
+      this.opts.census.peerClosed();
     }
     this.sink = null; this.outTrack = null; this.source = null; this.pc = null;
   }
 
+  get closed(): boolean { return this.#closed; }
+
+  /** Why the session ended ('' while it runs). */
+  get closeReason(): string { return this.#closeReason; }
+
   /** Releases everything the session owns; safe to call more than once. */
   close(reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeReason = reason;
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeReason = reason;
     if (this.watchdog) clearInterval(this.watchdog);
     this.setReturnVideo(true);
-    this.pump.stop();
+    this.pump.close();
     void this.uplinkP?.then((u) => u.close(), () => {});
     this.releasePeer();
     void this.engine.close();

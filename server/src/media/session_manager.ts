@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Resolution } from '../../../shared/protocol.js';
 import type { EnginePool } from '../engine/pool/engine_pool.js';
+import { MediaCensus, type MediaCounts } from './media_census.js';
 import { Session, type MediaOptions } from './session.js';
 
 export class ServerFullError extends Error {
@@ -18,13 +19,19 @@ export interface SessionManagerEvents {
 
 export class SessionManager extends EventEmitter<SessionManagerEvents> {
   private readonly sessions = new Map<string, Session>();
+  private readonly census = new MediaCensus();
+  private readonly media: MediaOptions;
   private opening = 0;
   private accepting = true;
 
-  constructor(private readonly pool: EnginePool, private readonly media: MediaOptions, readonly maxSessions: number,
+  constructor(private readonly pool: EnginePool, media: Omit<MediaOptions, 'census'>, readonly maxSessions: number,
     private readonly log: Logger) {
     super();
+    this.media = { ...media, census: this.census };
   }
+
+  /** Native media objects alive over all sessions (peers, uplinks, paused return legs). */
+  get mediaCounts(): MediaCounts { return this.census.counts; }
 
   get size(): number { return this.sessions.size; }
 

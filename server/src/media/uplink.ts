@@ -6,6 +6,7 @@
 import type { RtpPacket } from 'werift';
 import { RTCPeerConnection, RTCRtpCodecParameters, type MediaStreamTrack, type RTCRtpReceiver } from 'werift';
 import { mungeBitrate, type BitrateRange } from './sdp.js';
+import type { MediaCensus } from './media_census.js';
 import { wrtc, type WrtcPeerConnection, type WrtcTrack, type WrtcVideoSource } from './wrtc.js';
 
 /** VP8 as the SFUs forward it (wrtc and werift share no H.264 here). */
@@ -20,10 +21,12 @@ export function loopbackOnly(sdp: string): string {
 }
 const isLoopback = (c: string) => / 127\.0\.0\.1 /.test(c);
 
-/** Encoders opened for uplinks (leak checks: back to the number of publishers). */
-export const uplinkCensus = { open: 0 };
-
-export interface UplinkOptions { bitrate: BitrateRange; connectTimeoutMs: number }
+export interface UplinkOptions {
+  bitrate: BitrateRange;
+  connectTimeoutMs: number;
+  /** counts the uplink's encoder while it is open */
+  census: MediaCensus;
+}
 
 export class Uplink {
   private readonly pub: WrtcPeerConnection;
@@ -31,18 +34,17 @@ export class Uplink {
   private readonly track: WrtcTrack;
   private receiver: RTCRtpReceiver | null = null;
   private remoteSsrc = 0;
-  /** the encoder's RTP payload type (known once the first packet arrived) */
-  payloadType = 0;
+  #payloadType = 0;
   private readonly listeners = new Set<(p: RtpPacket) => void>();
-  packets = 0;
-  closed = false;
+  #packets = 0;
+  #closed = false;
 
   private constructor(source: WrtcVideoSource, private readonly opts: UplinkOptions) {
     this.track = source.createTrack();
     this.pub = new wrtc.RTCPeerConnection();
     this.pub.addTrack(this.track);
     this.sub = new RTCPeerConnection({ codecs: { video: [VP8_CODEC()] }, iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
-    uplinkCensus.open++;
+    opts.census.uplinkOpened();
   }
 
   /** Opens the leg and resolves when the first RTP packet arrived. */
@@ -63,8 +65,8 @@ export class Uplink {
       sub.onTrack.subscribe((t: MediaStreamTrack) => {
         t.onReceiveRtp.subscribe((p) => {
           this.remoteSsrc = p.header.ssrc;
-          this.payloadType = p.header.payloadType;
-          if (!this.packets++) resolve();
+          this.#payloadType = p.header.payloadType;
+          if (!this.#packets++) resolve();
           for (const l of this.listeners) l(p);
         });
       });
@@ -93,12 +95,20 @@ export class Uplink {
     return () => this.listeners.delete(fn);
   }
 
+  /** The encoder's RTP payload type (known once the first packet arrived). */
+  get payloadType(): number { return this.#payloadType; }
+
+  /** RTP packets received from the encoder so far. */
+  get packets(): number { return this.#packets; }
+
+  get closed(): boolean { return this.#closed; }
+
   /** The encoder's SSRC (known once the first packet arrived). */
   get ssrc(): number { return this.remoteSsrc; }
 
   /** Asks the encoder for a keyframe (a new viewer, or a viewer's PLI). */
   requestKeyframe(): void {
-    if (!this.closed && this.receiver && this.remoteSsrc) this.receiver.sendRtcpPLI(this.remoteSsrc).catch(() => {});
+    if (!this.#closed && this.receiver && this.remoteSsrc) this.receiver.sendRtcpPLI(this.remoteSsrc).catch(() => {});
   }
 
   /** Frames the uplink's encoder produced (from libwebrtc's stats). */
@@ -109,13 +119,13 @@ export class Uplink {
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.#closed) return;
+    this.#closed = true;
     this.listeners.clear();
     try { this.track.stop(); } catch { /* stopped */ }
     this.pub.onicecandidate = null;
     try { this.pub.close(); } catch { /* closed */ }
     void this.sub.close().catch(() => {});
-    uplinkCensus.open--;
+    this.opts.census.uplinkClosed();
   }
 }

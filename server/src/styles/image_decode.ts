@@ -16,9 +16,6 @@ export class ImageRejected extends Error {
 
 const FORMATS = new Set(['jpeg', 'png', 'webp']);
 
-/** Images whose pixels were decoded (a refused upload must not add to it: /metrics, tests). */
-export const decodeCensus = { decoded: 0 };
-
 /** Magic numbers of the accepted formats: the body must be what it claims. */
 export function sniffFormat(buf: Uint8Array): 'jpeg' | 'png' | 'webp' | null {
   if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return 'jpeg';
@@ -39,8 +36,10 @@ export interface DecodedImage {
 /**
  * Validates and decodes an image into RGB no larger than `fitSide` on its long side, plus a
  * JPEG thumbnail. Throws ImageRejected with an HTTP status and a readable message.
+ * `decoding` is called once the checks have passed, right before any pixel is decoded.
  */
-export async function decodeImage(buf: Buffer, limits: ImageLimits, fitSide: number, thumbSize = { width: 160, height: 120 }): Promise<DecodedImage> {
+export async function decodeImage(buf: Buffer, limits: ImageLimits, fitSide: number, decoding: () => void = () => {},
+  thumbSize = { width: 160, height: 120 }): Promise<DecodedImage> {
   if (buf.length === 0) throw new ImageRejected(400, 'empty', 'the upload is empty');
   if (buf.length > limits.maxBytes) throw new ImageRejected(413, 'too_large', `image is ${buf.length} bytes; the limit is ${limits.maxBytes}`);
   const sniffed = sniffFormat(buf);
@@ -58,7 +57,7 @@ export async function decodeImage(buf: Buffer, limits: ImageLimits, fitSide: num
   if (w > limits.maxSide || h > limits.maxSide || w * h > limits.maxPixels) {
     throw new ImageRejected(413, 'too_many_pixels', `image declares ${w}x${h} pixels; the limit is ${limits.maxPixels} pixels and ${limits.maxSide} per side`);
   }
-  decodeCensus.decoded++;
+  decoding();
   try {
     const base = () => sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb');
     const { data, info } = await base().resize(fitSide, fitSide, { fit: 'inside', withoutEnlargement: true })

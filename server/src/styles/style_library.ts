@@ -33,28 +33,35 @@ export interface StyleLibraryEvents {
 
 export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
   private readonly records = new Map<string, StyleRecord>();
+  /** images whose pixels were decoded (a refused upload must not add to it: /metrics, tests) */
+  #decoded = 0;
 
   constructor(readonly limits: ImageLimits, readonly maxUploads: number, readonly maxUploadsPerOwner: number) {
     super();
   }
 
+  get imagesDecoded(): number { return this.#decoded; }
+
   /** Loads the built-in styles from a folder with a styles.json manifest. */
   async loadBuiltIns(dir: string): Promise<void> {
     const entries = JSON.parse(readFileSync(join(dir, 'styles.json'), 'utf8')) as BuiltInEntry[];
+    const natural = naturalThumbnail();
     for (const e of entries) {
       let image: StyleImage, thumbnail: Buffer;
       if (e.file) {
-        const d = await decodeImage(readFileSync(join(dir, e.file)), { maxBytes: 16 << 20, maxPixels: 50e6, maxSide: 20000 }, STYLE_SIDE);
+        const d = await decodeImage(readFileSync(join(dir, e.file)), { maxBytes: 16 << 20, maxPixels: 50e6, maxSide: 20000 }, STYLE_SIDE, this.#counted);
         image = { id: e.id, width: d.width, height: d.height, rgb: toShared(d.rgb) };
         thumbnail = d.thumbnail;
       } else {
         // "natural": no image, the engine keeps the original colours of that region
         image = { id: e.id, width: 0, height: 0, rgb: new SharedArrayBuffer(0) };
-        thumbnail = naturalThumbnail;
+        thumbnail = await natural;
       }
       this.add({ info: { id: e.id, name: e.name, thumbnail: thumbUrl(e.id), builtIn: true, credit: e.credit }, image, thumbnail, owner: null, createdAt: Date.now() });
     }
   }
+
+  readonly #counted = (): void => { this.#decoded++; };
 
   private add(r: StyleRecord): void {
     this.records.set(r.info.id, r);
@@ -67,7 +74,7 @@ export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
     if (uploads.filter((r) => r.owner === owner).length >= this.maxUploadsPerOwner) {
       throw new StyleLimitError(`at most ${this.maxUploadsPerOwner} uploaded styles per user`);
     }
-    const d = await decodeImage(body, this.limits, STYLE_SIDE);
+    const d = await decodeImage(body, this.limits, STYLE_SIDE, this.#counted);
     // the oldest upload makes room when the library is full
     if (uploads.length >= this.maxUploads) {
       const oldest = uploads.reduce((a, b) => (b.createdAt < a.createdAt ? b : a));
@@ -103,14 +110,13 @@ function toShared(rgb: Uint8Array): SharedArrayBuffer {
   return sab;
 }
 
-// a neutral grey gradient for the "natural" style (built at start, not shipped as a file)
-let naturalThumbnail: Buffer = Buffer.alloc(0);
-export async function initNaturalThumbnail(): Promise<void> {
+/** The "natural" style's thumbnail: a neutral grey gradient (built at start, not shipped as a file). */
+async function naturalThumbnail(): Promise<Buffer> {
   const sharp = (await import('sharp')).default;
   const w = 160, h = 120, px = Buffer.alloc(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
     const v = 90 + Math.round(100 * x / w);
     px.fill(v, (y * w + x) * 3, (y * w + x) * 3 + 3);
   }
-  naturalThumbnail = await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+  return sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
 }

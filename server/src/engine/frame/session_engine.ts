@@ -12,7 +12,7 @@
 // that was on screen (section 4.4); then it is sliced into the I420 frame in place.
 // Every r frames the low-res path runs asynchronously in the low-res worker.
 import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from '../image/color.js';
-import { downscaleI420, downscaleMask, lowResSize, type LowRes } from '../image/downscale.js';
+import { Downscaler, lowResSize, type LowRes } from '../image/downscale.js';
 import { DEFAULT_TRANSFER, colorTransferAffine } from '../image/global_transfer.js';
 import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid, type GridShape } from '../image/grid.js';
 import type { I420Frame } from '../image/i420.js';
@@ -48,6 +48,7 @@ export class SessionEngine {
   private transition: Transition | null = null;
   private readonly opts: SessionEngineOptions;
   readonly policy: TierPolicy;
+  private readonly downscaler = new Downscaler();
   private low: LowRes | undefined;
   private readonly frameStats = { fg: emptyStats(), bg: emptyStats(), fresh: true };
   private readonly scratch = emptyStats();
@@ -137,11 +138,11 @@ export class SessionEngine {
     const refresh = this.frames % stride === 0;
     if (refresh) {
       const size = lowResSize(frame.width, frame.height, this.opts.statsSize);
-      this.low = downscaleI420(frame, size.width, size.height, this.low);
+      this.low = this.downscaler.i420(frame, size.width, size.height, this.low);
     }
     const t1 = performance.now();
     if (refresh) {
-      if (mask) this.statsMask = downscaleMask(mask, frame.width, frame.height, this.low!.width, this.low!.height, this.statsMask);
+      if (mask) this.statsMask = this.downscaler.mask(mask, frame.width, frame.height, this.low!.width, this.low!.height, this.statsMask);
       this.updateStats(this.low!, mask ? this.statsMask : null, 1 - (1 - this.opts.globalStatsEma) ** stride);
     }
     // a new pair of looks shows at once through its global grids
@@ -183,8 +184,8 @@ export class SessionEngine {
     const size = lowResSize(frame.width, frame.height, this.opts.lowResSize);
     const n = size.width * size.height;
     // the buffers travel to the low-res worker: fresh ones per update (every r frames)
-    const { yuv } = downscaleI420(frame, size.width, size.height);
-    const mask = fullMask ? downscaleMask(fullMask, frame.width, frame.height, size.width, size.height, new Uint8Array(n))
+    const { yuv } = this.downscaler.i420(frame, size.width, size.height);
+    const mask = fullMask ? this.downscaler.mask(fullMask, frame.width, frame.height, size.width, size.height, new Uint8Array(n))
       : new Uint8Array(n).fill(255);
     const gen = this.gen, tier = this.policy.tier as 'neural' | 'fast', t = performance.now();
     this.inflight = true; this.immediate = false; this.sinceUpdate = 0;

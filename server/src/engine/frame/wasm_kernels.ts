@@ -19,14 +19,11 @@ export function kernelsPath(): string {
   return join(repoRoot(), 'dist', 'wasm', 'kernels.wasm');
 }
 
-let compiled: WebAssembly.Module | null = null;
+/** The kernels' module (a few kB: compiled by each slicer, once per thread). */
 function compile(): WebAssembly.Module {
-  if (!compiled) {
-    const path = kernelsPath();
-    if (!existsSync(path)) throw new Error(`${path} missing: run npm run build:wasm`);
-    compiled = new WebAssembly.Module(readFileSync(path));
-  }
-  return compiled;
+  const path = kernelsPath();
+  if (!existsSync(path)) throw new Error(`${path} missing: run npm run build:wasm`);
+  return new WebAssembly.Module(readFileSync(path));
 }
 
 export const TILE = 8;

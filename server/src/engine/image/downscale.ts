@@ -34,60 +34,77 @@ function bounds(n: number, full: number): Int32Array {
   return b;
 }
 
-const boundsCache = new Map<string, Int32Array>();
-function cachedBounds(n: number, full: number): Int32Array {
-  const k = `${n}/${full}`;
-  let b = boundsCache.get(k);
-  if (!b) { b = bounds(n, full); boundsCache.set(k, b); }
-  return b;
+/**
+ * Area-averaging downscales with the footprints of each size pair computed once (one
+ * Downscaler per user on a hot path: a session's stylizer, a segmenter stream).
+ */
+export class Downscaler {
+  readonly #bounds = new Map<string, Int32Array>();
+
+  #footprint(n: number, full: number): Int32Array {
+    const k = `${n}/${full}`;
+    let b = this.#bounds.get(k);
+    if (!b) { b = bounds(n, full); this.#bounds.set(k, b); }
+    return b;
+  }
+
+  /** Averages each output pixel's footprint. Reuses `out` when its size matches. */
+  i420(frame: I420Frame, w: number, h: number, out?: LowRes): LowRes {
+    const p = i420Planes(frame);
+    if (!out || out.width !== w || out.height !== h) out = { width: w, height: h, yuv: new Float32Array(w * h * 3) };
+    const W = frame.width, CW = p.chromaWidth;
+    const bx = this.#footprint(w, W), by = this.#footprint(h, frame.height);
+    const cbx = this.#footprint(w, CW), cby = this.#footprint(h, p.chromaHeight);
+    const yuv = out.yuv, Y = p.y, U = p.u, V = p.v;
+    for (let oy = 0; oy < h; oy++) {
+      const y0 = by[2 * oy], y1 = by[2 * oy + 1], cy0 = cby[2 * oy], cy1 = cby[2 * oy + 1];
+      for (let ox = 0; ox < w; ox++) {
+        const x0 = bx[2 * ox], x1 = bx[2 * ox + 1];
+        let s = 0;
+        for (let y = y0; y < y1; y++) {
+          const row = y * W;
+          for (let x = x0; x < x1; x++) s += Y[row + x];
+        }
+        const cx0 = cbx[2 * ox], cx1 = cbx[2 * ox + 1];
+        let su = 0, sv = 0;
+        for (let y = cy0; y < cy1; y++) {
+          const row = y * CW;
+          for (let x = cx0; x < cx1; x++) { su += U[row + x]; sv += V[row + x]; }
+        }
+        const o = 3 * (oy * w + ox), n = (y1 - y0) * (x1 - x0), cn = (cy1 - cy0) * (cx1 - cx0);
+        yuv[o] = s / n;
+        yuv[o + 1] = su / cn - 128;
+        yuv[o + 2] = sv / cn - 128;
+      }
+    }
+    return out;
+  }
+
+  /** Area-averaging downscale of a full-resolution mask plane (W x H, 0..255) to w x h. */
+  mask(plane: Uint8Array, W: number, H: number, w: number, h: number, out?: Uint8Array): Uint8Array {
+    if (!out || out.length !== w * h) out = new Uint8Array(w * h);
+    const bx = this.#footprint(w, W), by = this.#footprint(h, H);
+    for (let oy = 0; oy < h; oy++) {
+      const y0 = by[2 * oy], y1 = by[2 * oy + 1];
+      for (let ox = 0; ox < w; ox++) {
+        const x0 = bx[2 * ox], x1 = bx[2 * ox + 1];
+        let s = 0;
+        for (let y = y0; y < y1; y++) { const row = y * W; for (let x = x0; x < x1; x++) s += plane[row + x]; }
+        out[oy * w + ox] = Math.round(s / ((y1 - y0) * (x1 - x0)));
+      }
+    }
+    return out;
+  }
 }
 
-/** Averages each output pixel's footprint. Reuses `out` when its size matches. */
+/** Downscaler.i420 for a one-off call. */
 export function downscaleI420(frame: I420Frame, w: number, h: number, out?: LowRes): LowRes {
-  const p = i420Planes(frame);
-  if (!out || out.width !== w || out.height !== h) out = { width: w, height: h, yuv: new Float32Array(w * h * 3) };
-  const W = frame.width, CW = p.chromaWidth;
-  const bx = cachedBounds(w, W), by = cachedBounds(h, frame.height);
-  const cbx = cachedBounds(w, CW), cby = cachedBounds(h, p.chromaHeight);
-  const yuv = out.yuv, Y = p.y, U = p.u, V = p.v;
-  for (let oy = 0; oy < h; oy++) {
-    const y0 = by[2 * oy], y1 = by[2 * oy + 1], cy0 = cby[2 * oy], cy1 = cby[2 * oy + 1];
-    for (let ox = 0; ox < w; ox++) {
-      const x0 = bx[2 * ox], x1 = bx[2 * ox + 1];
-      let s = 0;
-      for (let y = y0; y < y1; y++) {
-        const row = y * W;
-        for (let x = x0; x < x1; x++) s += Y[row + x];
-      }
-      const cx0 = cbx[2 * ox], cx1 = cbx[2 * ox + 1];
-      let su = 0, sv = 0;
-      for (let y = cy0; y < cy1; y++) {
-        const row = y * CW;
-        for (let x = cx0; x < cx1; x++) { su += U[row + x]; sv += V[row + x]; }
-      }
-      const o = 3 * (oy * w + ox), n = (y1 - y0) * (x1 - x0), cn = (cy1 - cy0) * (cx1 - cx0);
-      yuv[o] = s / n;
-      yuv[o + 1] = su / cn - 128;
-      yuv[o + 2] = sv / cn - 128;
-    }
-  }
-  return out;
+  return new Downscaler().i420(frame, w, h, out);
 }
 
-/** Area-averaging downscale of a full-resolution mask plane (W x H, 0..255) to w x h. */
+/** Downscaler.mask for a one-off call. */
 export function downscaleMask(plane: Uint8Array, W: number, H: number, w: number, h: number, out?: Uint8Array): Uint8Array {
-  if (!out || out.length !== w * h) out = new Uint8Array(w * h);
-  const bx = cachedBounds(w, W), by = cachedBounds(h, H);
-  for (let oy = 0; oy < h; oy++) {
-    const y0 = by[2 * oy], y1 = by[2 * oy + 1];
-    for (let ox = 0; ox < w; ox++) {
-      const x0 = bx[2 * ox], x1 = bx[2 * ox + 1];
-      let s = 0;
-      for (let y = y0; y < y1; y++) { const row = y * W; for (let x = x0; x < x1; x++) s += plane[row + x]; }
-      out[oy * w + ox] = Math.round(s / ((y1 - y0) * (x1 - x0)));
-    }
-  }
-  return out;
+  return new Downscaler().mask(plane, W, H, w, h, out);
 }
 
 /** One plane halved by 2x2 box averages into the same buffer (dst offset <= src offset). */

@@ -33,6 +33,7 @@ export class GuidedUpsampler {
   private rowA = new Float32Array(0);
   private rowB = new Float32Array(0);
   private cols: { x0: Int32Array; x1: Int32Array; fx: Float32Array; W: number; w: number } | null = null;
+  private readonly box = new BoxFilter();
   private readonly opt: GuidedOptions;
 
   constructor(opt: Partial<GuidedOptions> = {}) {
@@ -65,15 +66,15 @@ export class GuidedUpsampler {
       const i = y * w + x;
       I[i] = si * inv; P[i] = sp * inv; IP[i] = sip * inv; II[i] = sii * inv;
     }
-    for (const s of [I, P, IP, II]) boxFilter(s, this.tmp, w, h, r);
+    for (const s of [I, P, IP, II]) this.box.apply(s, this.tmp, w, h, r);
     const a = this.a, b = this.b;
     for (let i = 0; i < n; i++) {
       const mi = I[i], mp = P[i];
       const ai = (IP[i] - mi * mp) / (II[i] - mi * mi + eps);
       a[i] = ai; b[i] = mp - ai * mi;
     }
-    boxFilter(a, this.tmp, w, h, r);
-    boxFilter(b, this.tmp, w, h, r);
+    this.box.apply(a, this.tmp, w, h, r);
+    this.box.apply(b, this.tmp, w, h, r);
     // fold the contrast and the 0..1 scales into the coefficients: mask255 = a · Y255 + b
     const g = this.opt.gain;
     for (let i = 0; i < n; i++) { a[i] *= g; b[i] = 255 * (g * (b[i] - 0.5) + 0.5); }
@@ -130,48 +131,53 @@ export class GuidedUpsampler {
 /**
  * In-place mean over a (2r+1)² window (clamped at the borders), with running sums: a
  * horizontal pass into `tmp`, then a vertical pass that keeps one running sum per column
- * (row-major throughout, so it streams through memory).
+ * (row-major throughout, so it streams through memory). Its reciprocal tables and column
+ * sums are kept between calls (one BoxFilter per GuidedUpsampler).
  */
-export function boxFilter(s: Float32Array, tmp: Float32Array, w: number, h: number, r: number): void {
-  const inv = reciprocals(w, r), invY = reciprocals(h, r);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    let acc = 0;
-    for (let x = 0; x <= r && x < w; x++) acc += s[row + x];
-    for (let x = 0; x < w; x++) {
-      tmp[row + x] = acc * inv[x];
-      if (x + r + 1 < w) acc += s[row + x + r + 1];
-      if (x - r >= 0) acc -= s[row + x - r];
+export class BoxFilter {
+  /** 1 / (number of samples in the clamped window) per position, per (n, r) */
+  readonly #recip = new Map<string, Float32Array>();
+  #col = new Float32Array(0);
+
+  apply(s: Float32Array, tmp: Float32Array, w: number, h: number, r: number): void {
+    const inv = this.#reciprocals(w, r), invY = this.#reciprocals(h, r);
+    for (let y = 0; y < h; y++) {
+      const row = y * w;
+      let acc = 0;
+      for (let x = 0; x <= r && x < w; x++) acc += s[row + x];
+      for (let x = 0; x < w; x++) {
+        tmp[row + x] = acc * inv[x];
+        if (x + r + 1 < w) acc += s[row + x + r + 1];
+        if (x - r >= 0) acc -= s[row + x - r];
+      }
+    }
+    if (this.#col.length < w) this.#col = new Float32Array(w);
+    const col = this.#col;
+    col.fill(0, 0, w);
+    for (let y = 0; y <= r && y < h; y++) { const row = y * w; for (let x = 0; x < w; x++) col[x] += tmp[row + x]; }
+    for (let y = 0; y < h; y++) {
+      const row = y * w, k = invY[y];
+      for (let x = 0; x < w; x++) s[row + x] = col[x] * k;
+      if (y + r + 1 < h) { const add = (y + r + 1) * w; for (let x = 0; x < w; x++) col[x] += tmp[add + x]; }
+      if (y - r >= 0) { const sub = (y - r) * w; for (let x = 0; x < w; x++) col[x] -= tmp[sub + x]; }
     }
   }
-  const col = colSums(w);
-  col.fill(0, 0, w);
-  for (let y = 0; y <= r && y < h; y++) { const row = y * w; for (let x = 0; x < w; x++) col[x] += tmp[row + x]; }
-  for (let y = 0; y < h; y++) {
-    const row = y * w, k = invY[y];
-    for (let x = 0; x < w; x++) s[row + x] = col[x] * k;
-    if (y + r + 1 < h) { const add = (y + r + 1) * w; for (let x = 0; x < w; x++) col[x] += tmp[add + x]; }
-    if (y - r >= 0) { const sub = (y - r) * w; for (let x = 0; x < w; x++) col[x] -= tmp[sub + x]; }
+
+  #reciprocals(n: number, r: number): Float32Array {
+    const key = `${n}/${r}`;
+    let v = this.#recip.get(key);
+    if (!v) {
+      v = new Float32Array(n);
+      for (let i = 0; i < n; i++) v[i] = 1 / (Math.min(n - 1, i + r) - Math.max(0, i - r) + 1);
+      this.#recip.set(key, v);
+    }
+    return v;
   }
 }
 
-/** 1 / (number of samples in the clamped window) per position, cached per (n, r). */
-const recipCache = new Map<string, Float32Array>();
-function reciprocals(n: number, r: number): Float32Array {
-  const key = `${n}/${r}`;
-  let v = recipCache.get(key);
-  if (!v) {
-    v = new Float32Array(n);
-    for (let i = 0; i < n; i++) v[i] = 1 / (Math.min(n - 1, i + r) - Math.max(0, i - r) + 1);
-    recipCache.set(key, v);
-  }
-  return v;
-}
-
-let colBuf = new Float32Array(0);
-function colSums(w: number): Float32Array {
-  if (colBuf.length < w) colBuf = new Float32Array(w);
-  return colBuf;
+/** BoxFilter.apply for a one-off call. */
+export function boxFilter(s: Float32Array, tmp: Float32Array, w: number, h: number, r: number): void {
+  new BoxFilter().apply(s, tmp, w, h, r);
 }
 
 /** Plain bilinear upsampling of a low-res mask (0..1) to W x H (the "no enhancement" baseline). */

@@ -5,7 +5,7 @@
 // cropped back out of the letterbox.
 import type { InferenceSession } from 'onnxruntime-node';
 import { yuvToRgb } from '../image/color.js';
-import { downscaleI420, type LowRes } from '../image/downscale.js';
+import { Downscaler, type LowRes } from '../image/downscale.js';
 import type { I420Frame } from '../image/i420.js';
 import { ort, type OnnxRuntime } from '../runtime/onnx_session.js';
 
@@ -45,6 +45,7 @@ export class Segmenter {
 export class SegmenterStream {
   private readonly input = new Float32Array(SIZE * SIZE * 3);
   private readonly rgb = [0, 0, 0];
+  private readonly downscaler = new Downscaler();
   private low: LowRes | undefined;
   private mask: MaskImage = { width: 0, height: 0, data: new Uint8Array(0) };
 
@@ -56,7 +57,7 @@ export class SegmenterStream {
   /** The speaker mask of `frame` at the letterboxed size (long side 256). */
   async segment(frame: I420Frame): Promise<MaskImage> {
     const box = letterbox(frame.width, frame.height);
-    this.low = downscaleI420(frame, box.w, box.h, this.low);
+    this.low = this.downscaler.i420(frame, box.w, box.h, this.low);
     const inp = this.input, yuv = this.low.yuv, rgb = this.rgb;
     inp.fill(0.5);
     for (let y = 0; y < box.h; y++) for (let x = 0; x < box.w; x++) {
