@@ -118,25 +118,39 @@ export interface ViewClosedMsg { viewerId: string; reason: string }
 export const PingMsg = z.object({ t: z.number().finite() }).strict();
 export type PingMsg = z.infer<typeof PingMsg>;
 
-/** Event names the client may emit, with their payload schema. */
-export const CLIENT_EVENTS = {
-  start: StartMsg,
-  offer: OfferMsg,
-  ice: IceMsg,
-  setStyle: SetStyleMsg,
-  setOptions: SetOptionsMsg,
-  ping: PingMsg,
-  stop: z.object({}).strict().optional(),
-  publish: PublishMsg,
-  unpublish: z.object({}).strict().optional(),
-  room: RoomMsg,
-  view: ViewMsg,
-  viewAnswer: ViewAnswerMsg,
-  viewIce: ViewIceMsg,
-  unview: UnviewMsg,
-  selfView: SelfViewMsg,
-} as const;
-export type ClientEvent = keyof typeof CLIENT_EVENTS;
+const EmptyMsg = z.object({}).strict().optional();
+
+/**
+ * Every message the client may emit: its event name and payload schema. The server parses
+ * `{ event, msg }` against this union, so each handler gets its payload's own type.
+ */
+export const ClientMessage = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('start'), msg: StartMsg }),
+  z.object({ event: z.literal('offer'), msg: OfferMsg }),
+  z.object({ event: z.literal('ice'), msg: IceMsg }),
+  z.object({ event: z.literal('setStyle'), msg: SetStyleMsg }),
+  z.object({ event: z.literal('setOptions'), msg: SetOptionsMsg }),
+  z.object({ event: z.literal('ping'), msg: PingMsg }),
+  z.object({ event: z.literal('stop'), msg: EmptyMsg }),
+  z.object({ event: z.literal('publish'), msg: PublishMsg }),
+  z.object({ event: z.literal('unpublish'), msg: EmptyMsg }),
+  z.object({ event: z.literal('room'), msg: RoomMsg }),
+  z.object({ event: z.literal('view'), msg: ViewMsg }),
+  z.object({ event: z.literal('viewAnswer'), msg: ViewAnswerMsg }),
+  z.object({ event: z.literal('viewIce'), msg: ViewIceMsg }),
+  z.object({ event: z.literal('unview'), msg: UnviewMsg }),
+  z.object({ event: z.literal('selfView'), msg: SelfViewMsg }),
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+export type ClientEvent = ClientMessage['event'];
+/** The event names the client may emit. */
+export const CLIENT_EVENTS: readonly ClientEvent[] = ClientMessage.options.map((o) => o.shape.event.value);
+
+/** The mask options in force (setOptions' ack, the page's controls). */
+export interface MaskOptions { maskMode: MaskMode; showMask: boolean }
+
+/** The ping ack's data: the client's time echoed, and the server's clock. */
+export interface PongData { t: number; server: number }
 
 // ---------- server -> client ----------
 
@@ -221,24 +235,14 @@ export interface StyleInfo {
 
 export interface ShutdownMsg { reason: string; reconnectAfterMs: number }
 
-/** Server -> client event map (for typed sockets). */
-export interface ServerToClient {
-  answer: (m: AnswerMsg) => void;
-  ice: (m: IceMsg) => void;
-  stats: (m: StatsMsg) => void;
-  error: (m: ErrorMsg) => void;
-  styleApplied: (m: { foreground: string; background: string; transitionMs: number }) => void;
-  stylesChanged: () => void;
-  shutdown: (m: ShutdownMsg) => void;
-  viewIce: (m: IceMsg & { viewerId: string }) => void;
-  viewClosed: (m: ViewClosedMsg) => void;
-  roomChanged: (m: RoomChangedMsg) => void;
-}
-
 /** Formats a zod error into one readable line. */
-export function describeZodError(err: z.ZodError): string {
+export function describeZodError(err: z.ZodError, under: PropertyKey[] = []): string {
   return err.issues
     .slice(0, 3)
-    .map((i) => `${i.path.length ? i.path.join('.') : 'payload'}: ${i.message}`)
+    .map((i) => {
+      // paths inside `under` (e.g. the payload inside { event, msg }) are shown from there
+      const path = under.every((k, j) => i.path[j] === k) ? i.path.slice(under.length) : i.path;
+      return `${path.length ? path.join('.') : 'payload'}: ${i.message}`;
+    })
     .join('; ');
 }

@@ -3,9 +3,8 @@
 // for themselves). Joining needs a publish token: from the invite link (?room=…&token=…), or
 // minted by the server for a page on the server's own machine. "Copy OBS link" mints a
 // viewer token with the publish token and copies /obs/<room>?token=…&participant=<you>.
-import type { Socket } from 'socket.io-client';
-import type { Ack, RoomAck, RoomChangedMsg } from '../../shared/protocol';
 import { RoomViewer } from './room_viewer';
+import { call, type RestyleSocket } from './socket_link';
 
 export interface CallRoomElements { name: HTMLInputElement; join: HTMLButtonElement; obs: HTMLButtonElement; invite: HTMLButtonElement; grid: HTMLElement }
 
@@ -27,14 +26,14 @@ export class CallRoom {
   private token: string | null = null;
   private readonly tiles = new Map<string, Tile>();
 
-  constructor(private readonly socket: Socket, private readonly el: CallRoomElements,
+  constructor(private readonly socket: RestyleSocket, private readonly el: CallRoomElements,
     private readonly publish: (room: string, token: string) => Promise<string>,
     private readonly say: (text: string, isError?: boolean) => void,
     private readonly left: () => void = () => {}) {
     el.join.addEventListener('click', () => { void (this.state.room ? this.leave() : this.join(el.name.value.trim())); });
     el.obs.addEventListener('click', () => { void this.copyObsLink(); });
     el.invite.addEventListener('click', () => { void this.copy(this.inviteLink(), 'Invite link copied'); });
-    socket.on('roomChanged', (m: RoomChangedMsg) => { if (m.room === this.state.room) this.sync(m.participants); });
+    socket.on('roomChanged', (m) => { if (m.room === this.state.room) this.sync(m.participants); });
     this.render();
   }
 
@@ -48,7 +47,7 @@ export class CallRoom {
       this.state.me = await this.publish(room, t);
       this.token = t;
       this.state.room = room;
-      const ack = await this.socket.timeout(10_000).emitWithAck('room', { room, token: t }) as Ack<RoomAck>;
+      const ack = await call(this.socket, 'room', { room, token: t });
       if (!ack.ok || !ack.data) throw new Error(ack.error?.message ?? 'room list failed');
       this.sync(ack.data.participants);
       this.say(`In room “${room}” as ${this.state.me}`);

@@ -2,9 +2,8 @@
 // "Show mask" toggle (button or "m": the server tints the background as the mask sees it).
 // They show the options they are given (show()); a change goes to onChange, and the owner
 // decides what is current.
-import { MASK_MODES, type MaskMode } from '../../shared/protocol';
+import { MASK_MODES, type MaskMode, type MaskOptions } from '../../shared/protocol';
 import { bindShortcut } from './shortcut';
-import type { MaskOptions } from './test_hooks';
 
 const MODE_LABELS: Record<MaskMode, string> = {
   styled: 'Both looks',

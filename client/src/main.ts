@@ -1,7 +1,7 @@
 // Restyle page: wires the camera, the galleries, the live session, the HUD and the status
 // line together, and keeps window.__restyle (test_hooks.ts) current.
 import './style.css';
-import { MASK_MODES, type StyleInfo } from '../../shared/protocol';
+import { MASK_MODES, type MaskOptions, type StyleInfo } from '../../shared/protocol';
 import { fetchStyles } from './api';
 import { CameraError, CameraPickers } from './camera';
 import { FrameMeter } from './frame_meter';
@@ -14,7 +14,7 @@ import { initialStyles, readParams, writeParams } from './params';
 import { Signalling } from './signalling';
 import { StampReader } from './stamp_source';
 import { StatusLine } from './status_line';
-import { hooks, recordError, recordLatency, type MaskOptions } from './test_hooks';
+import { hooks, recordError, recordLatency } from './test_hooks';
 import { SelfView } from './self_view';
 import { bindTransition, ui } from './ui';
 import { WebrtcStats } from './webrtc_stats';
@@ -241,14 +241,12 @@ hooks.setStyle = (fg, bg, transitionMs) => applyStyle(fg, bg, transitionMs ?? tr
 hooks.setOptions = (o) => applyOptions(o ?? {});
 
 // call rooms: ?room=…&token=… (an invite link) joins once the session is live
-// the room classes take the plain socket.io-client type (they use room events only)
-const roomSocket = signalling.socket as unknown as import('socket.io-client').Socket;
-const callRoom = new CallRoom(roomSocket,
+const callRoom = new CallRoom(signalling.socket,
   { name: ui.roomName, join: ui.roomJoin, obs: ui.roomObs, invite: ui.roomInvite, grid: ui.roomGrid },
   (room, token) => hooks.publish(room, token),
   (text, isError) => { if (isError) recordError({ code: 'room', message: text, event: 'room' }); status.flash(text, isError ? 8000 : 3000); },
   () => selfView?.stop());
-selfView = new SelfView(roomSocket, (s) => showRemote(s ?? returnStream));
+selfView = new SelfView(signalling.socket, (s) => showRemote(s ?? returnStream));
 hooks.room = callRoom.state;
 hooks.joinRoom = (room, token) => callRoom.join(room, token);
 const invite = new URLSearchParams(location.search);

@@ -7,6 +7,7 @@
 import { io } from 'socket.io-client';
 import { AlphaCanvas } from './alpha_canvas';
 import { RoomViewer, type ViewerState } from './room_viewer';
+import type { RestyleSocket } from './socket_link';
 
 interface ObsHooks { state: ViewerState; detail: string; participant: string | null; framesPresented: number; remoteFps: number; alpha: boolean }
 declare global { interface Window { __obs: ObsHooks } }
@@ -28,7 +29,7 @@ if (!token) {
   hooks.state = 'unauthorized';
   note.textContent = 'Add ?token=… to the address (a viewer token for this room)';
 } else {
-  const socket = io({ transports: ['websocket'] });
+  const socket: RestyleSocket = io({ transports: ['websocket'] });
   const viewer = new RoomViewer(socket, room, token, q.get('participant'), {
     state: (s, detail) => {
       hooks.state = s; hooks.detail = detail; hooks.participant = viewer.participant;

@@ -1,8 +1,7 @@
 // Watches one participant of a room through the server's SFU: asks for a viewer peer over
 // the socket (`view`), answers the server's offer, trickles ICE both ways, and starts over
 // by itself when the stream ends, the socket reconnects, or nobody publishes yet.
-import type { Socket } from 'socket.io-client';
-import type { Ack, ErrorMsg, IceMsg, RoomChangedMsg, ViewAck, ViewClosedMsg } from '../../shared/protocol';
+import { call, type CallError, type RestyleSocket } from './socket_link';
 
 export type ViewerState = 'connecting' | 'waiting' | 'live' | 'unauthorized' | 'error';
 
@@ -25,15 +24,15 @@ export class RoomViewer {
   /** the server's id of the current viewer peer (null between peers) */
   get id(): string | null { return this.viewerId; }
 
-  constructor(private readonly socket: Socket, private readonly room: string, private readonly token: string,
+  constructor(private readonly socket: RestyleSocket, private readonly room: string, private readonly token: string,
     private readonly wanted: string | null, private readonly ev: ViewerEvents) {
-    socket.on('viewIce', (m: IceMsg & { viewerId: string }) => {
+    socket.on('viewIce', (m) => {
       if (m.viewerId !== this.viewerId || !m.candidate) return;
       const c = { candidate: m.candidate, sdpMid: m.sdpMid ?? null, sdpMLineIndex: m.sdpMLineIndex ?? null };
       if (this.held) this.held.push(c); else void this.pc?.addIceCandidate(c).catch(() => {});
     });
-    socket.on('viewClosed', (m: ViewClosedMsg) => { if (m.viewerId === this.viewerId) this.restart(`stream ended (${m.reason})`); });
-    socket.on('roomChanged', (m: RoomChangedMsg) => { if (m.room === room && !this.pc) this.retry(0); });
+    socket.on('viewClosed', (m) => { if (m.viewerId === this.viewerId) this.restart(`stream ended (${m.reason})`); });
+    socket.on('roomChanged', (m) => { if (m.room === room && !this.pc) this.retry(0); });
     socket.on('connect', () => this.retry(0));
     socket.on('disconnect', () => this.teardown());
   }
@@ -62,8 +61,7 @@ export class RoomViewer {
   private async connect(): Promise<void> {
     if (this.pc || this.stopped) return;
     this.ev.state('connecting', 'connecting…');
-    const ack = await this.socket.timeout(10_000).emitWithAck('view', { room: this.room, token: this.token, ...(this.wanted ? { participant: this.wanted } : {}) })
-      .catch((): Ack<ViewAck> => ({ ok: false, error: { code: 'internal', message: 'no answer from the server' } })) as Ack<ViewAck>;
+    const ack = await call(this.socket, 'view', { room: this.room, token: this.token, ...(this.wanted ? { participant: this.wanted } : {}) });
     if (!ack.ok || !ack.data) return this.failed(ack.error);
     const { viewerId, offer, participant, alpha, iceServers } = ack.data;
     this.viewerId = viewerId; this.participant = participant;
@@ -83,14 +81,14 @@ export class RoomViewer {
       for (const c of this.held) await pc.addIceCandidate(c).catch(() => {});
       this.held = null;
       await pc.setLocalDescription(await pc.createAnswer());
-      const a = await this.socket.timeout(10_000).emitWithAck('viewAnswer', { viewerId, sdp: pc.localDescription!.sdp }) as Ack;
+      const a = await call(this.socket, 'viewAnswer', { viewerId, sdp: pc.localDescription!.sdp });
       if (!a.ok) this.failed(a.error);
     } catch (e) {
       this.failed({ code: 'internal', message: (e as Error).message });
     }
   }
 
-  private failed(err: ErrorMsg | undefined): void {
+  private failed(err: CallError | undefined): void {
     this.teardown();
     const code = err?.code ?? 'internal', message = err?.message ?? 'failed';
     if (code === 'unauthorized') { this.ev.state('unauthorized', message); return; } // a new token is needed

@@ -3,14 +3,14 @@
 // which pauses the session's return leg (it would encode the same frames a second time), so
 // a publisher costs the server one encode in all, whatever the viewers. When the view ends
 // (the SFU path failed, the page left the room) the return leg resumes and the page shows it.
-import type { Socket } from 'socket.io-client';
 import { RoomViewer } from './room_viewer';
+import type { RestyleSocket } from './socket_link';
 
 export class SelfView {
   private viewer: RoomViewer | null = null;
 
   /** `show(s)`: display `s`; null: the return leg's stream again. */
-  constructor(private readonly socket: Socket, private readonly show: (s: MediaStream | null) => void) {}
+  constructor(private readonly socket: RestyleSocket, private readonly show: (s: MediaStream | null) => void) {}
 
   get active(): boolean { return !!this.viewer; }
 

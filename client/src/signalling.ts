@@ -3,11 +3,11 @@
 // ended or a full server all restart the session with exponential backoff (1 s, 2 s, 4 s …
 // 10 s), keeping the chosen styles and mask options (sent again after every start). Every
 // attempt has a generation number; work from an older attempt is dropped when it completes.
-import type { ErrorMsg, PublishAck, PublishMsg, Resolution, SetOptionsMsg, StatsMsg } from '../../shared/protocol';
+import type { ErrorMsg, MaskOptions, PublishAck, PublishMsg, Resolution, SetOptionsMsg, StatsMsg } from '../../shared/protocol';
 import { Backoff } from './backoff';
 import { Peer } from './peer';
 import { call, connectSocket, type CallError, type CallResult, type RestyleSocket } from './socket_link';
-import type { MaskOptions, PageState, StyleApplied } from './test_hooks';
+import type { PageState, StyleApplied } from './test_hooks';
 import { hooks } from './test_hooks';
 
 export interface SessionSource {

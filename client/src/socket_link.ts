@@ -1,28 +1,8 @@
 // The socket.io connection (same origin) with typed events, and call(): an emit that waits
 // for the server's Ack and never throws (a timeout or a lost connection becomes a failed Ack).
 import { io, type Socket } from 'socket.io-client';
-import type {
-  Ack, ErrorMsg, IceMsg, OfferMsg, PingMsg, PublishAck, PublishMsg, ServerToClient, SetOptionsMsg, SetStyleMsg, StartAck, StartMsg,
-} from '../../shared/protocol';
-import type { MaskOptions } from './test_hooks';
-
-/** The ping ack's data (socket_control.ts answers { t, server }). */
-export interface PongData { t: number; server: number }
-
-type AckCb<T = undefined> = (a: Ack<T>) => void;
-
-/** Client -> server events; every one can take an ack callback. */
-export interface ClientToServer {
-  start: (m: StartMsg, ack: AckCb<StartAck>) => void;
-  offer: (m: OfferMsg, ack: AckCb) => void;
-  ice: (m: IceMsg, ack: AckCb) => void;
-  setStyle: (m: SetStyleMsg, ack: AckCb) => void;
-  /** the ack's data: the options now in force (session.ts) */
-  setOptions: (m: SetOptionsMsg, ack: AckCb<MaskOptions>) => void;
-  ping: (m: PingMsg, ack: AckCb<PongData>) => void;
-  stop: (m: Record<string, never>, ack: AckCb) => void;
-  publish: (m: PublishMsg, ack: AckCb<PublishAck>) => void;
-}
+import type { Ack, ErrorMsg } from '../../shared/protocol';
+import type { AckData, ClientToServer, ServerToClient } from '../../shared/socket_events';
 
 export type RestyleSocket = Socket<ServerToClient, ClientToServer>;
 
@@ -45,21 +25,43 @@ export function connectSocket(): RestyleSocket {
   });
 }
 
-type EmitArgs<E extends keyof ClientToServer> = Parameters<ClientToServer[E]>;
-type AckData<E extends keyof ClientToServer> = Parameters<EmitArgs<E>[1]>[0] extends Ack<infer T> ? T : never;
+type Payload<E extends keyof ClientToServer> = Parameters<ClientToServer[E]>[0];
+
+type Timed = ReturnType<RestyleSocket['timeout']>;
+
+/**
+ * One typed emitWithAck per event: socket.io types each event's call from the event map, and
+ * this record lets call() reach them with a generic event name (no cast).
+ */
+const EMIT: { [E in keyof ClientToServer]: (t: Timed, p: Payload<E>) => Promise<unknown> } = {
+  start: (t, p) => t.emitWithAck('start', p),
+  offer: (t, p) => t.emitWithAck('offer', p),
+  ice: (t, p) => t.emitWithAck('ice', p),
+  setStyle: (t, p) => t.emitWithAck('setStyle', p),
+  setOptions: (t, p) => t.emitWithAck('setOptions', p),
+  ping: (t, p) => t.emitWithAck('ping', p),
+  stop: (t, p) => t.emitWithAck('stop', p),
+  publish: (t, p) => t.emitWithAck('publish', p),
+  unpublish: (t, p) => t.emitWithAck('unpublish', p),
+  room: (t, p) => t.emitWithAck('room', p),
+  view: (t, p) => t.emitWithAck('view', p),
+  viewAnswer: (t, p) => t.emitWithAck('viewAnswer', p),
+  viewIce: (t, p) => t.emitWithAck('viewIce', p),
+  unview: (t, p) => t.emitWithAck('unview', p),
+  selfView: (t, p) => t.emitWithAck('selfView', p),
+};
 
 /** Emits `event` with an ack; resolves with the server's Ack, or a failed one on timeout/disconnect. */
 export async function call<E extends keyof ClientToServer>(
-  socket: RestyleSocket, event: E, payload: EmitArgs<E>[0], timeoutMs = 10_000,
+  socket: RestyleSocket, event: E, payload: Payload<E>, timeoutMs = 10_000,
 ): Promise<CallResult<AckData<E>>> {
   if (!socket.connected) {
     return { ok: false, error: { code: 'disconnected', message: 'not connected to the server', event } };
   }
   try {
-    // the typed emitWithAck wants a literal event name; this generic form is the same call
-    const timed = socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<unknown> };
-    const ack = await timed.emitWithAck(event, payload);
-    if (ack && typeof ack === 'object' && 'ok' in ack) return ack as CallResult<AckData<E>>;
+    const emit: (t: Timed, p: Payload<E>) => Promise<unknown> = EMIT[event];
+    const ack = await emit(socket.timeout(timeoutMs), payload);
+    if (isAck<AckData<E>>(ack)) return ack;
     return { ok: false, error: { code: 'internal', message: `${event}: malformed reply`, event } };
   } catch {
     return {
@@ -69,4 +71,9 @@ export async function call<E extends keyof ClientToServer>(
         : { code: 'disconnected', message: 'lost the connection to the server', event },
     };
   }
+}
+
+/** A reply shaped like the server's Ack (the server's own type; anything else is malformed). */
+function isAck<T>(a: unknown): a is Ack<T> {
+  return !!a && typeof a === 'object' && 'ok' in a && typeof a.ok === 'boolean';
 }

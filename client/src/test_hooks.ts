@@ -1,7 +1,7 @@
 // window.__restyle: the page's live state and a few commands, for end-to-end tests and
 // benchmarks (kept in production builds). Modules write the fields; tests only read them
 // and call the functions.
-import type { ErrorMsg, MaskMode, StatsMsg, StyleInfo } from '../../shared/protocol';
+import type { ErrorMsg, MaskOptions, StatsMsg, StyleInfo } from '../../shared/protocol';
 import type { RoomState } from './call_room';
 
 /** A stable, machine-readable page state (the status line shows the human version). */
@@ -18,9 +18,6 @@ export interface RecordedError {
 }
 
 export interface StyleApplied { foreground: string; background: string; transitionMs: number }
-
-/** How the speaker mask is used, and whether the mask debug view is on. */
-export interface MaskOptions { maskMode: MaskMode; showMask: boolean }
 
 export interface RestyleHooks {
   status: PageState;

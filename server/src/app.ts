@@ -17,6 +17,8 @@ import { IceServers } from './control/ice_servers.js';
 import { OriginPolicy } from './control/origin_policy.js';
 import { Metrics, type CensusSource } from './control/metrics.js';
 import { roomsRouter } from './control/rooms_api.js';
+import type { ClientToServer, ServerToClient } from '../../shared/socket_events.js';
+import type { RestyleServer } from './control/restyle_socket.js';
 import { attachControl } from './control/socket_control.js';
 import { EnginePool } from './engine/pool/engine_pool.js';
 import { RoomTokens } from './fanout/room_tokens.js';
@@ -38,7 +40,7 @@ export class App {
   fanout!: Fanout;
   private http: HttpServer | null = null;
   private unix: NetServer | null = null;
-  private io: IoServer | null = null;
+  private io: RestyleServer | null = null;
   private readonly startedAt = Date.now();
 
   constructor(readonly config: Config, readonly log: Logger) {
@@ -143,7 +145,7 @@ export class App {
     else this.log.warn({ clientDir }, 'client bundle missing: run npm run build');
 
     this.http = createServer(app);
-    this.io = new IoServer(this.http, {
+    this.io = new IoServer<ClientToServer, ServerToClient>(this.http, {
       maxHttpBufferSize: 256 * 1024, serveClient: false, allowRequest: this.origins.allowRequest,
       cors: { origin: (o, cb) => cb(null, o ? this.origins.crossAllowed(o) : false) },
     });

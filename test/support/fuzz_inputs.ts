@@ -29,7 +29,7 @@ export interface FuzzMessage { event: string; payload: unknown }
  * replaced / removed / added, or an unknown event name.
  */
 export function socketMessages(n: number, valid: Record<string, Record<string, unknown>>): FuzzMessage[] {
-  const events = Object.keys(CLIENT_EVENTS);
+  const events = [...CLIENT_EVENTS];
   const mutated = fc.tuple(fc.constantFrom(...Object.keys(valid)), fc.nat(), fc.oneof(anyValue, nastyString), fc.constantFrom('replace', 'delete', 'add', 'proto'))
     .map(([event, k, v, op]) => {
       const msg: Record<string, unknown> = { ...valid[event] };

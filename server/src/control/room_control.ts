@@ -2,13 +2,13 @@
 // room's participants, and watching participants through the SFU (each watch is one viewer
 // peer, signalled over this socket). Every request carries a room token; the viewers this
 // connection opened are released with it.
-import type { Socket } from 'socket.io';
 import type {
   PublishAck, PublishMsg, RoomAck, RoomMsg, SelfViewMsg, UnviewMsg, ViewAck, ViewAnswerMsg, ViewIceMsg, ViewMsg,
 } from '../../../shared/protocol.js';
 import { FanoutError, type Fanout } from '../fanout/fanout.js';
 import { TokenError, type RoomRole, type RoomTokens } from '../fanout/room_tokens.js';
 import type { Session } from '../media/session.js';
+import type { RestyleSocket } from './restyle_socket.js';
 
 export class RoomError extends Error {
   constructor(readonly code: 'unauthorized' | 'no_publisher' | 'no_session' | 'bad_request' | 'room_full', message: string) { super(message); }
@@ -31,7 +31,7 @@ export class RoomControl {
   /** this connection's viewer of its own published stream (its self view) */
   private selfViewer: string | null = null;
 
-  constructor(private readonly socket: Socket, private readonly d: RoomDeps) {}
+  constructor(private readonly socket: RestyleSocket, private readonly d: RoomDeps) {}
 
   private check(token: string, room: string, role: RoomRole): void {
     try { this.d.tokens.verify(token, room, role); } catch (e) {

@@ -3,12 +3,10 @@
 // shared/protocol.ts before anything acts on it; a bad message gets an `error` (or a failed
 // ack) naming the problem and touches nothing else.
 import type { Logger } from 'pino';
-import type { Server, Socket } from 'socket.io';
 import {
-  CLIENT_EVENTS, describeZodError, type Ack, type ClientEvent, type ErrorCode, type ErrorMsg, type IceMsg,
-  type OfferMsg, type PublishMsg, type RoomMsg, type SelfViewMsg, type SetOptionsMsg, type SetStyleMsg, type StartAck, type StartMsg,
-  type UnviewMsg, type ViewAnswerMsg, type ViewIceMsg, type ViewMsg,
+  CLIENT_EVENTS, ClientMessage, describeZodError, type Ack, type ErrorCode, type ErrorMsg, type MaskOptions, type PongData, type StartAck,
 } from '../../../shared/protocol.js';
+import type { RestyleServer, RestyleSocket } from './restyle_socket.js';
 import { RoomControl, RoomError, type RoomDeps } from './room_control.js';
 import { EngineError } from '../engine/pool/engine_pool.js';
 import { Session, SessionError } from '../media/session.js';
@@ -52,7 +50,7 @@ class Connection {
   private log: Logger;
   private readonly rooms: RoomControl;
 
-  constructor(private readonly socket: Socket, private readonly d: ControlDeps) {
+  constructor(private readonly socket: RestyleSocket, private readonly d: ControlDeps) {
     this.log = d.log.child({ socket: socket.id });
     this.rooms = new RoomControl(socket, d.rooms);
     this.bucket = new TokenBucket(d.messagesPerSecond, d.messagesPerSecond * 2);
@@ -68,11 +66,10 @@ class Connection {
     const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as AckFn) : null;
     try {
       if (!this.bucket.take()) throw new ClientError('rate_limited', `more than ${this.d.messagesPerSecond} messages per second`);
-      if (!Object.hasOwn(CLIENT_EVENTS, event)) throw new ClientError('unknown_event', `unknown event "${event.slice(0, 40)}"`);
-      const schema = CLIENT_EVENTS[event as ClientEvent];
-      const parsed = schema.safeParse(args[0]);
-      if (!parsed.success) throw new ClientError('bad_request', `${event}: ${describeZodError(parsed.error)}`);
-      const data = await this.handle(event as ClientEvent, parsed.data);
+      if (!CLIENT_EVENTS.some((e) => e === event)) throw new ClientError('unknown_event', `unknown event "${event.slice(0, 40)}"`);
+      const parsed = ClientMessage.safeParse({ event, msg: args[0] });
+      if (!parsed.success) throw new ClientError('bad_request', `${event}: ${describeZodError(parsed.error, ['msg'])}`);
+      const data = await this.handle(parsed.data);
       ack?.({ ok: true, data });
     } catch (e) {
       const ce = toClientError(e);
@@ -93,10 +90,11 @@ class Connection {
     if (!this.d.styles.has(id)) throw new ClientError('unknown_style', `unknown style "${id}"`);
   }
 
-  private async handle(event: ClientEvent, msg: unknown): Promise<unknown> {
+  /** Acts on one validated message; resolves with its ack's data. */
+  private async handle({ event, msg }: ClientMessage): Promise<unknown> {
     switch (event) {
       case 'start': {
-        const m = msg as StartMsg;
+        const m = msg;
         this.checkStyle(m.fg); this.checkStyle(m.bg);
         this.endSession('restarted');
         const s = await this.d.sessions.create(m.fg, m.bg, m.echo ?? false, m.resolution);
@@ -113,47 +111,46 @@ class Connection {
       }
       case 'offer': {
         const s = this.needSession();
-        const sdp = await s.handleOffer((msg as OfferMsg).sdp);
+        const sdp = await s.handleOffer(msg.sdp);
         this.socket.emit('answer', { type: 'answer', sdp });
         return undefined;
       }
       case 'ice':
-        await this.needSession().addIce(msg as IceMsg);
+        await this.needSession().addIce(msg);
         return undefined;
       case 'setStyle': {
-        const m = msg as SetStyleMsg;
-        this.checkStyle(m.foreground); this.checkStyle(m.background);
-        const t = m.transitionMs ?? 0;
-        await this.needSession().setStyle(m.foreground, m.background, t);
-        this.socket.emit('styleApplied', { foreground: m.foreground, background: m.background, transitionMs: t });
+        this.checkStyle(msg.foreground); this.checkStyle(msg.background);
+        const t = msg.transitionMs;
+        await this.needSession().setStyle(msg.foreground, msg.background, t);
+        this.socket.emit('styleApplied', { foreground: msg.foreground, background: msg.background, transitionMs: t });
         return undefined;
       }
       case 'setOptions': {
-        const { transitionMs, ...o } = msg as SetOptionsMsg;
-        return this.needSession().setOptions(o, transitionMs ?? 500);
+        const { transitionMs, ...o } = msg;
+        return this.needSession().setOptions(o, transitionMs ?? 500) satisfies Promise<MaskOptions>;
       }
       case 'ping':
-        return { t: (msg as { t: number }).t, server: Date.now() };
+        return { t: msg.t, server: Date.now() } satisfies PongData;
       case 'stop':
         this.endSession('client stop');
         return undefined;
       case 'publish':
-        return this.rooms.publish(msg as PublishMsg, this.session);
+        return this.rooms.publish(msg, this.session);
       case 'unpublish':
         this.rooms.unpublish();
         return undefined;
       case 'room':
-        return this.rooms.room(msg as RoomMsg);
+        return this.rooms.room(msg);
       case 'view':
-        return this.rooms.view(msg as ViewMsg);
+        return this.rooms.view(msg);
       case 'viewAnswer':
-        return this.rooms.answer(msg as ViewAnswerMsg);
+        return this.rooms.answer(msg);
       case 'viewIce':
-        return this.rooms.ice(msg as ViewIceMsg);
+        return this.rooms.ice(msg);
       case 'unview':
-        return this.rooms.unview(msg as UnviewMsg);
+        return this.rooms.unview(msg);
       case 'selfView':
-        return this.rooms.selfView(msg as SelfViewMsg);
+        return this.rooms.selfView(msg);
     }
   }
 
@@ -165,6 +162,6 @@ class Connection {
   }
 }
 
-export function attachControl(io: Server, deps: ControlDeps): void {
+export function attachControl(io: RestyleServer, deps: ControlDeps): void {
   io.on('connection', (socket) => { new Connection(socket, deps); });
 }
