@@ -12,44 +12,59 @@ import type { RestyleSocket } from './socket_link';
 interface ObsHooks { state: ViewerState; detail: string; participant: string | null; framesPresented: number; remoteFps: number; alpha: boolean }
 declare global { interface Window { __obs: ObsHooks } }
 
-const hooks: ObsHooks = { state: 'connecting', detail: '', participant: null, framesPresented: 0, remoteFps: 0, alpha: false };
-window.__obs = hooks;
+class ObsPage {
+  readonly hooks: ObsHooks = { state: 'connecting', detail: '', participant: null, framesPresented: 0, remoteFps: 0, alpha: false };
+  readonly #video = document.querySelector('#video') as HTMLVideoElement;
+  readonly #note = document.querySelector('#note') as HTMLElement;
+  readonly #canvas = document.querySelector('#canvas') as HTMLCanvasElement;
+  /** paints a packed (colour | mask) stream; created by the first one */
+  #painter: AlphaCanvas | null = null;
+  #lastCount = 0;
 
-const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
-const q = new URLSearchParams(location.search);
-const video = document.querySelector('#video') as HTMLVideoElement;
-const note = document.querySelector('#note') as HTMLElement;
-const canvas = document.querySelector('#canvas') as HTMLCanvasElement;
-const transparent = q.get('bg') === 'transparent';
-let painter: AlphaCanvas | null = null;
-if (q.get('fit') === 'cover') document.body.classList.add('cover');
+  constructor(private readonly room: string, private readonly q: URLSearchParams) {
+    if (q.get('fit') === 'cover') document.body.classList.add('cover');
+  }
 
-const token = q.get('token');
-if (!token) {
-  hooks.state = 'unauthorized';
-  note.textContent = 'Add ?token=… to the address (a viewer token for this room)';
-} else {
-  const socket: RestyleSocket = io({ transports: ['websocket'] });
-  const viewer = new RoomViewer(socket, room, token, q.get('participant'), {
-    state: (s, detail) => {
-      hooks.state = s; hooks.detail = detail; hooks.participant = viewer.participant;
-      note.textContent = s === 'live' ? '' : s === 'waiting' ? `Waiting for someone to publish in "${room}"…` : detail;
-    },
-    stream: (s, alpha) => {
-      video.srcObject = s;
-      hooks.alpha = alpha;
-      // a packed stream is painted by WebGL; the video element stays as its (hidden) source
-      video.classList.toggle('source', alpha);
-      canvas.classList.toggle('hidden', !alpha);
-      if (alpha && !painter) { painter = new AlphaCanvas(canvas, video, transparent); painter.start(); }
-      if (s) void video.play().catch(() => {});
-    },
-  });
-  viewer.start();
+  start(): void {
+    const token = this.q.get('token');
+    if (!token) {
+      this.hooks.state = 'unauthorized';
+      this.#note.textContent = 'Add ?token=… to the address (a viewer token for this room)';
+    } else {
+      this.#watch(token);
+    }
+    // presented frames, for tests and the page's own health
+    const onFrame = () => { this.hooks.framesPresented++; this.#video.requestVideoFrameCallback(onFrame); };
+    this.#video.requestVideoFrameCallback(onFrame);
+    setInterval(() => {
+      this.hooks.remoteFps = this.hooks.framesPresented - this.#lastCount;
+      this.#lastCount = this.hooks.framesPresented;
+    }, 1000);
+  }
+
+  #watch(token: string): void {
+    const { hooks, room } = this;
+    const video = this.#video, transparent = this.q.get('bg') === 'transparent';
+    const socket: RestyleSocket = io({ transports: ['websocket'] });
+    const viewer = new RoomViewer(socket, room, token, this.q.get('participant'), {
+      state: (s, detail) => {
+        hooks.state = s; hooks.detail = detail; hooks.participant = viewer.participant;
+        this.#note.textContent = s === 'live' ? '' : s === 'waiting' ? `Waiting for someone to publish in "${room}"…` : detail;
+      },
+      stream: (s, alpha) => {
+        video.srcObject = s;
+        hooks.alpha = alpha;
+        // a packed stream is painted by WebGL; the video element stays as its (hidden) source
+        video.classList.toggle('source', alpha);
+        this.#canvas.classList.toggle('hidden', !alpha);
+        if (alpha && !this.#painter) { this.#painter = new AlphaCanvas(this.#canvas, video, transparent); this.#painter.start(); }
+        if (s) void video.play().catch(() => {});
+      },
+    });
+    viewer.start();
+  }
 }
 
-// presented frames, for tests and the page's own health
-let lastCount = 0;
-const onFrame = () => { hooks.framesPresented++; video.requestVideoFrameCallback(onFrame); };
-video.requestVideoFrameCallback(onFrame);
-setInterval(() => { hooks.remoteFps = hooks.framesPresented - lastCount; lastCount = hooks.framesPresented; }, 1000);
+const page = new ObsPage(decodeURIComponent(location.pathname.split('/')[2] ?? ''), new URLSearchParams(location.search));
+window.__obs = page.hooks;
+page.start();

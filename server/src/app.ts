@@ -27,6 +27,7 @@ import { MediasoupFanout } from './fanout/mediasoup_fanout.js';
 import { WeriftFanout } from './fanout/werift_fanout.js';
 import { repoRoot } from './repo_root.js';
 import { SessionManager } from './media/session_manager.js';
+import type { HealthReport } from './health_report.js';
 import { StyleLibrary } from './styles/style_library.js';
 
 export class App {
@@ -70,7 +71,7 @@ export class App {
     };
   }
 
-  async health(): Promise<Record<string, unknown>> {
+  async health(): Promise<HealthReport> {
     const census = await Promise.race([
       this.pool.census(),
       new Promise<null>((r) => setTimeout(() => r(null), 1000).unref()),
@@ -81,20 +82,16 @@ export class App {
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       sessions: c.sessions,
       maxSessions: this.sessions.maxSessions,
-      /** highest degradation level over live sessions (0 full quality .. 4 half resolution) */
       degradation: c.degradation,
       peerConnections: c.peers,
       engineThreads: this.pool.threadCount,
       engineSessions: census?.sessions.length ?? null,
-      /** sessions holding speaker-segmentation state */
       maskSessions: census?.masks.length ?? null,
       segmentation: this.config.segmentation,
       engineRestarts: this.pool.restarts,
       executionProvider: this.config.executionProvider,
       fanout: this.fanout ? { sfu: this.fanout.kind, ...this.fanout.census() } : null,
-      /** uplink encoders (one per publishing session) */
       uplinks: media.uplinks,
-      /** publishers watching themselves through the SFU (their return leg encodes nothing) */
       selfViews: media.selfViews,
       styles: this.styles.size,
     };

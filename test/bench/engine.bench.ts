@@ -100,11 +100,11 @@ async function memoryPerSession(h: Harness, frames: I420Frame[]): Promise<{ heap
   const snap = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss }; };
   const count = 8;
   const start = snap();
-  let sessions = Array.from({ length: count }, () => h.open('blue-hour', 'evening-glow'));
+  const sessions = Array.from({ length: count }, () => h.open('blue-hour', 'evening-glow'));
   for (let k = 0; k < 10; k++) for (const s of sessions) { s.processFrame(cloneFrame(frames[k % frames.length]), performance.now()); await settle(s); }
   const open = snap();
   for (const s of sessions) s.close();
-  sessions = [];
+  sessions.length = 0;
   const closed = snap();
   return { heapMb: (open.heap - closed.heap) / count / 2 ** 20, rssMb: Math.max(0, open.rss - start.rss) / count / 2 ** 20 };
 }

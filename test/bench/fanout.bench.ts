@@ -15,22 +15,41 @@ const lo = (c: string) => / 127\.0\.0\.1 /.test(c);
 const loopbackOnly = (sdp: string) => sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') || lo(l)).join('\r\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+interface Candidate { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }
+
+/** What fanout_server.mjs sends back: ready, an error, or the reply to a request (by id). */
+interface ServerSideMsg {
+  type: 'ready' | 'ice' | 'offer' | 'cpu' | 'error';
+  id?: number;
+  /** ice */
+  candidate?: Candidate;
+  /** offer */
+  viewerId?: string;
+  offer?: string;
+  /** cpu: process CPU seconds, at (ms), frames encoded by the uplink */
+  seconds?: number;
+  at?: number;
+  encoded?: number;
+  /** error */
+  message?: string;
+}
+
 interface Child {
   proc: ChildProcess;
   /** sends m with a fresh id (or `id`) and waits for the reply of type `reply` */
-  request(m: Record<string, unknown>, reply: string, id?: number): Promise<Record<string, any>>;
+  request(m: Record<string, unknown>, reply: ServerSideMsg['type'], id?: number): Promise<ServerSideMsg>;
   /** server ICE candidates for the view request `id` */
-  iceFor: Map<number, (c: any) => void>;
+  iceFor: Map<number, (c: Candidate) => void>;
   newId(): number;
 }
 
 function startServerSide(kind: string): Promise<Child> {
   const proc = fork(join(ROOT, 'test', 'bench', 'fanout_server.mjs'), [kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let next = 1;
-  const waiting = new Map<string, (m: any) => void>();
-  const iceFor = new Map<number, (c: any) => void>();
-  proc.on('message', (m: any) => {
-    if (m.type === 'ice') { iceFor.get(m.id)?.(m.candidate); return; }
+  const waiting = new Map<string, (m: ServerSideMsg) => void>();
+  const iceFor = new Map<number, (c: Candidate) => void>();
+  proc.on('message', (m: ServerSideMsg) => {
+    if (m.type === 'ice') { if (m.id !== undefined && m.candidate) iceFor.get(m.id)?.(m.candidate); return; }
     const key = `${m.type}:${m.id ?? ''}`;
     waiting.get(key)?.(m); waiting.delete(key);
   });
@@ -56,14 +75,14 @@ async function viewer(child: Child): Promise<{ frames: () => number; bytes: () =
   });
   let frames = 0, bytes = 0;
   pc.onTrack.subscribe((t) => t.onReceiveRtp.subscribe((p) => { bytes += p.serialize().length; if (p.header.marker) frames++; }));
-  const pending: any[] = [];
+  const pending: Candidate[] = [];
   let ready = false;
   // ICE from the server side is keyed by the view request's id: listen before asking
   const id = child.newId();
-  child.iceFor.set(id, (c: any) => { if (ready) void pc.addIceCandidate(c).catch(() => {}); else pending.push(c); });
+  child.iceFor.set(id, (c) => { if (ready) void pc.addIceCandidate(c).catch(() => {}); else pending.push(c); });
   const m = await child.request({ type: 'view' }, 'offer', id);
   pc.onIceCandidate.subscribe((c) => { if (c?.candidate && lo(c.candidate)) child.proc.send({ type: 'ice', viewerId: m.viewerId, candidate: { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } }); });
-  await pc.setRemoteDescription({ type: 'offer', sdp: m.offer });
+  await pc.setRemoteDescription({ type: 'offer', sdp: m.offer ?? '' });
   ready = true;
   for (const c of pending) await pc.addIceCandidate(c).catch(() => {});
   await pc.setLocalDescription(await pc.createAnswer());
@@ -85,15 +104,15 @@ it('fan-out benchmark', async () => {
       const f0 = vs.map((v) => v.frames()), b0 = vs.reduce((s, v) => s + v.bytes(), 0);
       await sleep(seconds * 1000);
       const c1 = await child.request({ type: 'cpu' }, 'cpu');
-      const dt = (c1.at - c0.at) / 1000;
+      const dt = ((c1.at ?? 0) - (c0.at ?? 0)) / 1000;
       const fps = vs.map((v, i) => (v.frames() - f0[i]) / dt);
       const bytes = vs.reduce((s, v) => s + v.bytes(), 0) - b0;
       const row: BenchRecord = {
-        sfu, viewers: n, server_cpu_pct: Math.round(((c1.seconds - c0.seconds) / dt) * 1000) / 10,
+        sfu, viewers: n, server_cpu_pct: Math.round((((c1.seconds ?? 0) - (c0.seconds ?? 0)) / dt) * 1000) / 10,
         egress_mbps: Math.round(((bytes * 8) / dt / 1e6) * 100) / 100,
         fps_per_viewer: n ? Math.round((fps.reduce((a, b) => a + b, 0) / n) * 10) / 10 : null,
         worst_viewer_fps: n ? Math.round(Math.min(...fps) * 10) / 10 : null,
-        encoder_fps: Math.round(((c1.encoded - c0.encoded) / dt) * 10) / 10,
+        encoder_fps: Math.round((((c1.encoded ?? 0) - (c0.encoded ?? 0)) / dt) * 10) / 10,
       };
       rows.push(row);
       console.log(JSON.stringify(row));

@@ -101,14 +101,14 @@ export interface WindowStats {
 export function windowStats(peers: PeerHandle[], from: Map<PeerHandle, number>): WindowStats {
   const lines = peers.map((p) => p.seconds().slice(from.get(p) ?? 0));
   const all: PeerLine[] = lines.flat();
-  const lat = all.flatMap((l) => (l.latMs as number[] | undefined) ?? []);
+  const lat = all.flatMap((l) => l.latMs ?? []);
   const tiers = new Map<string, number>();
   for (const l of all) if (l.server) tiers.set(l.server.tier, (tiers.get(l.server.tier) ?? 0) + 1);
   return {
-    fps: lines.map((ls) => (ls.length ? ls.reduce((s, l) => s + l.received, 0) / ls.length : 0)),
+    fps: lines.map((ls) => (ls.length ? ls.reduce((s, l) => s + (l.received ?? 0), 0) / ls.length : 0)),
     lat_p50_ms: Math.round(percentile(lat, 50)),
     lat_p95_ms: Math.round(percentile(lat, 95)),
-    stamped_pct: Math.round((100 * lat.length) / Math.max(1, all.reduce((s, l) => s + l.received, 0))),
+    stamped_pct: Math.round((100 * lat.length) / Math.max(1, all.reduce((s, l) => s + (l.received ?? 0), 0))),
     tier: [...tiers].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '?',
     degradation: Math.max(0, ...all.map((l) => l.server?.degradation ?? 0)),
   };
@@ -132,7 +132,7 @@ export async function connected(p: PeerHandle, timeoutMs: number): Promise<strin
     const bad = p.lines.find((l) => l.event === 'refused' || l.event === 'offer-refused' || l.event === 'crash');
     if (bad) return `${bad.event}: ${JSON.stringify(bad.error)}`;
     if (p.proc.exitCode !== null) return `exited ${p.proc.exitCode}`;
-    if (p.seconds().some((l) => l.received > 0)) return null;
+    if (p.seconds().some((l) => (l.received ?? 0) > 0)) return null;
     await sleep(200);
   }
   return `no frame back in ${timeoutMs / 1000} s`;

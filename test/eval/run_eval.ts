@@ -110,14 +110,11 @@ export async function runEval(o: EvalOptions, log: (s: string) => void = console
       if (sys.maskedOnly && !clip.masks) continue;
       const ts = performance.now();
       const res = await sys.run(clip, base);
-      let ideal: ((t: number) => HaloIdeal | undefined) | null = null;
-      const haloRef = sys.haloRef;
-      if (!clip.masks || !haloRef) ideal = null;
-      else if (haloRef === 'own') ideal = (t) => res.idealParts?.get(t);
-      else {
-        const ref = await regionCache(haloRef);
-        ideal = (t) => ({ fg: ref.fg.outputs[t], bg: ref.bg.outputs[t] });
-      }
+      const haloRef = clip.masks ? sys.haloRef : null;
+      const ref = haloRef && haloRef !== 'own' ? await regionCache(haloRef) : null;
+      const ideal: ((t: number) => HaloIdeal | undefined) | null = !haloRef ? null
+        : ref ? (t) => ({ fg: ref.fg.outputs[t], bg: ref.bg.outputs[t] })
+          : (t) => res.idealParts?.get(t);
       const rec = evaluate(sys.id, clip, res.outputs, res.msPerFrame, res.stages, ideal, { fgLab, bgLab, inputDistance }, res.note);
       records.push(rec);
       log(`  ${clip.id} | ${sys.id}: warp ${(rec.warping_error * 1000).toFixed(3)}e-3, TCC ${rec.tcc}, gradSSIM ${rec.grad_ssim}, style ${rec.style_distance} (${rec.style_distance_input}), halo ${rec.halo_px ?? '-'}, ${rec.ms_per_frame} ms/frame [${((performance.now() - ts) / 1000).toFixed(1)} s]`);

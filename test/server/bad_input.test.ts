@@ -34,7 +34,7 @@ beforeAll(async () => {
   ns = NetNs.create('badin');
   srv = await startServer(ns);
   control = startPeer(ns, srv.nsUrl, { seconds: 75, label: 'control' });
-  await waitFor(() => control.seconds().some((l) => l.received > 15), 30_000, 'control stream');
+  await waitFor(() => control.seconds().some((l) => (l.received ?? 0) > 15), 30_000, 'control stream');
 }, 90_000);
 
 afterAll(async () => {
@@ -157,7 +157,7 @@ describe('style uploads', () => {
 describe('peers that vanish', () => {
   it('cleans up a client killed mid-stream, and the control session keeps streaming throughout', async () => {
     const victim = startPeer(ns, srv.nsUrl, { seconds: 30, label: 'victim' });
-    await waitFor(() => victim.seconds().some((l) => l.received > 10), 30_000, 'victim streaming');
+    await waitFor(() => victim.seconds().some((l) => (l.received ?? 0) > 10), 30_000, 'victim streaming');
     expect((await srv.health()).sessions).toBe(2);
     const killedAt = control.seconds().length;
     victim.kill('SIGKILL');
@@ -169,12 +169,12 @@ describe('peers that vanish', () => {
     // the control session streamed through every test in this file (at least 15 s of it)
     await waitFor(() => control.seconds().length >= Math.max(18, killedAt + 6), 30_000, 'control running 18 s, and 6 s after the kill');
     const secs = control.seconds().slice(3);
-    const fps = secs.map((l) => l.received as number);
+    const fps = secs.map((l) => (l.received ?? 0) as number);
     console.log(`control session per second: ${fps.join(" ")}`);
     console.log(`control session: ${fps.length} s, fps min ${Math.min(...fps)}, mean ${(fps.reduce((a, b) => a + b, 0) / fps.length).toFixed(1)}`);
     // while the victim streams, the two sessions share the 2 cores (the control keeps going);
     // once it is gone, the control is back at the camera's rate
-    const after = control.seconds().slice(killedAt + 2).map((l) => l.received as number);
+    const after = control.seconds().slice(killedAt + 2).map((l) => (l.received ?? 0) as number);
     console.log(`control session after the kill: ${after.join(' ')}`);
     expect(Math.min(...fps)).toBeGreaterThanOrEqual(5);
     expect(Math.min(...after)).toBeGreaterThanOrEqual(24);

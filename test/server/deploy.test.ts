@@ -12,9 +12,22 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import * as yaml from 'yaml';
 import { loadConfig } from '../../server/src/config.js';
-import { configKeys, envExample, envPairs, ignored, instructions, read, ROOT, stages } from '../support/docker_files.js';
+import { configKeys, envExample, envPairs, ignored, read, ROOT, stages } from '../support/docker_files.js';
 
 const DOCKER = join(ROOT, 'docker');
+
+/** The fields of a docker/compose.yml service the checks below read. */
+interface ComposeService {
+  build?: unknown;
+  env_file?: string;
+  environment?: Record<string, string>;
+  network_mode?: string;
+  stop_grace_period: string;
+  profiles?: string[];
+  volumes?: string[];
+  command: string[];
+  deploy: { resources: { reservations: { devices: { driver: string; capabilities: string[] }[] } } };
+}
 const DOCKERFILES = ['docker/Dockerfile', 'docker/Dockerfile.gpu'];
 
 /** Variables the images or compose set that the server does not read (the runtime and the GPU toolkit do). */
@@ -182,7 +195,7 @@ describe('images, compose and configuration agree', () => {
   });
 
   it('compose: services, env from .env only, host network, GPU reservation, coturn config', () => {
-    const c = yaml.parse(read('docker/compose.yml'), { merge: true }) as { services: Record<string, Record<string, any>> };
+    const c = yaml.parse(read('docker/compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
     expect(Object.keys(c.services).sort()).toEqual(['coturn', 'restyle', 'restyle-gpu']);
     for (const [name, dockerfile] of [['restyle', 'docker/Dockerfile'], ['restyle-gpu', 'docker/Dockerfile.gpu']]) {
       const s = c.services[name];

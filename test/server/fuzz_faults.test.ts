@@ -63,7 +63,7 @@ async function batch(name: string, inputs: number, run: () => Promise<void>, flo
   await waitFor(onlyControlLeft, 20_000, `${name}: resources back to the control session's alone`);
   // at least 3 whole seconds of the control's stream in the window
   await waitFor(() => control.seconds().length >= from + 4, 10_000, 'control seconds');
-  const fps = control.seconds().slice(from + 1).map((l) => l.received as number);
+  const fps = control.seconds().slice(from + 1).map((l) => (l.received ?? 0) as number);
   const row = { batch: name, inputs, seconds: Math.round((Date.now() - t0) / 1000), fpsMean: +(fps.reduce((a, b) => a + b, 0) / fps.length).toFixed(1), fpsMin: Math.min(...fps) };
   report.push(row);
   console.log(`[fuzz] ${name}: ${inputs} inputs in ${row.seconds} s; control ${row.fpsMean} fps mean, ${row.fpsMin} min (${fps.join(' ')})`);
@@ -88,7 +88,7 @@ beforeAll(async () => {
     ENGINE_FAULTS: '1', CONNECT_TIMEOUT_MS: '5000', MEDIA_TIMEOUT_MS: '5000', ROOM_SECRET, ALLOWED_ORIGINS: ALLOWED, FANOUT: 'werift',
   });
   control = startPeer(ns, srv.nsUrl, { seconds: 400, label: 'control' });
-  await waitFor(() => control.seconds().some((l) => l.received > 15), 30_000, 'control stream');
+  await waitFor(() => control.seconds().some((l) => (l.received ?? 0) > 15), 30_000, 'control stream');
   // the server fits its tier and segmentation cadence to the machine in the first seconds
   // (~9 s from cold on a slow phase of this machine): the batches measure the steady state
   await sleep(10_000);
@@ -243,7 +243,7 @@ describe('faults', () => {
   it('frees a streaming peer killed mid-stream', async () => {
     await batch('vanish mid-stream', 1, async () => {
       const victim = startPeer(ns, srv.nsUrl, VICTIM);
-      await waitFor(() => victim.seconds().some((l) => l.received > 3), 30_000, 'victim streaming');
+      await waitFor(() => victim.seconds().some((l) => (l.received ?? 0) > 3), 30_000, 'victim streaming');
       victim.kill('SIGKILL');
     }, SHARED_FLOOR);
   }, 90_000);
@@ -251,7 +251,7 @@ describe('faults', () => {
   it('replaces an engine thread that throws or exits; its session streams on, the others never notice', async () => {
     await batch('engine thread throws / exits', 2, async () => {
       const victim = startPeer(ns, srv.nsUrl, VICTIM);
-      await waitFor(() => victim.seconds().some((l) => l.received > 3), 30_000, 'victim streaming');
+      await waitFor(() => victim.seconds().some((l) => (l.received ?? 0) > 3), 30_000, 'victim streaming');
       const sid = victim.lines.find((l) => l.event === 'started')?.sessionId as string | undefined;
       expect(sid, JSON.stringify(victim.lines.slice(0, 3))).toBeTruthy();
       for (const what of ['throw', 'exit']) {
@@ -260,7 +260,7 @@ describe('faults', () => {
         expect(r.status).toBe(202);
         await waitFor(async () => (await srv.health()).engineRestarts === before + 1, 10_000, `thread restart after ${what}`);
         const n = victim.seconds().length;
-        await waitFor(() => victim.seconds().slice(n + 1).some((l) => l.received > 3), 20_000, `victim frames after ${what}`);
+        await waitFor(() => victim.seconds().slice(n + 1).some((l) => (l.received ?? 0) > 3), 20_000, `victim frames after ${what}`);
       }
       victim.kill('SIGTERM');
     }, SHARED_FLOOR);

@@ -54,7 +54,7 @@ export async function waitForPage(page: Page, fn: string, timeoutMs: number): Pr
       const h = (globalThis as unknown as { __restyle?: Record<string, unknown> }).__restyle;
       return h ? JSON.stringify({ status: h.status, sessionId: h.sessionId, framesPresented: h.framesPresented, errors: h.errors, lastStats: h.lastStats }) : 'no __restyle';
     }).catch((err: unknown) => `unreadable: ${String(err)}`);
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\npage state: ${state}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\npage state: ${state}`, { cause: e });
   }
 }
 

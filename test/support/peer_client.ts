@@ -7,13 +7,10 @@
 //   node dist/test/support/peer_client.js --url http://10.231.0.1:9000 --frames clip.i420 \
 //     --size 640x480 --seconds 20 [--fg evening-glow --bg darkest-hour] [--echo]
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { io } from 'socket.io-client';
 import type { Ack, StartAck, StatsMsg } from '../../shared/protocol.js';
-
-const require = createRequire(import.meta.url);
-const wrtc = require('@roamhq/wrtc');
+import { wrtc, type WrtcVideoSink } from '../../server/src/media/wrtc.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -86,17 +83,17 @@ async function main(): Promise<void> {
   let lat: number[] = [];
   const allLat: number[] = [];
   let serverStats: StatsMsg | null = null;
-  let sink: any = null;
-  pc.ontrack = (e: any) => {
+  let sink: WrtcVideoSink | null = null;
+  pc.ontrack = (e) => {
     sink = new wrtc.nonstandard.RTCVideoSink(e.track);
-    sink.onframe = ({ frame }: any) => {
+    sink.onframe = ({ frame }) => {
       received++;
       const n = readStamp(frame.data, frame.width, frame.height);
       const t0 = n === null ? undefined : sentAt.get(n);
       if (t0 !== undefined) { const l = performance.now() - t0; lat.push(l); allLat.push(l); sentAt.delete(n!); }
     };
   };
-  pc.onicecandidate = (e: any) => {
+  pc.onicecandidate = (e) => {
     if (e.candidate) socket.emit('ice', { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex });
   };
   socket.on('ice', (c) => { pc.addIceCandidate(c).catch(() => {}); });
@@ -104,7 +101,7 @@ async function main(): Promise<void> {
   const answered = new Promise<void>((res) => socket.once('answer', async (m: { sdp: string }) => { await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp }); res(); }));
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
-  const oack = await socket.timeout(20_000).emitWithAck('offer', { type: 'offer', sdp: pc.localDescription.sdp }) as Ack;
+  const oack = await socket.timeout(20_000).emitWithAck('offer', { type: 'offer', sdp: pc.localDescription?.sdp ?? offer.sdp }) as Ack;
   if (!oack.ok) { out({ event: 'offer-refused', error: oack.error }); process.exit(2); }
   await answered;
 

@@ -7,7 +7,24 @@ import { webcamI420 } from './clips.js';
 import { ROOT } from './media.js';
 import type { NetNs } from './netns.js';
 
-export interface PeerLine { event: string; [k: string]: any }
+/** One JSON line of peer_client.ts: 'started', then a 'second' per second, then a 'summary' (or 'refused', 'offer-refused', 'crash'). */
+export interface PeerLine {
+  event: string;
+  sessionId?: string;
+  /** second: frames sent and received in it, round trips (ms) */
+  t?: number;
+  sent?: number;
+  received?: number;
+  latP50?: number;
+  latP95?: number;
+  latMs?: number[];
+  ice?: string;
+  server?: { fpsIn: number; fpsOut: number; drops: number; p95: number; tier: string; degradation: number } | null;
+  /** summary */
+  fpsMean?: number;
+  fpsMin?: number;
+  [k: string]: unknown;
+}
 
 export interface PeerHandle {
   proc: ChildProcess;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AddressInfo } from 'node:net';
 import { ROOT } from './media.js';
+import type { HealthReport } from '../../server/src/health_report.js';
 import { type NetNs, SERVER_IP } from './netns.js';
 
 export interface ServerHandle {
@@ -17,7 +18,7 @@ export interface ServerHandle {
   proc: ChildProcess;
   logs: string[];
   close(): Promise<void>;
-  health(): Promise<Record<string, any>>;
+  health(): Promise<HealthReport>;
 }
 
 /** Forwards 127.0.0.1:<random port> to a Unix socket. */
@@ -62,7 +63,7 @@ export async function startServer(ns: NetNs, env: Record<string, string> = {}): 
     url, proc, logs,
     async health() {
       const r = await fetch(`${url}/healthz`);
-      return (await r.json()) as Record<string, any>;
+      return (await r.json()) as HealthReport;
     },
     async close() {
       fwd.close();

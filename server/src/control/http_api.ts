@@ -1,5 +1,6 @@
 // HTTP API: styles (list, thumbnails, upload), health and metrics. The built client is
 // served as static files by app.ts.
+import type { HealthReport } from '../health_report.js';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { StyleLibrary } from '../styles/style_library.js';
@@ -8,7 +9,7 @@ import { StyleLimitError } from '../styles/style_library.js';
 import type { Metrics } from './metrics.js';
 
 export interface HealthSource {
-  health(): Promise<Record<string, unknown>>;
+  health(): Promise<HealthReport>;
 }
 
 export function apiRouter(styles: StyleLibrary, metrics: Metrics, health: HealthSource, log: Logger): Router {

@@ -16,7 +16,9 @@ export interface WrtcVideoSource { createTrack(): WrtcTrack; onFrame(frame: Wrtc
 
 export interface WrtcIceCandidateInit { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }
 export interface WrtcDescription { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp: string }
-export interface WrtcStatsReport { forEach(cb: (r: Record<string, any>) => void): void }
+/** One entry of getStats(): the fields the server reads are typed, the rest are whatever libwebrtc reports. */
+export interface WrtcStats { type: string; kind?: string; framesEncoded?: number; [field: string]: unknown }
+export interface WrtcStatsReport { forEach(cb: (r: WrtcStats) => void): void }
 export interface WrtcSender { track: WrtcTrack | null; replaceTrack(t: WrtcTrack | null): Promise<void> }
 export interface WrtcTransceiver {
   readonly mid: string | null;

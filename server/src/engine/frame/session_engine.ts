@@ -14,7 +14,7 @@
 import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from '../image/color.js';
 import { Downscaler, lowResSize, type LowRes } from '../image/downscale.js';
 import { DEFAULT_TRANSFER, colorTransferAffine } from '../image/global_transfer.js';
-import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid, type GridShape } from '../image/grid.js';
+import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid } from '../image/grid.js';
 import type { I420Frame } from '../image/i420.js';
 import type { FrameReport, LowResResult, Tier } from '../pool/thread_messages.js';
 import type { EngineContext } from './engine_context.js';
