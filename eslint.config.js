@@ -9,10 +9,15 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     ignores: [
-      'dist/**', 'node_modules/**', 'test-results/**', 'eval-report/**', 'bench-results/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'eval-report/**',
+      'bench-results/**',
       // AssemblyScript (compiled by asc, not tsc): its own types and decorators
       'server/src/engine/frame/kernels/**',
-      'models/**/runs/**', 'models/data/cache/**',
+      'models/**/runs/**',
+      'models/data/cache/**',
     ],
   },
   js.configs.recommended,
@@ -21,7 +26,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       // unused arguments named _x are intentional (callbacks with a fixed signature)
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   { files: ['client/**'], languageOptions: { globals: { ...globals.browser } } },

@@ -134,8 +134,18 @@ async function checkAccuracy(enc, dec, manifest) {
             return { d, stats: Math.max(Math.abs(s.mean - ref.mean), Math.abs(s.std - ref.std)) };
           });
           const dStats = Math.max(...diffs.map((x) => x.stats));
-          record(rows, c.name, n, name, `${ref.sample_indices.length} samples`,
-            [...diffs.map((x) => x.d), dStats], ref.max_abs, true, REL_TOL, fmt(dStats));
+          record(
+            rows,
+            c.name,
+            n,
+            name,
+            `${ref.sample_indices.length} samples`,
+            [...diffs.map((x) => x.d), dStats],
+            ref.max_abs,
+            true,
+            REL_TOL,
+            fmt(dStats),
+          );
         }
       }
       // end to end (ORT encoder -> ORT decoder) vs torch, informational only
@@ -237,7 +247,9 @@ async function main() {
     `onnxruntime-node ${ort.env.versions?.node ?? '?'}, CPU EP, intraOpNumThreads=${THREADS}, ` +
       `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`,
   );
-  console.log(`encoder in [${enc.inputNames}] out [${enc.outputNames}]; decoder in [${dec.inputNames}] out [${dec.outputNames}]`);
+  console.log(
+    `encoder in [${enc.inputNames}] out [${enc.outputNames}]; decoder in [${dec.inputNames}] out [${dec.outputNames}]`,
+  );
 
   console.log('\nAccuracy vs torch 1.13 fp32 (fixtures/vgg_check):');
   console.table(await checkAccuracy(enc, dec, manifest));

@@ -13,7 +13,11 @@ export const LIMITS = {
   transitionMsMax: 10_000,
 } as const;
 
-export const STYLE_ID = z.string().min(1).max(LIMITS.styleIdChars).regex(/^[a-z0-9][a-z0-9_-]*$/);
+export const STYLE_ID = z
+  .string()
+  .min(1)
+  .max(LIMITS.styleIdChars)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/);
 export const RESOLUTIONS = ['480p', '720p', '1080p'] as const;
 export const Resolution = z.enum(RESOLUTIONS);
 export type Resolution = z.infer<typeof Resolution>;
@@ -34,56 +38,74 @@ export type MaskMode = z.infer<typeof MaskMode>;
 
 // ---------- client -> server ----------
 
-export const StartMsg = z.object({
-  fg: STYLE_ID,
-  bg: STYLE_ID,
-  resolution: Resolution.optional(),
-  /** send the camera back unchanged (latency baseline for benchmarks) */
-  echo: z.boolean().optional(),
-}).strict();
+export const StartMsg = z
+  .object({
+    fg: STYLE_ID,
+    bg: STYLE_ID,
+    resolution: Resolution.optional(),
+    /** send the camera back unchanged (latency baseline for benchmarks) */
+    echo: z.boolean().optional(),
+  })
+  .strict();
 export type StartMsg = z.infer<typeof StartMsg>;
 
-export const OfferMsg = z.object({
-  type: z.literal('offer'),
-  sdp: z.string().min(10).max(LIMITS.sdpChars),
-}).strict();
+export const OfferMsg = z
+  .object({
+    type: z.literal('offer'),
+    sdp: z.string().min(10).max(LIMITS.sdpChars),
+  })
+  .strict();
 export type OfferMsg = z.infer<typeof OfferMsg>;
 
-export const IceMsg = z.object({
-  candidate: z.string().max(LIMITS.candidateChars),
-  sdpMid: z.string().max(32).nullable().optional(),
-  sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
-}).strict();
+export const IceMsg = z
+  .object({
+    candidate: z.string().max(LIMITS.candidateChars),
+    sdpMid: z.string().max(32).nullable().optional(),
+    sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
+  })
+  .strict();
 export type IceMsg = z.infer<typeof IceMsg>;
 
-export const SetStyleMsg = z.object({
-  foreground: STYLE_ID,
-  background: STYLE_ID,
-  transitionMs: z.number().int().min(0).max(LIMITS.transitionMsMax).default(0),
-}).strict();
+export const SetStyleMsg = z
+  .object({
+    foreground: STYLE_ID,
+    background: STYLE_ID,
+    transitionMs: z.number().int().min(0).max(LIMITS.transitionMsMax).default(0),
+  })
+  .strict();
 export type SetStyleMsg = z.input<typeof SetStyleMsg>;
 
-export const SetOptionsMsg = z.object({
-  maskMode: MaskMode.optional(),
-  /** debug view: tint the background (where the mask says so) in the returned video */
-  showMask: z.boolean().optional(),
-  /** a mask-mode change fades over this long, like a style change */
-  transitionMs: z.number().int().min(0).max(LIMITS.transitionMsMax).optional(),
-}).strict();
+export const SetOptionsMsg = z
+  .object({
+    maskMode: MaskMode.optional(),
+    /** debug view: tint the background (where the mask says so) in the returned video */
+    showMask: z.boolean().optional(),
+    /** a mask-mode change fades over this long, like a style change */
+    transitionMs: z.number().int().min(0).max(LIMITS.transitionMsMax).optional(),
+  })
+  .strict();
 export type SetOptionsMsg = z.infer<typeof SetOptionsMsg>;
 
 // ---------- rooms (fan-out: viewers, OBS pages, call rooms) ----------
 
-export const ROOM = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'room names are letters, digits, - and _, up to 64');
-export const PARTICIPANT = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'participant names are letters, digits, -, _ and ., up to 32');
+export const ROOM = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'room names are letters, digits, - and _, up to 64');
+export const PARTICIPANT = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'participant names are letters, digits, -, _ and ., up to 32');
 export const ROOM_TOKEN = z.string().min(10).max(1024);
 
 /** Publish this connection's stylized stream into a room (needs a live session). */
-export const PublishMsg = z.object({
-  room: ROOM, token: ROOM_TOKEN, name: PARTICIPANT.optional(),
-  /** also send the speaker mask (packed beside the colour) for transparent-background pages */
-  alpha: z.boolean().optional(),
-}).strict();
+export const PublishMsg = z
+  .object({
+    room: ROOM,
+    token: ROOM_TOKEN,
+    name: PARTICIPANT.optional(),
+    /** also send the speaker mask (packed beside the colour) for transparent-background pages */
+    alpha: z.boolean().optional(),
+  })
+  .strict();
 export type PublishMsg = z.infer<typeof PublishMsg>;
 
 /** Who publishes in a room now (and subscribe to `roomChanged`). */
@@ -108,12 +130,30 @@ export type UnviewMsg = z.infer<typeof UnviewMsg>;
 export const SelfViewMsg = z.object({ viewerId: VIEWER_ID }).strict();
 export type SelfViewMsg = z.infer<typeof SelfViewMsg>;
 
-export interface PublishAck { room: string; name: string }
-export interface RoomAck { room: string; participants: string[] }
+export interface PublishAck {
+  room: string;
+  name: string;
+}
+export interface RoomAck {
+  room: string;
+  participants: string[];
+}
 /** alpha: the stream is packed (colour left, mask right, each half the width) */
-export interface ViewAck { viewerId: string; participant: string; offer: string; alpha: boolean; iceServers: StartAck['iceServers'] }
-export interface RoomChangedMsg { room: string; participants: string[] }
-export interface ViewClosedMsg { viewerId: string; reason: string }
+export interface ViewAck {
+  viewerId: string;
+  participant: string;
+  offer: string;
+  alpha: boolean;
+  iceServers: StartAck['iceServers'];
+}
+export interface RoomChangedMsg {
+  room: string;
+  participants: string[];
+}
+export interface ViewClosedMsg {
+  viewerId: string;
+  reason: string;
+}
 
 export const PingMsg = z.object({ t: z.number().finite() }).strict();
 export type PingMsg = z.infer<typeof PingMsg>;
@@ -147,15 +187,21 @@ export type ClientEvent = ClientMessage['event'];
 export const CLIENT_EVENTS: readonly ClientEvent[] = ClientMessage.options.map((o) => o.shape.event.value);
 
 /** The mask options in force (setOptions' ack, the page's controls). */
-export interface MaskOptions { maskMode: MaskMode; showMask: boolean }
+export interface MaskOptions {
+  maskMode: MaskMode;
+  showMask: boolean;
+}
 
 /** The ping ack's data: the client's time echoed, and the server's clock. */
-export interface PongData { t: number; server: number }
+export interface PongData {
+  t: number;
+  server: number;
+}
 
 // ---------- server -> client ----------
 
 export type ErrorCode =
-  | 'bad_request'      // payload failed validation
+  | 'bad_request' // payload failed validation
   | 'unknown_event'
   | 'unknown_style'
   | 'bad_sdp'
@@ -165,9 +211,9 @@ export type ErrorCode =
   | 'rate_limited'
   | 'internal'
   | 'shutting_down'
-  | 'unauthorized'     // a room token is missing, forged, expired or for another room
-  | 'no_publisher'     // nobody publishes (that participant) in the room
-  | 'room_full';       // the room has MAX_VIEWERS_PER_ROOM viewers already
+  | 'unauthorized' // a room token is missing, forged, expired or for another room
+  | 'no_publisher' // nobody publishes (that participant) in the room
+  | 'room_full'; // the room has MAX_VIEWERS_PER_ROOM viewers already
 
 export interface ErrorMsg {
   code: ErrorCode;
@@ -187,7 +233,10 @@ export interface StartAck {
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
 }
 
-export interface AnswerMsg { type: 'answer'; sdp: string }
+export interface AnswerMsg {
+  type: 'answer';
+  sdp: string;
+}
 
 export interface StageTimes {
   /** ms per pipeline stage, mean over the last second */
@@ -233,7 +282,10 @@ export interface StyleInfo {
   credit?: string;
 }
 
-export interface ShutdownMsg { reason: string; reconnectAfterMs: number }
+export interface ShutdownMsg {
+  reason: string;
+  reconnectAfterMs: number;
+}
 
 /** Formats a zod error into one readable line. */
 export function describeZodError(err: z.ZodError, under: PropertyKey[] = []): string {

@@ -3,9 +3,32 @@
 // Payload schemas and types are in protocol.ts; the server validates every client payload
 // there before any handler sees it.
 import type {
-  Ack, AnswerMsg, ErrorMsg, IceMsg, MaskOptions, OfferMsg, PingMsg, PongData, PublishAck, PublishMsg, RoomAck, RoomChangedMsg, RoomMsg,
-  SelfViewMsg, SetOptionsMsg, SetStyleMsg, ShutdownMsg, StartAck, StartMsg, StatsMsg, UnviewMsg, ViewAck, ViewAnswerMsg,
-  ViewClosedMsg, ViewIceMsg, ViewMsg,
+  Ack,
+  AnswerMsg,
+  ErrorMsg,
+  IceMsg,
+  MaskOptions,
+  OfferMsg,
+  PingMsg,
+  PongData,
+  PublishAck,
+  PublishMsg,
+  RoomAck,
+  RoomChangedMsg,
+  RoomMsg,
+  SelfViewMsg,
+  SetOptionsMsg,
+  SetStyleMsg,
+  ShutdownMsg,
+  StartAck,
+  StartMsg,
+  StatsMsg,
+  UnviewMsg,
+  ViewAck,
+  ViewAnswerMsg,
+  ViewClosedMsg,
+  ViewIceMsg,
+  ViewMsg,
 } from './protocol.js';
 
 /** The ack callback a client event may take: the server answers with an Ack (or an `error` event without one). */
@@ -46,4 +69,5 @@ export interface ServerToClient {
 }
 
 /** The data a client event's ack carries. */
-export type AckData<E extends keyof ClientToServer> = Parameters<NonNullable<Parameters<ClientToServer[E]>[1]>>[0] extends Ack<infer T> ? T : never;
+export type AckData<E extends keyof ClientToServer> =
+  Parameters<NonNullable<Parameters<ClientToServer[E]>[1]>>[0] extends Ack<infer T> ? T : never;

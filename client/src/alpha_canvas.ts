@@ -16,22 +16,39 @@ export class AlphaCanvas {
   private running = false;
   frames = 0;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly video: HTMLVideoElement, transparent: boolean) {
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly video: HTMLVideoElement,
+    transparent: boolean,
+  ) {
     const gl = canvas.getContext('webgl', { premultipliedAlpha: true, alpha: true });
     if (!gl) throw new Error('WebGL is not available');
     this.gl = gl;
     const prog = gl.createProgram()!;
-    for (const [type, src] of [[gl.VERTEX_SHADER, VS], [gl.FRAGMENT_SHADER, FS]] as const) {
+    for (const [type, src] of [
+      [gl.VERTEX_SHADER, VS],
+      [gl.FRAGMENT_SHADER, FS],
+    ] as const) {
       const sh = gl.createShader(type)!;
-      gl.shaderSource(sh, src); gl.compileShader(sh); gl.attachShader(prog, sh);
+      gl.shaderSource(sh, src);
+      gl.compileShader(sh);
+      gl.attachShader(prog, sh);
     }
-    gl.linkProgram(prog); gl.useProgram(prog);
+    gl.linkProgram(prog);
+    gl.useProgram(prog);
     gl.bindBuffer(gl.ARRAY_BUFFER, gl.createBuffer());
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]), gl.STATIC_DRAW);
     const loc = gl.getAttribLocation(prog, 'p');
-    gl.enableVertexAttribArray(loc); gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
+    gl.enableVertexAttribArray(loc);
+    gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
     gl.bindTexture(gl.TEXTURE_2D, gl.createTexture());
-    for (const [k, v] of [[gl.TEXTURE_MIN_FILTER, gl.LINEAR], [gl.TEXTURE_MAG_FILTER, gl.LINEAR], [gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE], [gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE]]) gl.texParameteri(gl.TEXTURE_2D, k, v);
+    for (const [k, v] of [
+      [gl.TEXTURE_MIN_FILTER, gl.LINEAR],
+      [gl.TEXTURE_MAG_FILTER, gl.LINEAR],
+      [gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE],
+      [gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE],
+    ])
+      gl.texParameteri(gl.TEXTURE_2D, k, v);
     gl.uniform1f(gl.getUniformLocation(prog, 'useAlpha'), transparent ? 1 : 0);
     gl.clearColor(0, 0, 0, 0);
   }
@@ -44,7 +61,11 @@ export class AlphaCanvas {
       const { videoWidth: w, videoHeight: h } = this.video;
       if (w && h) {
         const gl = this.gl;
-        if (this.canvas.width !== w >> 1 || this.canvas.height !== h) { this.canvas.width = w >> 1; this.canvas.height = h; gl.viewport(0, 0, w >> 1, h); }
+        if (this.canvas.width !== w >> 1 || this.canvas.height !== h) {
+          this.canvas.width = w >> 1;
+          this.canvas.height = h;
+          gl.viewport(0, 0, w >> 1, h);
+        }
         gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGB, gl.RGB, gl.UNSIGNED_BYTE, this.video);
         gl.clear(gl.COLOR_BUFFER_BIT);
         gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
@@ -55,5 +76,7 @@ export class AlphaCanvas {
     this.video.requestVideoFrameCallback(draw);
   }
 
-  stop(): void { this.running = false; }
+  stop(): void {
+    this.running = false;
+  }
 }

@@ -2,14 +2,23 @@
 import { LIMITS, type StyleInfo } from '../../shared/protocol';
 
 export class ApiError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 0) { super(message); }
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 0,
+  ) {
+    super(message);
+  }
 }
 
 async function errorFrom(res: Response): Promise<ApiError> {
   try {
     const j = (await res.json()) as { error?: unknown; message?: unknown };
-    if (typeof j.message === 'string') return new ApiError(String(j.error ?? `http_${res.status}`), j.message, res.status);
-  } catch { /* not JSON */ }
+    if (typeof j.message === 'string')
+      return new ApiError(String(j.error ?? `http_${res.status}`), j.message, res.status);
+  } catch {
+    /* not JSON */
+  }
   return new ApiError(`http_${res.status}`, `the server answered ${res.status} ${res.statusText}`.trim(), res.status);
 }
 

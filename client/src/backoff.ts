@@ -9,7 +9,9 @@ export class Backoff {
   private ticker: number | undefined;
 
   /** The connection is healthy again: the next failure waits FIRST_MS. */
-  reset(): void { this.attempt = 0; }
+  reset(): void {
+    this.attempt = 0;
+  }
 
   /** The next delay (and counts the attempt). */
   nextDelay(): number {
@@ -28,7 +30,10 @@ export class Backoff {
       show();
       this.ticker = window.setInterval(show, 250);
     }
-    this.timer = window.setTimeout(() => { this.cancel(); fn(); }, delay);
+    this.timer = window.setTimeout(() => {
+      this.cancel();
+      fn();
+    }, delay);
     return delay;
   }
 

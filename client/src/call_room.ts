@@ -6,17 +6,35 @@
 import { RoomViewer } from './room_viewer';
 import { call, type RestyleSocket } from './socket_link';
 
-export interface CallRoomElements { name: HTMLInputElement; join: HTMLButtonElement; obs: HTMLButtonElement; invite: HTMLButtonElement; grid: HTMLElement }
+export interface CallRoomElements {
+  name: HTMLInputElement;
+  join: HTMLButtonElement;
+  obs: HTMLButtonElement;
+  invite: HTMLButtonElement;
+  grid: HTMLElement;
+}
 
-export interface RoomState { room: string | null; me: string | null; participants: string[]; tiles: Record<string, number> }
+export interface RoomState {
+  room: string | null;
+  me: string | null;
+  participants: string[];
+  tiles: Record<string, number>;
+}
 
-interface Tile { viewer: RoomViewer; el: HTMLElement; video: HTMLVideoElement; frames: number }
+interface Tile {
+  viewer: RoomViewer;
+  el: HTMLElement;
+  video: HTMLVideoElement;
+  frames: number;
+}
 
 async function mintToken(room: string, role: 'view' | 'publish', auth?: string): Promise<string> {
   const r = await fetch(`/api/rooms/${encodeURIComponent(room)}/tokens`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', ...(auth ? { Authorization: `Bearer ${auth}` } : {}) }, body: JSON.stringify({ role }),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(auth ? { Authorization: `Bearer ${auth}` } : {}) },
+    body: JSON.stringify({ role }),
   });
-  const j = await r.json().catch(() => ({})) as { token?: string; message?: string };
+  const j = (await r.json().catch(() => ({}))) as { token?: string; message?: string };
   if (!r.ok || !j.token) throw new Error(j.message ?? `token request failed (${r.status})`);
   return j.token;
 }
@@ -26,24 +44,41 @@ export class CallRoom {
   private token: string | null = null;
   private readonly tiles = new Map<string, Tile>();
 
-  constructor(private readonly socket: RestyleSocket, private readonly el: CallRoomElements,
+  constructor(
+    private readonly socket: RestyleSocket,
+    private readonly el: CallRoomElements,
     private readonly publish: (room: string, token: string) => Promise<string>,
     private readonly say: (text: string, isError?: boolean) => void,
-    private readonly left: () => void = () => {}) {
-    el.join.addEventListener('click', () => { void (this.state.room ? this.leave() : this.join(el.name.value.trim())); });
-    el.obs.addEventListener('click', () => { void this.copyObsLink(); });
-    el.invite.addEventListener('click', () => { void this.copy(this.inviteLink(), 'Invite link copied'); });
-    socket.on('roomChanged', (m) => { if (m.room === this.state.room) this.sync(m.participants); });
+    private readonly left: () => void = () => {},
+  ) {
+    el.join.addEventListener('click', () => {
+      void (this.state.room ? this.leave() : this.join(el.name.value.trim()));
+    });
+    el.obs.addEventListener('click', () => {
+      void this.copyObsLink();
+    });
+    el.invite.addEventListener('click', () => {
+      void this.copy(this.inviteLink(), 'Invite link copied');
+    });
+    socket.on('roomChanged', (m) => {
+      if (m.room === this.state.room) this.sync(m.participants);
+    });
     this.render();
   }
 
   /** Joins `room` (with the invite's token, or one minted here) and publishes into it. */
   async join(room: string, token?: string | null): Promise<void> {
-    if (!room) { this.say('Type a room name first', true); return; }
+    if (!room) {
+      this.say('Type a room name first', true);
+      return;
+    }
     try {
-      const t = token ?? (this.state.room === room ? this.token : null) ?? await mintToken(room, 'publish').catch((e: Error) => {
-        throw new Error(`${e.message} — ask the room's host for an invite link`);
-      });
+      const t =
+        token ??
+        (this.state.room === room ? this.token : null) ??
+        (await mintToken(room, 'publish').catch((e: Error) => {
+          throw new Error(`${e.message} — ask the room's host for an invite link`);
+        }));
       this.state.me = await this.publish(room, t);
       this.token = t;
       this.state.room = room;
@@ -66,13 +101,19 @@ export class CallRoom {
     this.socket.emit('unpublish', {});
     this.left();
     for (const name of [...this.tiles.keys()]) this.drop(name);
-    this.state.room = null; this.state.me = null; this.state.participants = []; this.token = null;
+    this.state.room = null;
+    this.state.me = null;
+    this.state.participants = [];
+    this.token = null;
     this.render();
   }
 
   inviteLink(): string {
     const u = new URL(location.href);
-    if (this.state.room && this.token) { u.searchParams.set('room', this.state.room); u.searchParams.set('token', this.token); }
+    if (this.state.room && this.token) {
+      u.searchParams.set('room', this.state.room);
+      u.searchParams.set('token', this.token);
+    }
     return u.href;
   }
 
@@ -81,7 +122,8 @@ export class CallRoom {
     try {
       const view = await mintToken(this.state.room, 'view', this.token);
       const u = new URL(`/obs/${encodeURIComponent(this.state.room)}`, location.href);
-      u.searchParams.set('token', view); u.searchParams.set('participant', this.state.me);
+      u.searchParams.set('token', view);
+      u.searchParams.set('participant', this.state.me);
       await this.copy(u.href, 'OBS link copied (add ?bg=transparent for a transparent background)');
     } catch (e) {
       this.say(`No OBS link: ${(e as Error).message}`, true);
@@ -89,7 +131,12 @@ export class CallRoom {
   }
 
   private async copy(text: string, done: string): Promise<void> {
-    try { await navigator.clipboard.writeText(text); this.say(done); } catch { window.prompt('Copy this link', text); }
+    try {
+      await navigator.clipboard.writeText(text);
+      this.say(done);
+    } catch {
+      window.prompt('Copy this link', text);
+    }
   }
 
   private sync(participants: string[]): void {
@@ -104,16 +151,33 @@ export class CallRoom {
     const el = document.createElement('figure');
     el.className = 'tile';
     const video = document.createElement('video');
-    video.autoplay = true; video.muted = true; video.playsInline = true;
+    video.autoplay = true;
+    video.muted = true;
+    video.playsInline = true;
     const cap = document.createElement('figcaption');
     cap.textContent = name;
     el.append(video, cap);
     this.el.grid.append(el);
-    const tile: Tile = { el, video, frames: 0, viewer: new RoomViewer(this.socket, this.state.room!, this.token!, name, {
-      state: (s, detail) => { el.dataset.state = s; cap.textContent = s === 'live' ? name : `${name} — ${detail}`; },
-      stream: (s) => { video.srcObject = s; if (s) void video.play().catch(() => {}); },
-    }) };
-    const count = () => { tile.frames++; this.state.tiles[name] = tile.frames; if (this.tiles.get(name) === tile) video.requestVideoFrameCallback(count); };
+    const tile: Tile = {
+      el,
+      video,
+      frames: 0,
+      viewer: new RoomViewer(this.socket, this.state.room!, this.token!, name, {
+        state: (s, detail) => {
+          el.dataset.state = s;
+          cap.textContent = s === 'live' ? name : `${name} — ${detail}`;
+        },
+        stream: (s) => {
+          video.srcObject = s;
+          if (s) void video.play().catch(() => {});
+        },
+      }),
+    };
+    const count = () => {
+      tile.frames++;
+      this.state.tiles[name] = tile.frames;
+      if (this.tiles.get(name) === tile) video.requestVideoFrameCallback(count);
+    };
     video.requestVideoFrameCallback(count);
     this.tiles.set(name, tile);
     tile.viewer.start();

@@ -6,18 +6,29 @@ import { RESOLUTIONS, RESOLUTION_SIZE, type Resolution } from '../../shared/prot
 export type CameraFailure = 'denied' | 'not-found' | 'busy' | 'unsupported' | 'other';
 
 export class CameraError extends Error {
-  constructor(readonly kind: CameraFailure, message: string) { super(message); }
+  constructor(
+    readonly kind: CameraFailure,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function classify(e: unknown): CameraError {
   const name = e instanceof DOMException || e instanceof Error ? e.name : '';
   const msg = e instanceof Error ? e.message : String(e);
   switch (name) {
-    case 'NotAllowedError': case 'SecurityError': case 'PermissionDeniedError':
+    case 'NotAllowedError':
+    case 'SecurityError':
+    case 'PermissionDeniedError':
       return new CameraError('denied', msg);
-    case 'NotFoundError': case 'DevicesNotFoundError': case 'OverconstrainedError':
+    case 'NotFoundError':
+    case 'DevicesNotFoundError':
+    case 'OverconstrainedError':
       return new CameraError('not-found', msg);
-    case 'NotReadableError': case 'TrackStartError': case 'AbortError':
+    case 'NotReadableError':
+    case 'TrackStartError':
+    case 'AbortError':
       return new CameraError('busy', `the camera could not be started (${msg || name}); is another app using it?`);
     default:
       return new CameraError('other', msg || 'camera failed');
@@ -50,8 +61,12 @@ export function stopStream(s: MediaStream | null): void {
 export class CameraPickers {
   private testPattern = false;
 
-  constructor(private readonly cameraSel: HTMLSelectElement, private readonly resSel: HTMLSelectElement,
-    res: Resolution, onChange: () => void) {
+  constructor(
+    private readonly cameraSel: HTMLSelectElement,
+    private readonly resSel: HTMLSelectElement,
+    res: Resolution,
+    onChange: () => void,
+  ) {
     for (const r of RESOLUTIONS) {
       const o = document.createElement('option');
       o.value = r;
@@ -61,13 +76,19 @@ export class CameraPickers {
     resSel.value = res;
     cameraSel.addEventListener('change', () => onChange());
     resSel.addEventListener('change', () => onChange());
-    navigator.mediaDevices?.addEventListener?.('devicechange', () => { void this.refresh(); });
+    navigator.mediaDevices?.addEventListener?.('devicechange', () => {
+      void this.refresh();
+    });
     this.setPlaceholder('Camera');
   }
 
-  get resolution(): Resolution { return this.resSel.value as Resolution; }
+  get resolution(): Resolution {
+    return this.resSel.value as Resolution;
+  }
 
-  get deviceId(): string | null { return this.cameraSel.value || null; }
+  get deviceId(): string | null {
+    return this.cameraSel.value || null;
+  }
 
   /** Stamp mode: the camera picker shows the test pattern and is disabled. */
   useTestPattern(): void {
@@ -82,14 +103,18 @@ export class CameraPickers {
     let cams: MediaDeviceInfo[] = [];
     try {
       cams = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
-    } catch { /* keep the list empty */ }
+    } catch {
+      /* keep the list empty */
+    }
     const want = active?.getSettings().deviceId ?? this.cameraSel.value;
-    this.cameraSel.replaceChildren(...cams.map((d, i) => {
-      const o = document.createElement('option');
-      o.value = d.deviceId;
-      o.textContent = d.label || `Camera ${i + 1}`;
-      return o;
-    }));
+    this.cameraSel.replaceChildren(
+      ...cams.map((d, i) => {
+        const o = document.createElement('option');
+        o.value = d.deviceId;
+        o.textContent = d.label || `Camera ${i + 1}`;
+        return o;
+      }),
+    );
     if (!cams.length) this.setPlaceholder('No camera');
     else if (want && cams.some((c) => c.deviceId === want)) this.cameraSel.value = want;
     this.cameraSel.disabled = cams.length === 0;

@@ -16,12 +16,18 @@ export class FrameMeter {
   constructor(private readonly video: HTMLVideoElement) {}
 
   /** Frames presented since load. */
-  get total(): number { return hooks.framesPresented; }
+  get total(): number {
+    return hooks.framesPresented;
+  }
 
   /** Frames presented in the last second. */
-  get fps(): number { return hooks.remoteFps; }
+  get fps(): number {
+    return hooks.remoteFps;
+  }
 
-  setListener(l: FrameListener | null): void { this.listener = l; }
+  setListener(l: FrameListener | null): void {
+    this.listener = l;
+  }
 
   start(): void {
     if (this.running) return;
@@ -39,7 +45,9 @@ export class FrameMeter {
   }
 
   /** A new srcObject restarts the element's own counter. */
-  resetSource(): void { this.lastPresented = -1; }
+  resetSource(): void {
+    this.lastPresented = -1;
+  }
 
   private schedule(): void {
     this.video.requestVideoFrameCallback((now, meta) => {

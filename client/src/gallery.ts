@@ -10,7 +10,10 @@ class Gallery {
   private selected = '';
   private readonly buttons = new Map<string, HTMLButtonElement>();
 
-  constructor(private readonly el: HTMLElement, private readonly onPick: (id: string) => void) {
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly onPick: (id: string) => void,
+  ) {
     el.setAttribute('role', 'radiogroup');
     el.addEventListener('click', (e) => {
       const btn = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-style]');
@@ -20,10 +23,17 @@ class Gallery {
 
   render(styles: StyleInfo[]): void {
     const keep = new Set(styles.map((s) => s.id));
-    for (const [id, b] of this.buttons) if (!keep.has(id)) { b.remove(); this.buttons.delete(id); }
+    for (const [id, b] of this.buttons)
+      if (!keep.has(id)) {
+        b.remove();
+        this.buttons.delete(id);
+      }
     styles.forEach((s, i) => {
       let b = this.buttons.get(s.id);
-      if (!b) { b = this.make(s); this.buttons.set(s.id, b); }
+      if (!b) {
+        b = this.make(s);
+        this.buttons.set(s.id, b);
+      }
       if (this.el.children[i] !== b) this.el.insertBefore(b, this.el.children[i] ?? null);
     });
     this.select(this.selected);
@@ -79,7 +89,9 @@ export class Galleries {
   constructor(private readonly o: GalleryOptions) {
     this.fg = new Gallery(o.fgEl, (id) => o.onPick('fg', id));
     this.bg = new Gallery(o.bgEl, (id) => o.onPick('bg', id));
-    o.uploadInput.addEventListener('change', () => { void this.uploadChosen(); });
+    o.uploadInput.addEventListener('change', () => {
+      void this.uploadChosen();
+    });
   }
 
   render(styles: StyleInfo[]): void {

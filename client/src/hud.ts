@@ -42,8 +42,12 @@ export class Hud {
   private segKeys = '';
   private last: StatsMsg | null = null;
 
-  constructor(private readonly el: HTMLElement, private readonly button: HTMLButtonElement, visible: boolean,
-    private readonly onToggle?: (visible: boolean) => void) {
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly button: HTMLButtonElement,
+    visible: boolean,
+    private readonly onToggle?: (visible: boolean) => void,
+  ) {
     el.replaceChildren();
     this.server = this.section('Server');
     this.stages = this.section('Stages (ms / frame)');
@@ -57,7 +61,9 @@ export class Hud {
     this.showServer(null);
   }
 
-  get visible(): boolean { return !this.el.hidden; }
+  get visible(): boolean {
+    return !this.el.hidden;
+  }
 
   toggle(force?: boolean): void {
     const show = force ?? this.el.hidden;
@@ -97,7 +103,16 @@ export class Hud {
     this.set(box, 'mode', 'mode', s?.maskMode ? `${s.maskMode}${s.showMask ? ' · mask view' : ''}` : '—');
     if (!s || !segKeys.length) return;
     for (const k of segKeys) this.set(box, `seg:${k}`, k, ms(s.stages[k], 2));
-    this.set(box, 'seg-sum', 'segmentation', ms(segKeys.reduce((a, k) => a + s.stages[k], 0), 2), true);
+    this.set(
+      box,
+      'seg-sum',
+      'segmentation',
+      ms(
+        segKeys.reduce((a, k) => a + s.stages[k], 0),
+        2,
+      ),
+      true,
+    );
   }
 
   showClient(c: ClientFigures): void {
@@ -115,8 +130,9 @@ export class Hud {
     const est = parts.every((p) => p != null) ? parts.reduce<number>((a, b) => a + (b ?? 0), 0) : null;
     this.set(lat, 'g2g', 'est. glass-to-glass', est == null ? '—' : `≈ ${est.toFixed(0)} ms`, true);
     if (c.stampMs != null) this.set(lat, 'stamp', 'measured (stamp p50)', ms(c.stampMs, 0), true);
-    this.estimate.title = 'Estimate = WebRTC RTT + server time per frame + jitter-buffer delay. '
-      + 'Capture, encode, decode and display add more; use ?source=stamp for a measurement.';
+    this.estimate.title =
+      'Estimate = WebRTC RTT + server time per frame + jitter-buffer delay. ' +
+      'Capture, encode, decode and display add more; use ?source=stamp for a measurement.';
   }
 
   private section(title: string): HTMLElement {

@@ -22,13 +22,19 @@ const MODE_TITLES: Record<MaskMode, string> = {
 export class LookControls {
   private shown: MaskOptions;
 
-  constructor(private readonly select: HTMLSelectElement, private readonly button: HTMLButtonElement,
-    initial: MaskOptions, private readonly onChange: (o: Partial<MaskOptions>) => void) {
-    select.replaceChildren(...MASK_MODES.map((m) => {
-      const opt = new Option(MODE_LABELS[m], m);
-      opt.title = MODE_TITLES[m];
-      return opt;
-    }));
+  constructor(
+    private readonly select: HTMLSelectElement,
+    private readonly button: HTMLButtonElement,
+    initial: MaskOptions,
+    private readonly onChange: (o: Partial<MaskOptions>) => void,
+  ) {
+    select.replaceChildren(
+      ...MASK_MODES.map((m) => {
+        const opt = new Option(MODE_LABELS[m], m);
+        opt.title = MODE_TITLES[m];
+        return opt;
+      }),
+    );
     select.addEventListener('change', () => this.onChange({ maskMode: select.value as MaskMode }));
     button.addEventListener('click', () => this.toggleMask());
     bindShortcut('m', () => this.toggleMask());

@@ -13,9 +13,13 @@ export class MediaInput {
 
   constructor(readonly mode: 'camera' | 'stamp') {}
 
-  get current(): MediaStream | null { return this.stream; }
+  get current(): MediaStream | null {
+    return this.stream;
+  }
 
-  get track(): MediaStreamTrack | null { return this.stream?.getVideoTracks()[0] ?? null; }
+  get track(): MediaStreamTrack | null {
+    return this.stream?.getVideoTracks()[0] ?? null;
+  }
 
   /** Opens the source at `res` (closing any open one); throws CameraError for the camera. */
   async open(deviceId: string | null, res: Resolution): Promise<MediaStream> {
@@ -27,7 +31,10 @@ export class MediaInput {
       s = this.stamp.stream;
     } else {
       s = await openCamera(deviceId, res);
-      if (ticket !== this.opening) { stopStream(s); throw new Superseded('superseded'); }
+      if (ticket !== this.opening) {
+        stopStream(s);
+        throw new Superseded('superseded');
+      }
     }
     this.stream = s;
     return s;

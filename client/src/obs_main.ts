@@ -9,11 +9,29 @@ import { AlphaCanvas } from './alpha_canvas';
 import { RoomViewer, type ViewerState } from './room_viewer';
 import type { RestyleSocket } from './socket_link';
 
-interface ObsHooks { state: ViewerState; detail: string; participant: string | null; framesPresented: number; remoteFps: number; alpha: boolean }
-declare global { interface Window { __obs: ObsHooks } }
+interface ObsHooks {
+  state: ViewerState;
+  detail: string;
+  participant: string | null;
+  framesPresented: number;
+  remoteFps: number;
+  alpha: boolean;
+}
+declare global {
+  interface Window {
+    __obs: ObsHooks;
+  }
+}
 
 class ObsPage {
-  readonly hooks: ObsHooks = { state: 'connecting', detail: '', participant: null, framesPresented: 0, remoteFps: 0, alpha: false };
+  readonly hooks: ObsHooks = {
+    state: 'connecting',
+    detail: '',
+    participant: null,
+    framesPresented: 0,
+    remoteFps: 0,
+    alpha: false,
+  };
   readonly #video = document.querySelector('#video') as HTMLVideoElement;
   readonly #note = document.querySelector('#note') as HTMLElement;
   readonly #canvas = document.querySelector('#canvas') as HTMLCanvasElement;
@@ -21,7 +39,10 @@ class ObsPage {
   #painter: AlphaCanvas | null = null;
   #lastCount = 0;
 
-  constructor(private readonly room: string, private readonly q: URLSearchParams) {
+  constructor(
+    private readonly room: string,
+    private readonly q: URLSearchParams,
+  ) {
     if (q.get('fit') === 'cover') document.body.classList.add('cover');
   }
 
@@ -34,7 +55,10 @@ class ObsPage {
       this.#watch(token);
     }
     // presented frames, for tests and the page's own health
-    const onFrame = () => { this.hooks.framesPresented++; this.#video.requestVideoFrameCallback(onFrame); };
+    const onFrame = () => {
+      this.hooks.framesPresented++;
+      this.#video.requestVideoFrameCallback(onFrame);
+    };
     this.#video.requestVideoFrameCallback(onFrame);
     setInterval(() => {
       this.hooks.remoteFps = this.hooks.framesPresented - this.#lastCount;
@@ -44,12 +68,16 @@ class ObsPage {
 
   #watch(token: string): void {
     const { hooks, room } = this;
-    const video = this.#video, transparent = this.q.get('bg') === 'transparent';
+    const video = this.#video,
+      transparent = this.q.get('bg') === 'transparent';
     const socket: RestyleSocket = io({ transports: ['websocket'] });
     const viewer = new RoomViewer(socket, room, token, this.q.get('participant'), {
       state: (s, detail) => {
-        hooks.state = s; hooks.detail = detail; hooks.participant = viewer.participant;
-        this.#note.textContent = s === 'live' ? '' : s === 'waiting' ? `Waiting for someone to publish in "${room}"…` : detail;
+        hooks.state = s;
+        hooks.detail = detail;
+        hooks.participant = viewer.participant;
+        this.#note.textContent =
+          s === 'live' ? '' : s === 'waiting' ? `Waiting for someone to publish in "${room}"…` : detail;
       },
       stream: (s, alpha) => {
         video.srcObject = s;
@@ -57,7 +85,10 @@ class ObsPage {
         // a packed stream is painted by WebGL; the video element stays as its (hidden) source
         video.classList.toggle('source', alpha);
         this.#canvas.classList.toggle('hidden', !alpha);
-        if (alpha && !this.#painter) { this.#painter = new AlphaCanvas(this.#canvas, video, transparent); this.#painter.start(); }
+        if (alpha && !this.#painter) {
+          this.#painter = new AlphaCanvas(this.#canvas, video, transparent);
+          this.#painter.start();
+        }
         if (s) void video.play().catch(() => {});
       },
     });
@@ -65,6 +96,9 @@ class ObsPage {
   }
 }
 
-const page = new ObsPage(decodeURIComponent(location.pathname.split('/')[2] ?? ''), new URLSearchParams(location.search));
+const page = new ObsPage(
+  decodeURIComponent(location.pathname.split('/')[2] ?? ''),
+  new URLSearchParams(location.search),
+);
 window.__obs = page.hooks;
 page.start();

@@ -32,7 +32,9 @@ export class RestylePage {
   readonly #meter = new FrameMeter(ui.remote);
   readonly #webrtc = new WebrtcStats();
   readonly #hud = new Hud(ui.hud, ui.hudButton, this.#params.hud, (on) => ui.hint.classList.toggle('hidden', on));
-  readonly #pickers = new CameraPickers(ui.camera, ui.resolution, this.#params.res, () => { void this.#reopenMedia(); });
+  readonly #pickers = new CameraPickers(ui.camera, ui.resolution, this.#params.res, () => {
+    void this.#reopenMedia();
+  });
   readonly #transition = bindTransition(this.#params.transitionMs, () => this.#remember());
   readonly #looks: LookControls;
   readonly #signalling: Signalling;
@@ -52,27 +54,36 @@ export class RestylePage {
     if (this.#params.source === 'stamp') this.#pickers.useTestPattern();
     hooks.options = { ...this.#options };
     this.#looks = new LookControls(ui.maskMode, ui.maskToggle, this.#options, (o) => {
-      this.#applyOptions(o).catch(() => { /* shown in the status line */ });
+      this.#applyOptions(o).catch(() => {
+        /* shown in the status line */
+      });
     });
     this.#signalling = this.#createSignalling();
     this.#galleries = this.#createGalleries();
-    this.#callRoom = new CallRoom(this.#signalling.socket,
+    this.#callRoom = new CallRoom(
+      this.#signalling.socket,
       { name: ui.roomName, join: ui.roomJoin, obs: ui.roomObs, invite: ui.roomInvite, grid: ui.roomGrid },
       (room, token) => hooks.publish(room, token),
       (text, isError) => {
         if (isError) recordError({ code: 'room', message: text, event: 'room' });
         this.#status.flash(text, isError ? 8000 : 3000);
       },
-      () => this.#selfView.stop());
+      () => this.#selfView.stop(),
+    );
     this.#selfView = new SelfView(this.#signalling.socket, (s) => this.#showRemote(s ?? this.#returnStream));
     this.#bindHooks();
-    ui.startStop.addEventListener('click', () => { if (this.#running) this.#stop(); else void this.#start(); });
+    ui.startStop.addEventListener('click', () => {
+      if (this.#running) this.#stop();
+      else void this.#start();
+    });
   }
 
   /** Starts the page: the frame meter, the style list, then the camera when autostart is on. */
   boot(): void {
     // client-side measurements, once a second
-    window.setInterval(() => { void this.#sampleClient(); }, 1000);
+    window.setInterval(() => {
+      void this.#sampleClient();
+    }, 1000);
     this.#meter.start();
     this.#showRunning(false);
     this.#status.set(this.#params.autostart ? 'starting' : 'stopped', 'Loading styles…');
@@ -85,24 +96,42 @@ export class RestylePage {
   #createSignalling(): Signalling {
     const signalling: Signalling = new Signalling(
       {
-        track: () => this.#media.track, styles: () => this.#selected, options: () => this.#options,
-        resolution: () => this.#pickers.resolution, echo: this.#params.echo,
+        track: () => this.#media.track,
+        styles: () => this.#selected,
+        options: () => this.#options,
+        resolution: () => this.#pickers.resolution,
+        echo: this.#params.echo,
       },
       {
-        state: (s, text) => { this.#status.set(s, text); if (s === 'live') this.#onLive(); },
+        state: (s, text) => {
+          this.#status.set(s, text);
+          if (s === 'live') this.#onLive();
+        },
         remoteStream: (s) => {
           this.#returnStream = s;
           if (!this.#selfView.active) this.#showRemote(s);
         },
-        stats: (m) => { hooks.lastStats = m; this.#hud.showServer(m); },
-        styleApplied: (m) => { hooks.lastStyleApplied = { ...m }; },
-        stylesChanged: () => { void this.#loadStyles(); },
+        stats: (m) => {
+          hooks.lastStats = m;
+          this.#hud.showServer(m);
+        },
+        styleApplied: (m) => {
+          hooks.lastStyleApplied = { ...m };
+        },
+        stylesChanged: () => {
+          void this.#loadStyles();
+        },
         error: (e, flash) => {
           recordError(e);
           if (flash) this.#status.flash(e.message);
-          if (e.code === 'unknown_style' && e.event === 'start') void this.#loadStyles().then((changed) => { if (changed) signalling.restart(); });
+          if (e.code === 'unknown_style' && e.event === 'start')
+            void this.#loadStyles().then((changed) => {
+              if (changed) signalling.restart();
+            });
         },
-        socketRtt: (ms) => { hooks.socketRttMs = Math.round(ms * 10) / 10; },
+        socketRtt: (ms) => {
+          hooks.socketRttMs = Math.round(ms * 10) / 10;
+        },
       },
     );
     return signalling;
@@ -115,7 +144,9 @@ export class RestylePage {
       uploadInput: ui.upload,
       onPick: (layer, id) => {
         const next = { ...this.#selected, [layer]: id };
-        this.#applyStyle(next.fg, next.bg, this.#transition.value).catch(() => { /* shown in the status line */ });
+        this.#applyStyle(next.fg, next.bg, this.#transition.value).catch(() => {
+          /* shown in the status line */
+        });
       },
       onUploadStart: (name) => this.#status.flash(`Uploading “${name}”…`, 60_000),
       onUploaded: (s) => {
@@ -130,7 +161,9 @@ export class RestylePage {
   }
 
   #bindHooks(): void {
-    hooks.start = () => { if (!this.#running) void this.#start(); };
+    hooks.start = () => {
+      if (!this.#running) void this.#start();
+    };
     hooks.stop = () => this.#stop();
     hooks.setStyle = (fg, bg, transitionMs) => this.#applyStyle(fg, bg, transitionMs ?? this.#transition.value);
     hooks.setOptions = (o) => this.#applyOptions(o ?? {});
@@ -144,7 +177,8 @@ export class RestylePage {
         throw new Error(err.message);
       }
       // a colour stream: watch it through the SFU (the server's return leg pauses meanwhile)
-      if (alpha) this.#selfView.stop(); else this.#selfView.start(room, token, r.data.name);
+      if (alpha) this.#selfView.stop();
+      else this.#selfView.start(room, token, r.data.name);
       return r.data.name;
     };
   }
@@ -167,7 +201,13 @@ export class RestylePage {
   }
 
   #remember(): void {
-    if (this.#selected.fg) writeParams({ ...this.#selected, res: this.#pickers.resolution, transitionMs: this.#transition.value, ...this.#options });
+    if (this.#selected.fg)
+      writeParams({
+        ...this.#selected,
+        res: this.#pickers.resolution,
+        transitionMs: this.#transition.value,
+        ...this.#options,
+      });
   }
 
   #select(sel: { fg: string; bg: string }): void {
@@ -190,7 +230,8 @@ export class RestylePage {
         this.#setStyles(await fetchStyles());
         break;
       } catch (e) {
-        if (attempt === 0) recordError({ code: 'styles', message: e instanceof Error ? e.message : String(e), event: 'styles' });
+        if (attempt === 0)
+          recordError({ code: 'styles', message: e instanceof Error ? e.message : String(e), event: 'styles' });
         if (!this.#selected.fg) this.#status.set('connecting', 'Connecting… (server unreachable, retrying)');
         await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** attempt)));
       }
@@ -232,9 +273,15 @@ export class RestylePage {
 
   /** Mask mode / mask view from the controls or window.__restyle; a live session gets them now, a new one at its start. */
   async #applyOptions(o: Partial<MaskOptions>): Promise<void> {
-    const next: MaskOptions = { maskMode: o.maskMode ?? this.#options.maskMode, showMask: o.showMask ?? this.#options.showMask };
-    const invalid = !(MASK_MODES as readonly string[]).includes(next.maskMode) ? `unknown mask mode "${String(next.maskMode)}"`
-      : typeof next.showMask !== 'boolean' ? 'showMask must be true or false' : null;
+    const next: MaskOptions = {
+      maskMode: o.maskMode ?? this.#options.maskMode,
+      showMask: o.showMask ?? this.#options.showMask,
+    };
+    const invalid = !(MASK_MODES as readonly string[]).includes(next.maskMode)
+      ? `unknown mask mode "${String(next.maskMode)}"`
+      : typeof next.showMask !== 'boolean'
+        ? 'showMask must be true or false'
+        : null;
     if (invalid) {
       recordError({ code: 'bad_request', message: invalid, event: 'setOptions' });
       this.#status.flash(`Look not applied: ${invalid}`);
@@ -285,7 +332,9 @@ export class RestylePage {
     }
     if (stamp) {
       const reader = new StampReader(this.#pickers.resolution, (ms) => recordLatency(ms));
-      this.#meter.setListener((_now, video) => { reader.read(video); });
+      this.#meter.setListener((_now, video) => {
+        reader.read(video);
+      });
     } else {
       await this.#pickers.refresh(this.#media.track);
     }
@@ -318,8 +367,12 @@ export class RestylePage {
     hooks.jitterBufferMs = w.jitterBufferMs;
     if (!this.#hud.visible) return;
     this.#hud.showClient({
-      remoteFps: hooks.remoteFps, socketRttMs: hooks.socketRttMs, webrtc: w,
-      videoWidth: ui.remote.videoWidth, videoHeight: ui.remote.videoHeight, stampMs: recentMedian(hooks.latencies, 60),
+      remoteFps: hooks.remoteFps,
+      socketRttMs: hooks.socketRttMs,
+      webrtc: w,
+      videoWidth: ui.remote.videoWidth,
+      videoHeight: ui.remote.videoHeight,
+      stampMs: recentMedian(hooks.latencies, 60),
     });
     if (!hooks.sessionId) this.#hud.showServer(null);
   }

@@ -35,9 +35,10 @@ export function readParams(search: string = location.search): PageParams {
     fg: q.get('fg'),
     bg: q.get('bg'),
     res: (RESOLUTIONS as readonly string[]).includes(res ?? '') ? (res as Resolution) : '720p',
-    transitionMs: q.has('transition') && Number.isFinite(t)
-      ? Math.min(LIMITS.transitionMsMax, Math.max(0, Math.round(t)))
-      : TRANSITION_DEFAULT_MS,
+    transitionMs:
+      q.has('transition') && Number.isFinite(t)
+        ? Math.min(LIMITS.transitionMsMax, Math.max(0, Math.round(t)))
+        : TRANSITION_DEFAULT_MS,
     maskMode: (MASK_MODES as readonly string[]).includes(mode ?? '') ? (mode as MaskMode) : 'styled',
     showMask: isOn(q.get('mask'), false),
     autostart: isOn(q.get('autostart'), true),
@@ -60,7 +61,12 @@ export function initialStyles(styles: StyleInfo[], p: Pick<PageParams, 'fg' | 'b
 
 /** Rewrites fg/bg/res/transition/mode/mask in the address bar without reloading. */
 export function writeParams(v: {
-  fg: string; bg: string; res: Resolution; transitionMs: number; maskMode: MaskMode; showMask: boolean;
+  fg: string;
+  bg: string;
+  res: Resolution;
+  transitionMs: number;
+  maskMode: MaskMode;
+  showMask: boolean;
 }): void {
   const url = new URL(location.href);
   url.searchParams.set('fg', v.fg);

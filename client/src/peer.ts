@@ -16,7 +16,11 @@ export class Peer {
   private remoteHeld: RTCIceCandidateInit[] | null = [];
   private closed = false;
 
-  constructor(iceServers: StartAck['iceServers'], track: MediaStreamTrack, private readonly h: PeerHandlers) {
+  constructor(
+    iceServers: StartAck['iceServers'],
+    track: MediaStreamTrack,
+    private readonly h: PeerHandlers,
+  ) {
     this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
     this.pc.addTransceiver(track, { direction: 'sendrecv' });
     this.pc.onicecandidate = (e) => {
@@ -34,7 +38,9 @@ export class Peer {
     };
   }
 
-  get state(): RTCPeerConnectionState { return this.pc.connectionState; }
+  get state(): RTCPeerConnectionState {
+    return this.pc.connectionState;
+  }
 
   async createOffer(): Promise<string> {
     const offer = await this.pc.createOffer();
@@ -59,7 +65,11 @@ export class Peer {
 
   async addRemoteCandidate(m: IceMsg): Promise<void> {
     if (this.closed || !m.candidate) return;
-    const c: RTCIceCandidateInit = { candidate: m.candidate, sdpMid: m.sdpMid ?? null, sdpMLineIndex: m.sdpMLineIndex ?? null };
+    const c: RTCIceCandidateInit = {
+      candidate: m.candidate,
+      sdpMid: m.sdpMid ?? null,
+      sdpMLineIndex: m.sdpMLineIndex ?? null,
+    };
     if (this.remoteHeld) this.remoteHeld.push(c);
     else await this.apply(c);
   }

@@ -22,22 +22,36 @@ export class RoomViewer {
   participant: string | null = null;
 
   /** the server's id of the current viewer peer (null between peers) */
-  get id(): string | null { return this.viewerId; }
+  get id(): string | null {
+    return this.viewerId;
+  }
 
-  constructor(private readonly socket: RestyleSocket, private readonly room: string, private readonly token: string,
-    private readonly wanted: string | null, private readonly ev: ViewerEvents) {
+  constructor(
+    private readonly socket: RestyleSocket,
+    private readonly room: string,
+    private readonly token: string,
+    private readonly wanted: string | null,
+    private readonly ev: ViewerEvents,
+  ) {
     socket.on('viewIce', (m) => {
       if (m.viewerId !== this.viewerId || !m.candidate) return;
       const c = { candidate: m.candidate, sdpMid: m.sdpMid ?? null, sdpMLineIndex: m.sdpMLineIndex ?? null };
-      if (this.held) this.held.push(c); else void this.pc?.addIceCandidate(c).catch(() => {});
+      if (this.held) this.held.push(c);
+      else void this.pc?.addIceCandidate(c).catch(() => {});
     });
-    socket.on('viewClosed', (m) => { if (m.viewerId === this.viewerId) this.restart(`stream ended (${m.reason})`); });
-    socket.on('roomChanged', (m) => { if (m.room === room && !this.pc) this.retry(0); });
+    socket.on('viewClosed', (m) => {
+      if (m.viewerId === this.viewerId) this.restart(`stream ended (${m.reason})`);
+    });
+    socket.on('roomChanged', (m) => {
+      if (m.room === room && !this.pc) this.retry(0);
+    });
     socket.on('connect', () => this.retry(0));
     socket.on('disconnect', () => this.teardown());
   }
 
-  start(): void { if (this.socket.connected) this.retry(0); }
+  start(): void {
+    if (this.socket.connected) this.retry(0);
+  }
 
   stop(): void {
     this.stopped = true;
@@ -49,7 +63,10 @@ export class RoomViewer {
   private retry(ms: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = null; void this.connect(); }, ms);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.connect();
+    }, ms);
   }
 
   private restart(why: string): void {
@@ -61,15 +78,27 @@ export class RoomViewer {
   private async connect(): Promise<void> {
     if (this.pc || this.stopped) return;
     this.ev.state('connecting', 'connecting…');
-    const ack = await call(this.socket, 'view', { room: this.room, token: this.token, ...(this.wanted ? { participant: this.wanted } : {}) });
+    const ack = await call(this.socket, 'view', {
+      room: this.room,
+      token: this.token,
+      ...(this.wanted ? { participant: this.wanted } : {}),
+    });
     if (!ack.ok || !ack.data) return this.failed(ack.error);
     const { viewerId, offer, participant, alpha, iceServers } = ack.data;
-    this.viewerId = viewerId; this.participant = participant;
+    this.viewerId = viewerId;
+    this.participant = participant;
     const pc = new RTCPeerConnection({ iceServers });
-    this.pc = pc; this.held = [];
+    this.pc = pc;
+    this.held = [];
     pc.ontrack = (e) => this.ev.stream(e.streams[0] ?? new MediaStream([e.track]), alpha);
     pc.onicecandidate = (e) => {
-      if (e.candidate?.candidate) this.socket.emit('viewIce', { viewerId, candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex });
+      if (e.candidate?.candidate)
+        this.socket.emit('viewIce', {
+          viewerId,
+          candidate: e.candidate.candidate,
+          sdpMid: e.candidate.sdpMid,
+          sdpMLineIndex: e.candidate.sdpMLineIndex,
+        });
     };
     pc.onconnectionstatechange = () => {
       if (pc !== this.pc) return;
@@ -90,15 +119,26 @@ export class RoomViewer {
 
   private failed(err: CallError | undefined): void {
     this.teardown();
-    const code = err?.code ?? 'internal', message = err?.message ?? 'failed';
-    if (code === 'unauthorized') { this.ev.state('unauthorized', message); return; } // a new token is needed
+    const code = err?.code ?? 'internal',
+      message = err?.message ?? 'failed';
+    if (code === 'unauthorized') {
+      this.ev.state('unauthorized', message);
+      return;
+    } // a new token is needed
     this.ev.state(code === 'no_publisher' ? 'waiting' : 'error', message);
     this.retry(RETRY_MS);
   }
 
   private teardown(): void {
-    if (this.pc) { this.pc.ontrack = null; this.pc.onicecandidate = null; this.pc.onconnectionstatechange = null; this.pc.close(); }
-    this.pc = null; this.viewerId = null; this.held = null;
+    if (this.pc) {
+      this.pc.ontrack = null;
+      this.pc.onicecandidate = null;
+      this.pc.onconnectionstatechange = null;
+      this.pc.close();
+    }
+    this.pc = null;
+    this.viewerId = null;
+    this.held = null;
     this.ev.stream(null, false);
   }
 }

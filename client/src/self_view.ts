@@ -10,9 +10,14 @@ export class SelfView {
   private viewer: RoomViewer | null = null;
 
   /** `show(s)`: display `s`; null: the return leg's stream again. */
-  constructor(private readonly socket: RestyleSocket, private readonly show: (s: MediaStream | null) => void) {}
+  constructor(
+    private readonly socket: RestyleSocket,
+    private readonly show: (s: MediaStream | null) => void,
+  ) {}
 
-  get active(): boolean { return !!this.viewer; }
+  get active(): boolean {
+    return !!this.viewer;
+  }
 
   start(room: string, token: string, me: string): void {
     this.stop();
@@ -20,10 +25,15 @@ export class SelfView {
       state: () => {},
       stream: (s) => {
         if (this.viewer !== v) return;
-        if (!s) { this.show(null); return; }
+        if (!s) {
+          this.show(null);
+          return;
+        }
         // switch when there is a picture to switch to (no blank frame in between)
         const probe = document.createElement('video');
-        probe.muted = true; probe.playsInline = true; probe.srcObject = s;
+        probe.muted = true;
+        probe.playsInline = true;
+        probe.srcObject = s;
         void probe.play().catch(() => {});
         probe.requestVideoFrameCallback(() => {
           probe.srcObject = null;

@@ -3,7 +3,15 @@
 // ended or a full server all restart the session with exponential backoff (1 s, 2 s, 4 s …
 // 10 s), keeping the chosen styles and mask options (sent again after every start). Every
 // attempt has a generation number; work from an older attempt is dropped when it completes.
-import type { ErrorMsg, MaskOptions, PublishAck, PublishMsg, Resolution, SetOptionsMsg, StatsMsg } from '../../shared/protocol';
+import type {
+  ErrorMsg,
+  MaskOptions,
+  PublishAck,
+  PublishMsg,
+  Resolution,
+  SetOptionsMsg,
+  StatsMsg,
+} from '../../shared/protocol';
 import { Backoff } from './backoff';
 import { Peer } from './peer';
 import { call, connectSocket, type CallError, type CallResult, type RestyleSocket } from './socket_link';
@@ -47,15 +55,24 @@ export class Signalling {
   private serverRestarting = false;
   private graceTimer: number | undefined;
 
-  constructor(private readonly src: SessionSource, private readonly ev: SignallingEvents) {
+  constructor(
+    private readonly src: SessionSource,
+    private readonly ev: SignallingEvents,
+  ) {
     this.socket = connectSocket();
     this.wireSocket();
-    window.setInterval(() => { void this.ping(); }, PING_EVERY_MS);
+    window.setInterval(() => {
+      void this.ping();
+    }, PING_EVERY_MS);
   }
 
-  get peerConnection(): RTCPeerConnection | null { return this.peer?.pc ?? null; }
+  get peerConnection(): RTCPeerConnection | null {
+    return this.peer?.pc ?? null;
+  }
 
-  get running(): boolean { return this.wanted; }
+  get running(): boolean {
+    return this.wanted;
+  }
 
   /** Go live (now, or as soon as the socket connects). */
   begin(): void {
@@ -110,8 +127,15 @@ export class Signalling {
       if (reason === 'io server disconnect') this.backoff.schedule(() => s.connect());
     });
     s.on('connect_error', () => {
-      if (this.wanted) this.ev.state(this.everConnected ? 'reconnecting' : 'connecting',
-        this.serverRestarting ? 'Server is restarting…' : this.everConnected ? undefined : 'Connecting… (server unreachable, retrying)');
+      if (this.wanted)
+        this.ev.state(
+          this.everConnected ? 'reconnecting' : 'connecting',
+          this.serverRestarting
+            ? 'Server is restarting…'
+            : this.everConnected
+              ? undefined
+              : 'Connecting… (server unreachable, retrying)',
+        );
     });
     s.on('shutdown', () => {
       this.serverRestarting = true;
@@ -122,12 +146,20 @@ export class Signalling {
     });
     s.on('answer', (m) => {
       if (!this.peer || !this.offerPending) return;
-      this.peer.setAnswer(m.sdp).catch((e: unknown) => this.fail({ code: 'bad_sdp', message: `answer rejected: ${String(e)}` }));
+      this.peer
+        .setAnswer(m.sdp)
+        .catch((e: unknown) => this.fail({ code: 'bad_sdp', message: `answer rejected: ${String(e)}` }));
     });
     s.on('ice', (m) => {
-      this.peer?.addRemoteCandidate(m).catch((e: unknown) => this.ev.error({ code: 'bad_candidate', message: `server candidate rejected: ${String(e)}` }, false));
+      this.peer
+        ?.addRemoteCandidate(m)
+        .catch((e: unknown) =>
+          this.ev.error({ code: 'bad_candidate', message: `server candidate rejected: ${String(e)}` }, false),
+        );
     });
-    s.on('stats', (m) => { if (m.sessionId === this.sessionId) this.ev.stats(m); });
+    s.on('stats', (m) => {
+      if (m.sessionId === this.sessionId) this.ev.stats(m);
+    });
     s.on('styleApplied', (m) => this.ev.styleApplied(m));
     s.on('stylesChanged', () => this.ev.stylesChanged());
     s.on('error', (m) => this.onServerError(m));
@@ -135,7 +167,10 @@ export class Signalling {
 
   private onServerError(m: ErrorMsg): void {
     const ended = /^session ended: (.*)$/.exec(m.message ?? '');
-    if (!ended) { this.ev.error(m, true); return; }
+    if (!ended) {
+      this.ev.error(m, true);
+      return;
+    }
     if (EXPECTED_ENDS.has(ended[1])) return;
     // while a start is in flight the message is about the previous session
     if (!this.wanted || this.starting || !this.sessionId) return;
@@ -149,7 +184,10 @@ export class Signalling {
     this.teardown();
     if (!this.wanted) return;
     if (!this.socket.connected) {
-      this.ev.state(this.everConnected ? 'reconnecting' : 'connecting', this.serverRestarting ? 'Server is restarting…' : undefined);
+      this.ev.state(
+        this.everConnected ? 'reconnecting' : 'connecting',
+        this.serverRestarting ? 'Server is restarting…' : undefined,
+      );
       return; // 'connect' starts it
     }
     const track = this.src.track();
@@ -157,7 +195,12 @@ export class Signalling {
     this.ev.state('connecting');
     const { fg, bg } = this.src.styles();
     this.starting = true;
-    const started = await call(this.socket, 'start', { fg, bg, resolution: this.src.resolution(), ...(this.src.echo ? { echo: true } : {}) }, 15_000);
+    const started = await call(
+      this.socket,
+      'start',
+      { fg, bg, resolution: this.src.resolution(), ...(this.src.echo ? { echo: true } : {}) },
+      15_000,
+    );
     if (gen !== this.gen) return;
     this.starting = false;
     if (!started.ok || !started.data) return this.startFailed(started.error);
@@ -167,10 +210,16 @@ export class Signalling {
     try {
       const peer = new Peer(started.data.iceServers, track, {
         onCandidate: (c) => {
-          void call(this.socket, 'ice', c).then((r) => { if (!r.ok && r.error && gen === this.gen) this.ev.error(r.error, false); });
+          void call(this.socket, 'ice', c).then((r) => {
+            if (!r.ok && r.error && gen === this.gen) this.ev.error(r.error, false);
+          });
         },
-        onTrack: (stream) => { if (gen === this.gen) this.ev.remoteStream(stream); },
-        onState: (st) => { if (gen === this.gen) this.onPeerState(st); },
+        onTrack: (stream) => {
+          if (gen === this.gen) this.ev.remoteStream(stream);
+        },
+        onState: (st) => {
+          if (gen === this.gen) this.onPeerState(st);
+        },
       });
       this.peer = peer;
       const sdp = await peer.createOffer();
@@ -182,7 +231,11 @@ export class Signalling {
       if (!offered.ok) return this.fail(offered.error);
       peer.releaseLocalCandidates();
     } catch (e) {
-      if (gen === this.gen) this.fail({ code: 'internal', message: `could not set up the connection: ${e instanceof Error ? e.message : String(e)}` });
+      if (gen === this.gen)
+        this.fail({
+          code: 'internal',
+          message: `could not set up the connection: ${e instanceof Error ? e.message : String(e)}`,
+        });
     }
   }
 
@@ -237,9 +290,13 @@ export class Signalling {
     this.gen++;
     this.clearTimers();
     this.teardown();
-    const again = (): void => { void this.startSession(); };
+    const again = (): void => {
+      void this.startSession();
+    };
     if (kind === 'server-full') {
-      this.backoff.schedule(again, (s) => this.ev.state('server-full', `Server busy: all stylizer slots are in use — retrying in ${s}s`));
+      this.backoff.schedule(again, (s) =>
+        this.ev.state('server-full', `Server busy: all stylizer slots are in use — retrying in ${s}s`),
+      );
     } else {
       this.ev.state('reconnecting', text);
       this.backoff.schedule(again);

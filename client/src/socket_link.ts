@@ -9,9 +9,17 @@ export type RestyleSocket = Socket<ServerToClient, ClientToServer>;
 /** A client-side failure code (alongside the server's ErrorCode values). */
 export type CallErrorCode = ErrorMsg['code'] | 'timeout' | 'disconnected';
 
-export interface CallError { code: CallErrorCode; message: string; event?: string }
+export interface CallError {
+  code: CallErrorCode;
+  message: string;
+  event?: string;
+}
 
-export interface CallResult<T> { ok: boolean; data?: T; error?: CallError }
+export interface CallResult<T> {
+  ok: boolean;
+  data?: T;
+  error?: CallError;
+}
 
 export function connectSocket(): RestyleSocket {
   return io({
@@ -53,7 +61,10 @@ const EMIT: { [E in keyof ClientToServer]: (t: Timed, p: Payload<E>) => Promise<
 
 /** Emits `event` with an ack; resolves with the server's Ack, or a failed one on timeout/disconnect. */
 export async function call<E extends keyof ClientToServer>(
-  socket: RestyleSocket, event: E, payload: Payload<E>, timeoutMs = 10_000,
+  socket: RestyleSocket,
+  event: E,
+  payload: Payload<E>,
+  timeoutMs = 10_000,
 ): Promise<CallResult<AckData<E>>> {
   if (!socket.connected) {
     return { ok: false, error: { code: 'disconnected', message: 'not connected to the server', event } };

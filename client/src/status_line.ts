@@ -17,9 +17,15 @@ const DEFAULT_TEXT: Record<PageState, string> = {
 
 /** Visual tone per state (drives the dot colour). */
 const TONE: Record<PageState, 'ok' | 'busy' | 'bad' | 'idle'> = {
-  starting: 'busy', connecting: 'busy', reconnecting: 'busy', 'server-full': 'busy',
-  live: 'ok', stopped: 'idle',
-  'camera-denied': 'bad', 'no-camera': 'bad', error: 'bad',
+  starting: 'busy',
+  connecting: 'busy',
+  reconnecting: 'busy',
+  'server-full': 'busy',
+  live: 'ok',
+  stopped: 'idle',
+  'camera-denied': 'bad',
+  'no-camera': 'bad',
+  error: 'bad',
 };
 
 export class StatusLine {
@@ -32,7 +38,9 @@ export class StatusLine {
     this.render();
   }
 
-  get current(): PageState { return this.state; }
+  get current(): PageState {
+    return this.state;
+  }
 
   /** Sets the state; `text` overrides its default wording. */
   set(state: PageState, text?: string): void {
@@ -48,7 +56,10 @@ export class StatusLine {
   flash(text: string, ms = 5000): void {
     this.flashText = text;
     window.clearTimeout(this.flashTimer);
-    this.flashTimer = window.setTimeout(() => { this.flashText = null; this.render(); }, ms);
+    this.flashTimer = window.setTimeout(() => {
+      this.flashText = null;
+      this.render();
+    }, ms);
     this.render();
   }
 

@@ -6,8 +6,15 @@ import type { RoomState } from './call_room';
 
 /** A stable, machine-readable page state (the status line shows the human version). */
 export type PageState =
-  | 'starting' | 'camera-denied' | 'no-camera' | 'connecting' | 'live'
-  | 'server-full' | 'reconnecting' | 'stopped' | 'error';
+  | 'starting'
+  | 'camera-denied'
+  | 'no-camera'
+  | 'connecting'
+  | 'live'
+  | 'server-full'
+  | 'reconnecting'
+  | 'stopped'
+  | 'error';
 
 /** An error as recorded by the page: server errors keep their code; client-side ones use
  * 'timeout', 'disconnected', 'upload', 'camera' or an HTTP error name. */
@@ -17,7 +24,11 @@ export interface RecordedError {
   event?: string;
 }
 
-export interface StyleApplied { foreground: string; background: string; transitionMs: number }
+export interface StyleApplied {
+  foreground: string;
+  background: string;
+  transitionMs: number;
+}
 
 export interface RestyleHooks {
   status: PageState;
@@ -52,13 +63,17 @@ export interface RestyleHooks {
 }
 
 declare global {
-  interface Window { __restyle: RestyleHooks }
+  interface Window {
+    __restyle: RestyleHooks;
+  }
 }
 
 const MAX_ERRORS = 200;
 const MAX_LATENCIES = 20_000;
 
-const notReady = (): never => { throw new Error('page not initialised yet'); };
+const notReady = (): never => {
+  throw new Error('page not initialised yet');
+};
 
 export const hooks: RestyleHooks = {
   status: 'starting',

@@ -40,9 +40,18 @@ export function bindTransition(initialMs: number, onChange: () => void): { reado
   el.max = String(TRANSITION_MAX_MS);
   el.step = '100';
   el.value = String(initialMs);
-  const show = (): void => { ui.transitionValue.textContent = `${value} ms`; };
-  el.addEventListener('input', () => { value = Number(el.value); show(); });
+  const show = (): void => {
+    ui.transitionValue.textContent = `${value} ms`;
+  };
+  el.addEventListener('input', () => {
+    value = Number(el.value);
+    show();
+  });
   el.addEventListener('change', () => onChange());
   show();
-  return { get value() { return value; } };
+  return {
+    get value() {
+      return value;
+    },
+  };
 }

@@ -14,7 +14,13 @@ export interface WebrtcSample {
 }
 
 const EMPTY: WebrtcSample = {
-  rttMs: null, jitterBufferMs: null, decodedFps: null, frameWidth: null, frameHeight: null, framesDropped: null, codec: null,
+  rttMs: null,
+  jitterBufferMs: null,
+  decodedFps: null,
+  frameWidth: null,
+  frameHeight: null,
+  framesDropped: null,
+  codec: null,
 };
 
 type StatsDict = Record<string, unknown> & { id: string; type: string };
@@ -28,19 +34,31 @@ export class WebrtcStats {
 
   async sample(pc: RTCPeerConnection | null): Promise<WebrtcSample> {
     if (!pc || pc.connectionState === 'closed') return EMPTY;
-    if (pc !== this.prevPc) { this.prevPc = pc; this.prevDelay = 0; this.prevCount = 0; }
+    if (pc !== this.prevPc) {
+      this.prevPc = pc;
+      this.prevDelay = 0;
+      this.prevCount = 0;
+    }
     let report: RTCStatsReport;
-    try { report = await pc.getStats(); } catch { return EMPTY; }
+    try {
+      report = await pc.getStats();
+    } catch {
+      return EMPTY;
+    }
     const all = new Map<string, StatsDict>();
     report.forEach((s: StatsDict) => all.set(s.id, s));
 
     let pair: StatsDict | undefined;
     for (const s of all.values()) {
-      if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') pair = all.get(s.selectedCandidatePairId);
+      if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string')
+        pair = all.get(s.selectedCandidatePairId);
     }
     if (!pair) {
       for (const s of all.values()) {
-        if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated === true) { pair = s; break; }
+        if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated === true) {
+          pair = s;
+          break;
+        }
       }
     }
     const rtt = num(pair?.currentRoundTripTime);
@@ -48,11 +66,13 @@ export class WebrtcStats {
     const out: WebrtcSample = { ...EMPTY, rttMs: rtt === null ? null : rtt * 1000 };
     for (const s of all.values()) {
       if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
-      const delay = num(s.jitterBufferDelay), count = num(s.jitterBufferEmittedCount);
+      const delay = num(s.jitterBufferDelay),
+        count = num(s.jitterBufferEmittedCount);
       if (delay !== null && count !== null && count > 0) {
         const dc = count - this.prevCount;
         out.jitterBufferMs = dc > 0 ? ((delay - this.prevDelay) / dc) * 1000 : (delay / count) * 1000;
-        this.prevDelay = delay; this.prevCount = count;
+        this.prevDelay = delay;
+        this.prevCount = count;
       }
       out.decodedFps = num(s.framesPerSecond);
       out.frameWidth = num(s.frameWidth);

@@ -44,21 +44,34 @@ export class App {
   private io: RestyleServer | null = null;
   private readonly startedAt = Date.now();
 
-  constructor(readonly config: Config, readonly log: Logger) {
+  constructor(
+    readonly config: Config,
+    readonly log: Logger,
+  ) {
     this.roomTokens = new RoomTokens(config.rooms.secret ?? undefined);
     this.ice = new IceServers(config.ice);
     this.origins = new OriginPolicy(config.allowedOrigins);
     this.styles = new StyleLibrary(config.upload, config.upload.maxStyles, config.upload.maxPerUser);
     this.pool = new EnginePool({
-      threads: config.engineThreads, allowFaults: config.engineFaults,
-      engine: { onnx: { provider: config.executionProvider, threads: config.onnxThreads }, tierMode: config.engineTier, segmentation: config.segmentation },
+      threads: config.engineThreads,
+      allowFaults: config.engineFaults,
+      engine: {
+        onnx: { provider: config.executionProvider, threads: config.onnxThreads },
+        tierMode: config.engineTier,
+        segmentation: config.segmentation,
+      },
     });
-    this.sessions = new SessionManager(this.pool, {
-      iceServers: (sid) => this.ice.forClient(`server-${sid}`),
-      startBitrateKbps: config.startBitrateKbps,
-      mediaTimeoutMs: config.mediaTimeoutMs,
-      connectTimeoutMs: config.connectTimeoutMs,
-    }, config.maxSessions, log);
+    this.sessions = new SessionManager(
+      this.pool,
+      {
+        iceServers: (sid) => this.ice.forClient(`server-${sid}`),
+        startBitrateKbps: config.startBitrateKbps,
+        mediaTimeoutMs: config.mediaTimeoutMs,
+        connectTimeoutMs: config.connectTimeoutMs,
+      },
+      config.maxSessions,
+      log,
+    );
   }
 
   /** The counters every owner keeps, read in one place (/healthz and the /metrics gauges). */
@@ -76,7 +89,8 @@ export class App {
       this.pool.census(),
       new Promise<null>((r) => setTimeout(() => r(null), 1000).unref()),
     ]).catch(() => null);
-    const c = this.census(), media = this.sessions.mediaCounts;
+    const c = this.census(),
+      media = this.sessions.mediaCounts;
     return {
       status: this.sessions.isAccepting ? 'ok' : 'draining',
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
@@ -115,41 +129,63 @@ export class App {
     const app = express();
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');
-    app.use(helmet({
-      contentSecurityPolicy: {
-        useDefaults: true,
-        directives: {
-          // style thumbnails of uploads preview as blob: URLs; the page may be served over plain
-          // HTTP on a LAN address, so no upgrade of its requests to HTTPS
-          'img-src': ["'self'", 'data:', 'blob:'],
-          'media-src': ["'self'", 'blob:'],
-          'upgrade-insecure-requests': null,
+    app.use(
+      helmet({
+        contentSecurityPolicy: {
+          useDefaults: true,
+          directives: {
+            // style thumbnails of uploads preview as blob: URLs; the page may be served over plain
+            // HTTP on a LAN address, so no upgrade of its requests to HTTPS
+            'img-src': ["'self'", 'data:', 'blob:'],
+            'media-src': ["'self'", 'blob:'],
+            'upgrade-insecure-requests': null,
+          },
         },
-      },
-      // plain-HTTP deployments on a LAN: HSTS only makes sense behind a TLS proxy
-      strictTransportSecurity: false,
-    }));
+        // plain-HTTP deployments on a LAN: HSTS only makes sense behind a TLS proxy
+        strictTransportSecurity: false,
+      }),
+    );
     app.use(this.origins.middleware);
     if (this.config.engineFaults) app.use(faultRouter(this.sessions));
     app.use(apiRouter(this.styles, this.metrics, this, this.log));
-    app.use(roomsRouter({ tokens: this.roomTokens, adminKey: this.config.rooms.adminKey, defaultTtlS: this.config.rooms.tokenTtlS, maxTtlS: 7 * 24 * 3600 }, this.log));
+    app.use(
+      roomsRouter(
+        {
+          tokens: this.roomTokens,
+          adminKey: this.config.rooms.adminKey,
+          defaultTtlS: this.config.rooms.tokenTtlS,
+          maxTtlS: 7 * 24 * 3600,
+        },
+        this.log,
+      ),
+    );
     const clientDir = join(repoRoot(), 'dist', 'client');
     if (existsSync(clientDir)) {
       // the OBS / viewer page: only the video of a room's participant
       app.get('/obs/:room', (_req, res) => res.sendFile(join(clientDir, 'obs.html')));
       app.use(express.static(clientDir, { index: 'index.html' }));
-    }
-    else this.log.warn({ clientDir }, 'client bundle missing: run npm run build');
+    } else this.log.warn({ clientDir }, 'client bundle missing: run npm run build');
 
     this.http = createServer(app);
     this.io = new IoServer<ClientToServer, ServerToClient>(this.http, {
-      maxHttpBufferSize: 256 * 1024, serveClient: false, allowRequest: this.origins.allowRequest,
+      maxHttpBufferSize: 256 * 1024,
+      serveClient: false,
+      allowRequest: this.origins.allowRequest,
       cors: { origin: (o, cb) => cb(null, o ? this.origins.crossAllowed(o) : false) },
     });
     attachControl(this.io, {
-      sessions: this.sessions, styles: this.styles, metrics: this.metrics, log: this.log,
-      iceServers: (id) => this.ice.forClient(id), messagesPerSecond: this.config.socketRate,
-      rooms: { fanout: this.fanout, tokens: this.roomTokens, maxViewersPerRoom: this.config.maxViewersPerRoom, iceServers: (id) => this.ice.forClient(id) },
+      sessions: this.sessions,
+      styles: this.styles,
+      metrics: this.metrics,
+      log: this.log,
+      iceServers: (id) => this.ice.forClient(id),
+      messagesPerSecond: this.config.socketRate,
+      rooms: {
+        fanout: this.fanout,
+        tokens: this.roomTokens,
+        maxViewersPerRoom: this.config.maxViewersPerRoom,
+        iceServers: (id) => this.ice.forClient(id),
+      },
     });
     await new Promise<void>((resolve, reject) => {
       this.http!.once('error', reject);
@@ -157,12 +193,22 @@ export class App {
     });
     if (this.config.listenSocket) {
       const path = this.config.listenSocket;
-      try { unlinkSync(path); } catch { /* not there */ }
+      try {
+        unlinkSync(path);
+      } catch {
+        /* not there */
+      }
       this.unix = createNetServer((sock) => this.http!.emit('connection', sock));
-      await new Promise<void>((resolve, reject) => { this.unix!.once('error', reject); this.unix!.listen(path, () => resolve()); });
+      await new Promise<void>((resolve, reject) => {
+        this.unix!.once('error', reject);
+        this.unix!.listen(path, () => resolve());
+      });
     }
     const port = (this.http.address() as AddressInfo).port;
-    this.log.info({ port, host: this.config.host, threads: this.config.engineThreads, provider: this.config.executionProvider }, 'listening');
+    this.log.info(
+      { port, host: this.config.host, threads: this.config.engineThreads, provider: this.config.executionProvider },
+      'listening',
+    );
     return port;
   }
 
@@ -172,10 +218,17 @@ export class App {
     if (f.kind !== 'werift') {
       const ips = hostAddresses().filter((a) => a !== '127.0.0.1');
       const host = this.config.host;
-      const announced = f.announcedIp ?? (host !== '0.0.0.0' ? host : ips[0] ?? '127.0.0.1');
+      const announced = f.announcedIp ?? (host !== '0.0.0.0' ? host : (ips[0] ?? '127.0.0.1'));
       try {
-        const m = await MediasoupFanout.create({ listenIp: host === '0.0.0.0' ? '0.0.0.0' : host, announcedAddress: announced, rtcMinPort: f.rtcMinPort, rtcMaxPort: f.rtcMaxPort },
-          (e) => this.log.error({ err: String(e) }, 'mediasoup worker died'));
+        const m = await MediasoupFanout.create(
+          {
+            listenIp: host === '0.0.0.0' ? '0.0.0.0' : host,
+            announcedAddress: announced,
+            rtcMinPort: f.rtcMinPort,
+            rtcMaxPort: f.rtcMaxPort,
+          },
+          (e) => this.log.error({ err: String(e) }, 'mediasoup worker died'),
+        );
         this.log.info({ announced }, 'SFU: mediasoup');
         return m;
       } catch (e) {
@@ -203,6 +256,7 @@ export class App {
 /** IPv4 addresses werift should offer ICE candidates on (it skips veth and loopback by itself). */
 function hostAddresses(): string[] {
   const out: string[] = [];
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4') out.push(a.address);
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4') out.push(a.address);
   return out;
 }

@@ -6,7 +6,17 @@ import type { IceConfig } from './control/ice_servers.js';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
-const list = z.string().optional().transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []));
+const list = z
+  .string()
+  .optional()
+  .transform((s) =>
+    s
+      ? s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : [],
+  );
 
 const Env = z.object({
   PORT: int(8080, 0, 65535),
@@ -88,17 +98,45 @@ export interface Config {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // an empty value (`MAX_SESSIONS=` in an .env file) means unset, not 0 or ""
   const e = Env.parse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
-  const ice: IceConfig = { urls: e.ICE_SERVERS, turnSecret: e.TURN_SECRET ?? null, turnTtlS: e.TURN_TTL_S, staticUser: e.TURN_USERNAME, staticCredential: e.TURN_CREDENTIAL };
+  const ice: IceConfig = {
+    urls: e.ICE_SERVERS,
+    turnSecret: e.TURN_SECRET ?? null,
+    turnTtlS: e.TURN_TTL_S,
+    staticUser: e.TURN_USERNAME,
+    staticCredential: e.TURN_CREDENTIAL,
+  };
   return {
-    port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL, executionProvider: e.EXECUTION_PROVIDER,
-    engineThreads: e.ENGINE_THREADS, onnxThreads: e.ONNX_THREADS, engineTier: e.ENGINE_TIER, segmentation: e.SEGMENTATION, maxSessions: e.MAX_SESSIONS, startBitrateKbps: e.START_BITRATE_KBPS,
-    mediaTimeoutMs: e.MEDIA_TIMEOUT_MS, connectTimeoutMs: e.CONNECT_TIMEOUT_MS, ice,
-    allowedOrigins: e.ALLOWED_ORIGINS, maxViewersPerRoom: e.MAX_VIEWERS_PER_ROOM,
-    upload: { maxBytes: e.MAX_UPLOAD_BYTES, maxPixels: e.MAX_UPLOAD_PIXELS, maxSide: e.MAX_UPLOAD_SIDE, maxStyles: e.MAX_UPLOADED_STYLES, maxPerUser: e.MAX_STYLES_PER_USER },
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    executionProvider: e.EXECUTION_PROVIDER,
+    engineThreads: e.ENGINE_THREADS,
+    onnxThreads: e.ONNX_THREADS,
+    engineTier: e.ENGINE_TIER,
+    segmentation: e.SEGMENTATION,
+    maxSessions: e.MAX_SESSIONS,
+    startBitrateKbps: e.START_BITRATE_KBPS,
+    mediaTimeoutMs: e.MEDIA_TIMEOUT_MS,
+    connectTimeoutMs: e.CONNECT_TIMEOUT_MS,
+    ice,
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    maxViewersPerRoom: e.MAX_VIEWERS_PER_ROOM,
+    upload: {
+      maxBytes: e.MAX_UPLOAD_BYTES,
+      maxPixels: e.MAX_UPLOAD_PIXELS,
+      maxSide: e.MAX_UPLOAD_SIDE,
+      maxStyles: e.MAX_UPLOADED_STYLES,
+      maxPerUser: e.MAX_STYLES_PER_USER,
+    },
     socketRate: e.SOCKET_RATE,
     engineFaults: e.ENGINE_FAULTS === '1',
     listenSocket: e.LISTEN_SOCKET ?? null,
     rooms: { secret: e.ROOM_SECRET ?? null, adminKey: e.ROOM_ADMIN_KEY ?? null, tokenTtlS: e.ROOM_TOKEN_TTL_S },
-    fanout: { kind: e.FANOUT, announcedIp: e.ANNOUNCED_IP ?? null, rtcMinPort: e.RTC_MIN_PORT, rtcMaxPort: e.RTC_MAX_PORT },
+    fanout: {
+      kind: e.FANOUT,
+      announcedIp: e.ANNOUNCED_IP ?? null,
+      rtcMinPort: e.RTC_MIN_PORT,
+      rtcMaxPort: e.RTC_MAX_PORT,
+    },
   };
 }

@@ -12,7 +12,10 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'shutting down');
-  const hard = setTimeout(() => { log.error('shutdown took over 10 s; exiting'); process.exit(1); }, 10_000);
+  const hard = setTimeout(() => {
+    log.error('shutdown took over 10 s; exiting');
+    process.exit(1);
+  }, 10_000);
   hard.unref();
   try {
     await app.close(signal);

@@ -38,16 +38,26 @@ function loadFrames(res: Res, count: number): I420Frame[] {
   const frames: I420Frame[] = [];
   for (let k = 0; k < count; k++) {
     const data = new Uint8Array(clip.frameBytes);
-    readSync(fd, data, 0, clip.frameBytes, (k * 3) * clip.frameBytes); // every 3rd frame: more motion
+    readSync(fd, data, 0, clip.frameBytes, k * 3 * clip.frameBytes); // every 3rd frame: more motion
     frames.push({ width: w, height: h, data });
   }
   closeSync(fd);
   return frames;
 }
 
-interface Run { rec: BenchRecord; stages: Record<string, number[]> }
+interface Run {
+  rec: BenchRecord;
+  stages: Record<string, number[]>;
+}
 
-async function runEngine(h: Harness, frames: I420Frame[], tier: Tier, fixedR: number | null, seconds: number, seg: Segmenter | null = null): Promise<Run> {
+async function runEngine(
+  h: Harness,
+  frames: I420Frame[],
+  tier: Tier,
+  fixedR: number | null,
+  seconds: number,
+  seg: Segmenter | null = null,
+): Promise<Run> {
   const s = h.open('evening-glow', 'darkest-hour', fixedR ? { fixedR } : {});
   // on the frame path, as the engine thread runs it when the model fits the budget
   const mask = seg ? new SpeakerMask(seg.stream(), { budgetMs: Infinity }) : null;
@@ -57,9 +67,12 @@ async function runEngine(h: Harness, frames: I420Frame[], tier: Tier, fixedR: nu
     s.processFrame(f, performance.now(), mask ? (await mask.update(f, k * FRAME_MS)).plane : undefined);
     await settle(s);
   }
-  const totals: number[] = [], stages: Record<string, number[]> = {};
+  const totals: number[] = [],
+    stages: Record<string, number[]> = {};
   const work = frames.map(cloneFrame);
-  let n = 0, rSum = 0, kSum = 0;
+  let n = 0,
+    rSum = 0,
+    kSum = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) {
     const f = work[n % work.length];
@@ -75,15 +88,24 @@ async function runEngine(h: Harness, frames: I420Frame[], tier: Tier, fixedR: nu
     for (const [k, v] of Object.entries(rep.lowres)) (stages[`lowres.${k}`] ??= []).push(v);
     rSum += rep.r;
     n++;
-    if (fixedR === 1) await settle(s); // r = 1: each frame's update is waited for
+    if (fixedR === 1)
+      await settle(s); // r = 1: each frame's update is waited for
     else await new Promise((r) => setImmediate(r)); // let the low-res results in
   }
   const elapsed = (performance.now() - t0) / 1000;
   await settle(s);
   s.close();
   const rec: BenchRecord = {
-    stage: seg ? 'frame+seg' : 'frame', resolution: '', tier: s.tier, r: fixedR ?? `auto (${r1(rSum / n)})`, provider: PROVIDER,
-    fps: r1(n / elapsed), p50_ms: r1(percentile(totals, 50)), p95_ms: r1(percentile(totals, 95)), rss_mb: rssMb(), frames: n,
+    stage: seg ? 'frame+seg' : 'frame',
+    resolution: '',
+    tier: s.tier,
+    r: fixedR ?? `auto (${r1(rSum / n)})`,
+    provider: PROVIDER,
+    fps: r1(n / elapsed),
+    p50_ms: r1(percentile(totals, 50)),
+    p95_ms: r1(percentile(totals, 95)),
+    rss_mb: rssMb(),
+    frames: n,
   };
   if (s.tier !== tier) rec.note = `degraded from ${tier}`;
   if (mask) rec.note = `${rec.note ? `${rec.note}; ` : ''}model every ${r1(kSum / n)} frames at 30 fps input`;
@@ -97,39 +119,90 @@ async function runEngine(h: Harness, frames: I420Frame[], tier: Tier, fixedR: nu
  */
 async function memoryPerSession(h: Harness, frames: I420Frame[]): Promise<{ heapMb: number; rssMb: number }> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  const snap = () => { gc?.(); gc?.(); const m = process.memoryUsage(); return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss }; };
+  const snap = () => {
+    gc?.();
+    gc?.();
+    const m = process.memoryUsage();
+    return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss };
+  };
   const count = 8;
   const start = snap();
   const sessions = Array.from({ length: count }, () => h.open('blue-hour', 'evening-glow'));
-  for (let k = 0; k < 10; k++) for (const s of sessions) { s.processFrame(cloneFrame(frames[k % frames.length]), performance.now()); await settle(s); }
+  for (let k = 0; k < 10; k++)
+    for (const s of sessions) {
+      s.processFrame(cloneFrame(frames[k % frames.length]), performance.now());
+      await settle(s);
+    }
   const open = snap();
   for (const s of sessions) s.close();
   sessions.length = 0;
   const closed = snap();
-  return { heapMb: (open.heap - closed.heap) / count / 2 ** 20, rssMb: Math.max(0, open.rss - start.rss) / count / 2 ** 20 };
+  return {
+    heapMb: (open.heap - closed.heap) / count / 2 ** 20,
+    rssMb: Math.max(0, open.rss - start.rss) / count / 2 ** 20,
+  };
 }
 
 /** ffmpeg lut3d (33^3 .cube) on the same 720p frames: ms per frame. */
 function lut3dBaseline(frames: I420Frame[]): number {
   const dir = mkdtempSync(join(tmpdir(), 'rs-lut-'));
-  const raw = join(dir, 'in.yuv'), cube = join(dir, 'warm.cube');
+  const raw = join(dir, 'in.yuv'),
+    cube = join(dir, 'warm.cube');
   const N = 33;
   const lines = ['LUT_3D_SIZE 33'];
-  for (let b = 0; b < N; b++) for (let g = 0; g < N; g++) for (let r = 0; r < N; r++) {
-    const [R, G, B] = [r / (N - 1), g / (N - 1), b / (N - 1)];
-    lines.push(`${Math.min(1, R * 1.08 + 0.02).toFixed(6)} ${(G * 0.98 + 0.01).toFixed(6)} ${(B * 0.85).toFixed(6)}`);
-  }
+  for (let b = 0; b < N; b++)
+    for (let g = 0; g < N; g++)
+      for (let r = 0; r < N; r++) {
+        const [R, G, B] = [r / (N - 1), g / (N - 1), b / (N - 1)];
+        lines.push(
+          `${Math.min(1, R * 1.08 + 0.02).toFixed(6)} ${(G * 0.98 + 0.01).toFixed(6)} ${(B * 0.85).toFixed(6)}`,
+        );
+      }
   writeFileSync(cube, `${lines.join('\n')}\n`);
   const reps = 4;
   writeFileSync(raw, Buffer.concat(Array.from({ length: reps }, () => frames.map((f) => Buffer.from(f.data))).flat()));
   const count = frames.length * reps;
   const t0 = performance.now();
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${frames[0].width}x${frames[0].height}`,
-    '-i', raw, '-vf', `lut3d=file=${cube},format=yuv420p`, '-f', 'rawvideo', '-y', '/dev/null']);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
+    '-s',
+    `${frames[0].width}x${frames[0].height}`,
+    '-i',
+    raw,
+    '-vf',
+    `lut3d=file=${cube},format=yuv420p`,
+    '-f',
+    'rawvideo',
+    '-y',
+    '/dev/null',
+  ]);
   const tRun = performance.now() - t0;
   const t1 = performance.now();
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${frames[0].width}x${frames[0].height}`,
-    '-i', raw, '-vf', 'format=yuv420p', '-f', 'rawvideo', '-y', '/dev/null']);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'yuv420p',
+    '-s',
+    `${frames[0].width}x${frames[0].height}`,
+    '-i',
+    raw,
+    '-vf',
+    'format=yuv420p',
+    '-f',
+    'rawvideo',
+    '-y',
+    '/dev/null',
+  ]);
   const tIo = performance.now() - t1;
   return (tRun - tIo) / count; // the filter's own cost (process start and raw I/O subtracted)
 }
@@ -139,20 +212,25 @@ async function fullResNetBaseline(h: Harness, frames: I420Frame[], count: number
   const onnx = new OnnxRuntime({ provider: PROVIDER, threads: 2 });
   const [enc, dec] = await Promise.all([onnx.session('vgg_enc4.onnx'), onnx.session('vgg_dec4.onnx')]);
   const { width: W, height: H } = frames[0];
-  const n = W * H, fn = (W >> 3) * (H >> 3);
+  const n = W * H,
+    fn = (W >> 3) * (H >> 3);
   // style statistics as the engine computes and caches them (not timed)
   const style = await (await NeuralTargets.create(onnx)).styleStats(h.ctx.styles.get('evening-glow'));
   const content = channelStats(128);
-  const rgb = new Float32Array(3 * n), feats = new Float32Array(128 * fn), yuvOut = new Float32Array(3 * n);
+  const rgb = new Float32Array(3 * n),
+    feats = new Float32Array(128 * fn),
+    yuvOut = new Float32Array(3 * n);
   const times: number[] = [];
   for (let k = 0; k < count; k++) {
     const t0 = performance.now();
     const low = downscaleI420(frames[k % frames.length], W, H); // I420 -> interleaved YUV at full size
     yuvToRgbPlanar(low.yuv, n, rgb);
-    const x = (await enc.run({ image: new ort.Tensor('float32', rgb, [1, 3, H, W]) }, ['r41'])).r41.data as Float32Array;
+    const x = (await enc.run({ image: new ort.Tensor('float32', rgb, [1, 3, H, W]) }, ['r41'])).r41
+      .data as Float32Array;
     maskedStats(x, 128, fn, null, content);
     adain(x, 128, fn, content, style, feats, 0);
-    const img = (await dec.run({ feat: new ort.Tensor('float32', feats, [1, 128, H >> 3, W >> 3]) }, ['image'])).image.data as Float32Array;
+    const img = (await dec.run({ feat: new ort.Tensor('float32', feats, [1, 128, H >> 3, W >> 3]) }, ['image'])).image
+      .data as Float32Array;
     rgbPlanarToYuv(img, n, 0, yuvOut);
     times.push(performance.now() - t0);
   }
@@ -167,7 +245,14 @@ it('engine benchmark', async () => {
   const harness: Partial<Record<Tier, Harness>> = {};
   for (const t of ['neural', 'fast', 'global'] as const) harness[t] = await engineHarness(t, PROVIDER);
   const seg = await Segmenter.create(new OnnxRuntime({ provider: PROVIDER, threads: 1 }));
-  const runs: [Tier, number | null, Segmenter | null][] = [['neural', 1, null], ['neural', null, null], ['neural', null, seg], ['fast', 1, null], ['fast', null, null], ['global', 1, null]];
+  const runs: [Tier, number | null, Segmenter | null][] = [
+    ['neural', 1, null],
+    ['neural', null, null],
+    ['neural', null, seg],
+    ['fast', 1, null],
+    ['fast', null, null],
+    ['global', 1, null],
+  ];
   const frames720 = loadFrames('720p', 24);
   for (const res of (quick ? ['720p'] : ['480p', '720p', '1080p']) as Res[]) {
     const frames = res === '720p' ? frames720 : loadFrames(res, 24);
@@ -177,7 +262,15 @@ it('engine benchmark', async () => {
       records.push(run.rec);
       console.log(JSON.stringify(run.rec));
       for (const [stage, xs] of Object.entries(run.stages)) {
-        const row = { stage: `${run.rec.stage}:${stage}`, resolution: res, tier: run.rec.tier, r: run.rec.r, provider: PROVIDER, p50_ms: r1(percentile(xs, 50)), p95_ms: r1(percentile(xs, 95)) };
+        const row = {
+          stage: `${run.rec.stage}:${stage}`,
+          resolution: res,
+          tier: run.rec.tier,
+          r: run.rec.r,
+          provider: PROVIDER,
+          p50_ms: r1(percentile(xs, 50)),
+          p95_ms: r1(percentile(xs, 95)),
+        };
         stageRows.push(row);
       }
     }
@@ -187,22 +280,64 @@ it('engine benchmark', async () => {
   const net = await fullResNetBaseline(harness.neural!, frames720, 4);
   for (const h of Object.values(harness)) await h?.close();
 
-  const ours = records.find((x) => x.stage === 'frame' && x.resolution === '720p' && x.tier === 'neural' && String(x.r).startsWith('auto'))
-    ?? records.find((x) => x.resolution === '720p')!;
+  const ours =
+    records.find(
+      (x) => x.stage === 'frame' && x.resolution === '720p' && x.tier === 'neural' && String(x.r).startsWith('auto'),
+    ) ?? records.find((x) => x.resolution === '720p')!;
   const ourMs = ours.p50_ms as number;
   ours.ratio_vs_lut3d = Math.round((ourMs / lut) * 100) / 100;
   ours.ratio_vs_fullres_net = Math.round((ourMs / net) * 1000) / 1000;
-  records.push({ stage: 'baseline:ffmpeg-lut3d-33', resolution: '720p', tier: '-', r: '-', provider: 'ffmpeg', fps: r1(1000 / lut), p50_ms: r1(lut), p95_ms: null, rss_mb: null });
-  records.push({ stage: 'baseline:fullres-enc-adain-dec', resolution: '720p', tier: '-', r: '-', provider: PROVIDER, fps: r1(1000 / net), p50_ms: r1(net), p95_ms: null, rss_mb: null });
-  records.push({ stage: 'memory-per-session', resolution: '720p', tier: 'neural', r: '-', provider: PROVIDER, fps: null, p50_ms: null, p95_ms: null, rss_mb: r1(mem.rssMb), heap_mb: r1(mem.heapMb) });
+  records.push({
+    stage: 'baseline:ffmpeg-lut3d-33',
+    resolution: '720p',
+    tier: '-',
+    r: '-',
+    provider: 'ffmpeg',
+    fps: r1(1000 / lut),
+    p50_ms: r1(lut),
+    p95_ms: null,
+    rss_mb: null,
+  });
+  records.push({
+    stage: 'baseline:fullres-enc-adain-dec',
+    resolution: '720p',
+    tier: '-',
+    r: '-',
+    provider: PROVIDER,
+    fps: r1(1000 / net),
+    p50_ms: r1(net),
+    p95_ms: null,
+    rss_mb: null,
+  });
+  records.push({
+    stage: 'memory-per-session',
+    resolution: '720p',
+    tier: 'neural',
+    r: '-',
+    provider: PROVIDER,
+    fps: null,
+    p50_ms: null,
+    p95_ms: null,
+    rss_mb: r1(mem.rssMb),
+    heap_mb: r1(mem.heapMb),
+  });
 
-  console.log(`\nengine, single session, provider ${PROVIDER} (no GPU in this run: webgpu not measured), ${seconds} s per run\n`
-    + table(records, ['stage', 'resolution', 'tier', 'r', 'fps', 'p50_ms', 'p95_ms', 'rss_mb', 'note']));
-  console.log(`\nms per stage (lowres.* = the asynchronous low-res update, off the frame path)\n`
-    + table(stageRows, ['stage', 'resolution', 'tier', 'r', 'p50_ms', 'p95_ms']));
-  console.log(`\n720p, neural tier, default r: ${ourMs} ms per frame = ${ours.ratio_vs_lut3d}x ffmpeg lut3d (${r1(lut)} ms) `
-    + `and ${ours.ratio_vs_fullres_net}x a per-frame full-res encoder->AdaIN->decoder (${r1(net)} ms); memory per extra session: ${r1(mem.heapMb)} MB heap + buffers in the engine thread, ${r1(mem.rssMb)} MB process RSS`);
+  console.log(
+    `\nengine, single session, provider ${PROVIDER} (no GPU in this run: webgpu not measured), ${seconds} s per run\n` +
+      table(records, ['stage', 'resolution', 'tier', 'r', 'fps', 'p50_ms', 'p95_ms', 'rss_mb', 'note']),
+  );
+  console.log(
+    `\nms per stage (lowres.* = the asynchronous low-res update, off the frame path)\n` +
+      table(stageRows, ['stage', 'resolution', 'tier', 'r', 'p50_ms', 'p95_ms']),
+  );
+  console.log(
+    `\n720p, neural tier, default r: ${ourMs} ms per frame = ${ours.ratio_vs_lut3d}x ffmpeg lut3d (${r1(lut)} ms) ` +
+      `and ${ours.ratio_vs_fullres_net}x a per-frame full-res encoder->AdaIN->decoder (${r1(net)} ms); memory per extra session: ${r1(mem.heapMb)} MB heap + buffers in the engine thread, ${r1(mem.rssMb)} MB process RSS`,
+  );
   const withSeg = records.find((x) => x.stage === 'frame+seg' && x.resolution === '720p');
-  if (withSeg) console.log(`720p with segmentation on the frame path (selfie model + smoothing + guided enhancement): ${withSeg.fps} fps, p50 ${withSeg.p50_ms} ms, p95 ${withSeg.p95_ms} ms per frame`);
+  if (withSeg)
+    console.log(
+      `720p with segmentation on the frame path (selfie model + smoothing + guided enhancement): ${withSeg.fps} fps, p50 ${withSeg.p50_ms} ms, p95 ${withSeg.p95_ms} ms per frame`,
+    );
   writeJson([...records, ...stageRows].map((x) => ({ bench: 'engine', ...x })));
 });

@@ -12,10 +12,18 @@ import { ROOT } from '../support/media.js';
 import { benchSeconds, table, writeJson, type BenchRecord } from './report.js';
 
 const lo = (c: string) => / 127\.0\.0\.1 /.test(c);
-const loopbackOnly = (sdp: string) => sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') || lo(l)).join('\r\n');
+const loopbackOnly = (sdp: string) =>
+  sdp
+    .split('\r\n')
+    .filter((l) => !l.startsWith('a=candidate:') || lo(l))
+    .join('\r\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Candidate { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }
+interface Candidate {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+}
 
 /** What fanout_server.mjs sends back: ready, an error, or the reply to a request (by id). */
 interface ServerSideMsg {
@@ -44,23 +52,32 @@ interface Child {
 }
 
 function startServerSide(kind: string): Promise<Child> {
-  const proc = fork(join(ROOT, 'test', 'bench', 'fanout_server.mjs'), [kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(join(ROOT, 'test', 'bench', 'fanout_server.mjs'), [kind], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let next = 1;
   const waiting = new Map<string, (m: ServerSideMsg) => void>();
   const iceFor = new Map<number, (c: Candidate) => void>();
   proc.on('message', (m: ServerSideMsg) => {
-    if (m.type === 'ice') { if (m.id !== undefined && m.candidate) iceFor.get(m.id)?.(m.candidate); return; }
+    if (m.type === 'ice') {
+      if (m.id !== undefined && m.candidate) iceFor.get(m.id)?.(m.candidate);
+      return;
+    }
     const key = `${m.type}:${m.id ?? ''}`;
-    waiting.get(key)?.(m); waiting.delete(key);
+    waiting.get(key)?.(m);
+    waiting.delete(key);
   });
   const child: Child = {
-    proc, iceFor, newId: () => next++,
-    request: (m, reply, given) => new Promise((resolve, reject) => {
-      const id = given ?? next++;
-      waiting.set(`${reply}:${id}`, resolve);
-      waiting.set(`error:${id}`, (e) => reject(new Error(e.message)));
-      proc.send({ ...m, id });
-    }),
+    proc,
+    iceFor,
+    newId: () => next++,
+    request: (m, reply, given) =>
+      new Promise((resolve, reject) => {
+        const id = given ?? next++;
+        waiting.set(`${reply}:${id}`, resolve);
+        waiting.set(`error:${id}`, (e) => reject(new Error(e.message)));
+        proc.send({ ...m, id });
+      }),
   };
   return new Promise((resolve, reject) => {
     waiting.set('ready:', () => resolve(child));
@@ -70,18 +87,43 @@ function startServerSide(kind: string): Promise<Child> {
 
 async function viewer(child: Child): Promise<{ frames: () => number; bytes: () => number; pc: RTCPeerConnection }> {
   const pc = new RTCPeerConnection({
-    codecs: { video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] })] },
-    iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false,
+    codecs: {
+      video: [
+        new RTCRtpCodecParameters({
+          mimeType: 'video/VP8',
+          clockRate: 90000,
+          rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+        }),
+      ],
+    },
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceUseIpv6: false,
   });
-  let frames = 0, bytes = 0;
-  pc.onTrack.subscribe((t) => t.onReceiveRtp.subscribe((p) => { bytes += p.serialize().length; if (p.header.marker) frames++; }));
+  let frames = 0,
+    bytes = 0;
+  pc.onTrack.subscribe((t) =>
+    t.onReceiveRtp.subscribe((p) => {
+      bytes += p.serialize().length;
+      if (p.header.marker) frames++;
+    }),
+  );
   const pending: Candidate[] = [];
   let ready = false;
   // ICE from the server side is keyed by the view request's id: listen before asking
   const id = child.newId();
-  child.iceFor.set(id, (c) => { if (ready) void pc.addIceCandidate(c).catch(() => {}); else pending.push(c); });
+  child.iceFor.set(id, (c) => {
+    if (ready) void pc.addIceCandidate(c).catch(() => {});
+    else pending.push(c);
+  });
   const m = await child.request({ type: 'view' }, 'offer', id);
-  pc.onIceCandidate.subscribe((c) => { if (c?.candidate && lo(c.candidate)) child.proc.send({ type: 'ice', viewerId: m.viewerId, candidate: { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } }); });
+  pc.onIceCandidate.subscribe((c) => {
+    if (c?.candidate && lo(c.candidate))
+      child.proc.send({
+        type: 'ice',
+        viewerId: m.viewerId,
+        candidate: { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex },
+      });
+  });
   await pc.setRemoteDescription({ type: 'offer', sdp: m.offer ?? '' });
   ready = true;
   for (const c of pending) await pc.addIceCandidate(c).catch(() => {});
@@ -101,14 +143,17 @@ it('fan-out benchmark', async () => {
       for (let k = 0; k < n; k++) vs.push(await viewer(child));
       await sleep(3000); // connect, keyframes, bitrate settles
       const c0 = await child.request({ type: 'cpu' }, 'cpu');
-      const f0 = vs.map((v) => v.frames()), b0 = vs.reduce((s, v) => s + v.bytes(), 0);
+      const f0 = vs.map((v) => v.frames()),
+        b0 = vs.reduce((s, v) => s + v.bytes(), 0);
       await sleep(seconds * 1000);
       const c1 = await child.request({ type: 'cpu' }, 'cpu');
       const dt = ((c1.at ?? 0) - (c0.at ?? 0)) / 1000;
       const fps = vs.map((v, i) => (v.frames() - f0[i]) / dt);
       const bytes = vs.reduce((s, v) => s + v.bytes(), 0) - b0;
       const row: BenchRecord = {
-        sfu, viewers: n, server_cpu_pct: Math.round((((c1.seconds ?? 0) - (c0.seconds ?? 0)) / dt) * 1000) / 10,
+        sfu,
+        viewers: n,
+        server_cpu_pct: Math.round((((c1.seconds ?? 0) - (c0.seconds ?? 0)) / dt) * 1000) / 10,
         egress_mbps: Math.round(((bytes * 8) / dt / 1e6) * 100) / 100,
         fps_per_viewer: n ? Math.round((fps.reduce((a, b) => a + b, 0) / n) * 10) / 10 : null,
         worst_viewer_fps: n ? Math.round(Math.min(...fps) * 10) / 10 : null,
@@ -121,8 +166,18 @@ it('fan-out benchmark', async () => {
       await new Promise((r) => child.proc.once('exit', r));
     }
   }
-  console.log(`\nfan-out: 1 publisher (640x480, 30 fps, one VP8 encode) -> N headless werift viewers, 127.0.0.1, ${seconds} s per run\n`
-    + `server_cpu_pct: the server side's process (+ mediasoup worker), % of one core; the viewers run in the bench process on the same 2 cores\n`
-    + table(rows, ['sfu', 'viewers', 'server_cpu_pct', 'egress_mbps', 'fps_per_viewer', 'worst_viewer_fps', 'encoder_fps']));
+  console.log(
+    `\nfan-out: 1 publisher (640x480, 30 fps, one VP8 encode) -> N headless werift viewers, 127.0.0.1, ${seconds} s per run\n` +
+      `server_cpu_pct: the server side's process (+ mediasoup worker), % of one core; the viewers run in the bench process on the same 2 cores\n` +
+      table(rows, [
+        'sfu',
+        'viewers',
+        'server_cpu_pct',
+        'egress_mbps',
+        'fps_per_viewer',
+        'worst_viewer_fps',
+        'encoder_fps',
+      ]),
+  );
   writeJson(rows.map((r) => ({ bench: 'fanout', ...r })));
 });

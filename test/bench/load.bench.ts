@@ -18,7 +18,17 @@ import { NetNs } from '../support/netns.js';
 import { startPeer, type PeerHandle } from '../support/peer_process.js';
 import { startServer, type ServerHandle } from '../support/server_process.js';
 import {
-  connected, cpuMeter, cpuSeconds, machineBusySeconds, mark, sampleServer, sleep, slope, stopPeer, windowStats, type ServerSample,
+  connected,
+  cpuMeter,
+  cpuSeconds,
+  machineBusySeconds,
+  mark,
+  sampleServer,
+  sleep,
+  slope,
+  stopPeer,
+  windowStats,
+  type ServerSample,
 } from './load_probe.js';
 import { benchSeconds, table, writeJson, type BenchRecord } from './report.js';
 
@@ -35,7 +45,10 @@ const SETTLE_S = 10;
 const CONNECT_S = 20;
 /** both resolutions' ramps together; a step that would not fit is not started */
 const RAMP_LIMIT_S = 20 * 60;
-const RESOLUTIONS: [string, [number, number]][] = [['480p', [640, 480]], ['720p', [1280, 720]]];
+const RESOLUTIONS: [string, [number, number]][] = [
+  ['480p', [640, 480]],
+  ['720p', [1280, 720]],
+];
 const SOAK_SESSIONS = 2;
 const CHURN_S = 60;
 const SAMPLE_S = 30;
@@ -48,26 +61,49 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 let ns: NetNs;
-beforeAll(() => { ns = NetNs.create('bload'); });
+beforeAll(() => {
+  ns = NetNs.create('bload');
+});
 // every server and peer is stopped where it was started; the namespace goes last
-afterAll(() => { ns?.close(); });
+afterAll(() => {
+  ns?.close();
+});
 
-async function measureStep(maxP95: number, srv: ServerHandle, peers: PeerHandle[], resolution: string, mode: string, seconds: number): Promise<BenchRecord> {
+async function measureStep(
+  maxP95: number,
+  srv: ServerHandle,
+  peers: PeerHandle[],
+  resolution: string,
+  mode: string,
+  seconds: number,
+): Promise<BenchRecord> {
   const from = mark(peers);
   const serverCpu = cpuMeter(() => cpuSeconds(srv.proc.pid));
   const peersCpu = cpuMeter(() => peers.reduce((s, p) => s + cpuSeconds(p.proc.pid), 0));
   const machineCpu = cpuMeter(machineBusySeconds);
   await sleep(seconds * 1000);
-  const server_cpu_pct = round1(serverCpu()), peers_cpu_pct = round1(peersCpu());
+  const server_cpu_pct = round1(serverCpu()),
+    peers_cpu_pct = round1(peersCpu());
   // whatever else ran on the machine meanwhile (another job, the hypervisor's steal)
   const other_cpu_pct = round1(Math.max(0, machineCpu() - server_cpu_pct - peers_cpu_pct));
   const w = windowStats(peers, from);
   const s = await sampleServer(srv);
   const fps_min = round1(Math.min(...w.fps));
   return {
-    resolution, mode, sessions: peers.length, fps_mean: round1(mean(w.fps)), fps_min,
-    lat_p50_ms: w.lat_p50_ms, lat_p95_ms: w.lat_p95_ms, stamped_pct: w.stamped_pct,
-    server_cpu_pct, peers_cpu_pct, other_cpu_pct, rss_mib: s.rss_mib, tier: w.tier, degradation: w.degradation,
+    resolution,
+    mode,
+    sessions: peers.length,
+    fps_mean: round1(mean(w.fps)),
+    fps_min,
+    lat_p50_ms: w.lat_p50_ms,
+    lat_p95_ms: w.lat_p95_ms,
+    stamped_pct: w.stamped_pct,
+    server_cpu_pct,
+    peers_cpu_pct,
+    other_cpu_pct,
+    rss_mib: s.rss_mib,
+    tier: w.tier,
+    degradation: w.degradation,
     ok: fps_min >= MIN_FPS && w.lat_p95_ms <= maxP95,
   };
 }
@@ -81,14 +117,19 @@ async function drained(srv: ServerHandle): Promise<void> {
   }
 }
 
-interface Ramp { rows: BenchRecord[]; knee: number; stopped: string }
+interface Ramp {
+  rows: BenchRecord[];
+  knee: number;
+  stopped: string;
+}
 
 async function ramp(resolution: string, size: [number, number], seconds: number, deadline: number): Promise<Ramp> {
   // one more than the ramp needs, so the server's own limit never ends it
   const srv = await startServer(ns, { MAX_SESSIONS: String(maxSessions + 1) });
   const peers: PeerHandle[] = [];
   const rows: BenchRecord[] = [];
-  let knee = 0, stopped = `--max ${maxSessions} reached`;
+  let knee = 0,
+    stopped = `--max ${maxSessions} reached`;
   /** adds a session and measures the step; null when it is measured, else why not */
   const step = async (label: string, echo: boolean): Promise<string | null> => {
     if (Date.now() + (CONNECT_S + SETTLE_S + seconds) * 1000 > deadline) return 'time limit';
@@ -98,7 +139,16 @@ async function ramp(resolution: string, size: [number, number], seconds: number,
     const why = await connected(p, CONNECT_S * 1000);
     if (why) return `${label} did not start (${why})`;
     await sleep(SETTLE_S * 1000);
-    rows.push(await measureStep(rows[0] ? Number(rows[0].lat_p95_ms) + MAX_ADDED_MS : Infinity, srv, peers, resolution, echo ? 'echo' : 'stylized', seconds));
+    rows.push(
+      await measureStep(
+        rows[0] ? Number(rows[0].lat_p95_ms) + MAX_ADDED_MS : Infinity,
+        srv,
+        peers,
+        resolution,
+        echo ? 'echo' : 'stylized',
+        seconds,
+      ),
+    );
     console.log(JSON.stringify(rows.at(-1)));
     return null;
   };
@@ -110,9 +160,15 @@ async function ramp(resolution: string, size: [number, number], seconds: number,
     if (why) return { rows, knee, stopped: why };
     for (let n = 1; n <= maxSessions; n++) {
       const whyNot = await step(`${resolution}-${n}`, false);
-      if (whyNot) { stopped = knee === n - 1 ? whyNot : `${stopped}, then ${whyNot}`; break; }
+      if (whyNot) {
+        stopped = knee === n - 1 ? whyNot : `${stopped}, then ${whyNot}`;
+        break;
+      }
       // the knee: the last step of an unbroken run of steps that met the targets
-      if (rows.at(-1)!.ok) { if (knee === n - 1) knee = n; continue; }
+      if (rows.at(-1)!.ok) {
+        if (knee === n - 1) knee = n;
+        continue;
+      }
       if (knee === n - 1) stopped = `targets missed at ${n} sessions${through ? ', measured on (--through)' : ''}`;
       if (!through) break;
     }
@@ -123,100 +179,129 @@ async function ramp(resolution: string, size: [number, number], seconds: number,
   return { rows, knee, stopped };
 }
 
-it.skipIf(soakMinutes > 0)('load: sessions ramp at 480p and 720p until the targets break', async () => {
-  const seconds = benchSeconds(10);
-  const deadline = Date.now() + RAMP_LIMIT_S * 1000;
-  // other work on the machine moves every figure: say how busy it was when the ramp began
-  const busy = loadavg()[0].toFixed(2);
-  const rows: BenchRecord[] = [];
-  const knees: string[] = [];
-  for (const [resolution, size] of RESOLUTIONS) {
-    const r = await ramp(resolution, size, seconds, deadline);
-    rows.push(...r.rows);
-    knees.push(`knee: ${r.knee} sessions at ${resolution} (${r.stopped})`);
-  }
-  console.log(`\nload: 1 -> N headless wrtc peers streaming the webcam clip at 30 fps (stylized, default styles; first an echo `
-    + `session, no stylizer, as the floor), ${SETTLE_S} s settle + ${seconds} s measured per step, `
-    + `${cpus().length} cores (${cpus()[0]?.model ?? '?'}, load average ${busy} at the start)\n`
-    + `targets: every session >= ${MIN_FPS} fps returned, p95 round trip (sent -> stylized frame back) <= the echo session's + ${MAX_ADDED_MS} ms\n`
-    + `fps_*: returned frames/s per session (mean, worst); stamped_pct: returned frames whose stamp was read (the latency's sample); `
-    + `*_cpu_pct: % of one core: the server, the peers (they encode and decode on the same cores), anything else; `
-    + `tier, degradation: what the server chose under the load\n`
-    + `${table(rows, ['resolution', 'mode', 'sessions', 'fps_mean', 'fps_min', 'lat_p50_ms', 'lat_p95_ms', 'stamped_pct', 'server_cpu_pct', 'peers_cpu_pct', 'other_cpu_pct', 'rss_mib', 'tier', 'degradation', 'ok'])}\n`
-    + knees.join('\n'));
-  writeJson(rows.map((r) => ({ bench: 'load', ...r })));
-}, (RAMP_LIMIT_S + 180) * 1000);
+it.skipIf(soakMinutes > 0)(
+  'load: sessions ramp at 480p and 720p until the targets break',
+  async () => {
+    const seconds = benchSeconds(10);
+    const deadline = Date.now() + RAMP_LIMIT_S * 1000;
+    // other work on the machine moves every figure: say how busy it was when the ramp began
+    const busy = loadavg()[0].toFixed(2);
+    const rows: BenchRecord[] = [];
+    const knees: string[] = [];
+    for (const [resolution, size] of RESOLUTIONS) {
+      const r = await ramp(resolution, size, seconds, deadline);
+      rows.push(...r.rows);
+      knees.push(`knee: ${r.knee} sessions at ${resolution} (${r.stopped})`);
+    }
+    console.log(
+      `\nload: 1 -> N headless wrtc peers streaming the webcam clip at 30 fps (stylized, default styles; first an echo ` +
+        `session, no stylizer, as the floor), ${SETTLE_S} s settle + ${seconds} s measured per step, ` +
+        `${cpus().length} cores (${cpus()[0]?.model ?? '?'}, load average ${busy} at the start)\n` +
+        `targets: every session >= ${MIN_FPS} fps returned, p95 round trip (sent -> stylized frame back) <= the echo session's + ${MAX_ADDED_MS} ms\n` +
+        `fps_*: returned frames/s per session (mean, worst); stamped_pct: returned frames whose stamp was read (the latency's sample); ` +
+        `*_cpu_pct: % of one core: the server, the peers (they encode and decode on the same cores), anything else; ` +
+        `tier, degradation: what the server chose under the load\n` +
+        `${table(rows, ['resolution', 'mode', 'sessions', 'fps_mean', 'fps_min', 'lat_p50_ms', 'lat_p95_ms', 'stamped_pct', 'server_cpu_pct', 'peers_cpu_pct', 'other_cpu_pct', 'rss_mib', 'tier', 'degradation', 'ok'])}\n` +
+        knees.join('\n'),
+    );
+    writeJson(rows.map((r) => ({ bench: 'load', ...r })));
+  },
+  (RAMP_LIMIT_S + 180) * 1000,
+);
 
 function soakSummary(samples: BenchRecord[], minutes: number, churned: string[], failures: string[]): string {
   const live = samples.filter((s) => s.phase === 'live');
   const half = (minutes * 60) / 2;
   const late = live.filter((s) => (s.t_s as number) >= half);
-  const perTen = slope(late.map((s) => (s.t_s as number) / 600), late.map((s) => s.rss_mib as number));
+  const perTen = slope(
+    late.map((s) => (s.t_s as number) / 600),
+    late.map((s) => s.rss_mib as number),
+  );
   const [idle, closed] = [samples[0], samples.find((s) => s.phase === 'closed')];
   const counts = (k: keyof ServerSample) =>
     `${k}: idle ${idle[k]}, first live ${live[0]?.[k]}, last live ${live.at(-1)?.[k]}, after close ${closed?.[k] ?? '?'}`;
   const kills = churned.filter((c) => c === 'SIGKILL').length;
   return [
     `RSS slope over the second half (t >= ${half} s, ${late.length} samples): ${perTen >= 0 ? '+' : ''}${round1(perTen)} MiB per 10 min`,
-    counts('rss_mib'), counts('active_handles'), counts('open_fds'), counts('threads'), counts('peer_connections'),
-    `churn: ${churned.length} sessions replaced (${churned.length - kills} closed cleanly, ${kills} killed); `
-      + `peer failures: ${failures.length ? failures.join('; ') : 'none'}`,
+    counts('rss_mib'),
+    counts('active_handles'),
+    counts('open_fds'),
+    counts('threads'),
+    counts('peer_connections'),
+    `churn: ${churned.length} sessions replaced (${churned.length - kills} closed cleanly, ${kills} killed); ` +
+      `peer failures: ${failures.length ? failures.join('; ') : 'none'}`,
   ].join('\n');
 }
 
-it.runIf(soakMinutes > 0)('load: soak with session churn', async () => {
-  const srv = await startServer(ns); // the default MAX_SESSIONS (4) holds 2 live + 1 joining
-  const live: PeerHandle[] = [];
-  const samples: BenchRecord[] = [];
-  const churned: NodeJS.Signals[] = [];
-  const failures: string[] = [];
-  const t0 = Date.now();
-  const elapsed = () => (Date.now() - t0) / 1000;
-  let opened = 0;
-  let from = mark(live);
-  const open = async () => {
-    // a peer lives 2 churn periods; its own limit ends it should this process die first
-    const p = startPeer(ns, srv.nsUrl, { seconds: SOAK_SESSIONS * CHURN_S + 60, label: `soak-${++opened}` });
-    live.push(p);
-    const why = await connected(p, CONNECT_S * 1000);
-    if (why) failures.push(`soak-${opened}: ${why}`);
-  };
-  const sample = async (phase: string) => {
-    const s = await sampleServer(srv);
-    const w = windowStats(live, from);
-    from = mark(live);
-    const row: BenchRecord = { phase, t_s: Math.round(elapsed()), ...s, fps: live.length ? round1(mean(w.fps)) : null };
-    samples.push(row);
-    console.log(JSON.stringify(row));
-  };
-  try {
-    await sample('idle');
-    for (let i = 0; i < SOAK_SESSIONS; i++) await open();
-    const end = soakMinutes * 60;
-    let nextSample = SAMPLE_S, nextChurn = CHURN_S;
-    while (elapsed() < end) {
-      await sleep(Math.max(0, Math.min(nextSample, nextChurn, end) - elapsed()) * 1000);
-      if (srv.proc.exitCode !== null) throw new Error(`server exited ${srv.proc.exitCode}:\n${srv.logs.slice(-20).join('\n')}`);
-      if (elapsed() >= nextSample) { await sample('live'); nextSample += SAMPLE_S; }
-      if (elapsed() >= nextChurn && elapsed() < end) {
-        // alternate a clean leave with a crashed client: both paths must release everything
-        const signal = churned.length % 2 ? 'SIGKILL' : 'SIGTERM';
-        await stopPeer(live.shift()!, signal);
-        churned.push(signal);
-        await open();
-        nextChurn += CHURN_S;
+it.runIf(soakMinutes > 0)(
+  'load: soak with session churn',
+  async () => {
+    const srv = await startServer(ns); // the default MAX_SESSIONS (4) holds 2 live + 1 joining
+    const live: PeerHandle[] = [];
+    const samples: BenchRecord[] = [];
+    const churned: NodeJS.Signals[] = [];
+    const failures: string[] = [];
+    const t0 = Date.now();
+    const elapsed = () => (Date.now() - t0) / 1000;
+    let opened = 0;
+    let from = mark(live);
+    const open = async () => {
+      // a peer lives 2 churn periods; its own limit ends it should this process die first
+      const p = startPeer(ns, srv.nsUrl, { seconds: SOAK_SESSIONS * CHURN_S + 60, label: `soak-${++opened}` });
+      live.push(p);
+      const why = await connected(p, CONNECT_S * 1000);
+      if (why) failures.push(`soak-${opened}: ${why}`);
+    };
+    const sample = async (phase: string) => {
+      const s = await sampleServer(srv);
+      const w = windowStats(live, from);
+      from = mark(live);
+      const row: BenchRecord = {
+        phase,
+        t_s: Math.round(elapsed()),
+        ...s,
+        fps: live.length ? round1(mean(w.fps)) : null,
+      };
+      samples.push(row);
+      console.log(JSON.stringify(row));
+    };
+    try {
+      await sample('idle');
+      for (let i = 0; i < SOAK_SESSIONS; i++) await open();
+      const end = soakMinutes * 60;
+      let nextSample = SAMPLE_S,
+        nextChurn = CHURN_S;
+      while (elapsed() < end) {
+        await sleep(Math.max(0, Math.min(nextSample, nextChurn, end) - elapsed()) * 1000);
+        if (srv.proc.exitCode !== null)
+          throw new Error(`server exited ${srv.proc.exitCode}:\n${srv.logs.slice(-20).join('\n')}`);
+        if (elapsed() >= nextSample) {
+          await sample('live');
+          nextSample += SAMPLE_S;
+        }
+        if (elapsed() >= nextChurn && elapsed() < end) {
+          // alternate a clean leave with a crashed client: both paths must release everything
+          const signal = churned.length % 2 ? 'SIGKILL' : 'SIGTERM';
+          await stopPeer(live.shift()!, signal);
+          churned.push(signal);
+          await open();
+          nextChurn += CHURN_S;
+        }
       }
+      await Promise.all(live.splice(0).map((p) => stopPeer(p)));
+      await drained(srv);
+      await sample('closed');
+    } finally {
+      await Promise.all(live.map((p) => stopPeer(p)));
+      await srv.close();
     }
-    await Promise.all(live.splice(0).map((p) => stopPeer(p)));
-    await drained(srv);
-    await sample('closed');
-  } finally {
-    await Promise.all(live.map((p) => stopPeer(p)));
-    await srv.close();
-  }
-  console.log(`\nsoak: ${soakMinutes} min, ${SOAK_SESSIONS} sessions at 480p, one replaced every ${CHURN_S} s; `
-    + `server figures from /metrics (rss, heap, external, active handles) and /proc (fds, threads)\n`
-    + `${table(samples, ['phase', 't_s', 'rss_mib', 'heap_used_mib', 'external_mib', 'active_handles', 'open_fds', 'threads', 'sessions', 'peer_connections', 'engine_sessions', 'fps'])}\n`
-    + soakSummary(samples, soakMinutes, churned, failures));
-  writeJson(samples.map((r) => ({ bench: 'load-soak', ...r })));
-}, (soakMinutes * 60 + 180) * 1000);
+    console.log(
+      `\nsoak: ${soakMinutes} min, ${SOAK_SESSIONS} sessions at 480p, one replaced every ${CHURN_S} s; ` +
+        `server figures from /metrics (rss, heap, external, active handles) and /proc (fds, threads)\n` +
+        `${table(samples, ['phase', 't_s', 'rss_mib', 'heap_used_mib', 'external_mib', 'active_handles', 'open_fds', 'threads', 'sessions', 'peer_connections', 'engine_sessions', 'fps'])}\n` +
+        soakSummary(samples, soakMinutes, churned, failures),
+    );
+    writeJson(samples.map((r) => ({ bench: 'load-soak', ...r })));
+  },
+  (soakMinutes * 60 + 180) * 1000,
+);

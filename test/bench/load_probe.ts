@@ -33,7 +33,8 @@ export function machineBusySeconds(): number {
 
 /** Measures the rate of a CPU-seconds counter from now until the returned call, as % of one core. */
 export function cpuMeter(read: () => number): () => number {
-  const c0 = read(), t0 = performance.now();
+  const c0 = read(),
+    t0 = performance.now();
   return () => (100 * (read() - c0)) / ((performance.now() - t0) / 1000);
 }
 
@@ -76,7 +77,9 @@ export async function sampleServer(srv: ServerHandle): Promise<ServerSample> {
     active_handles: m.get('nodejs_active_handles_total') ?? NaN,
     open_fds: readdirSync(`/proc/${pid}/fd`).length,
     threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? NaN),
-    sessions: h.sessions, peer_connections: h.peerConnections, engine_sessions: h.engineSessions,
+    sessions: h.sessions,
+    peer_connections: h.peerConnections,
+    engine_sessions: h.engineSessions,
   };
 }
 
@@ -108,7 +111,13 @@ export function windowStats(peers: PeerHandle[], from: Map<PeerHandle, number>):
     fps: lines.map((ls) => (ls.length ? ls.reduce((s, l) => s + (l.received ?? 0), 0) / ls.length : 0)),
     lat_p50_ms: Math.round(percentile(lat, 50)),
     lat_p95_ms: Math.round(percentile(lat, 95)),
-    stamped_pct: Math.round((100 * lat.length) / Math.max(1, all.reduce((s, l) => s + (l.received ?? 0), 0))),
+    stamped_pct: Math.round(
+      (100 * lat.length) /
+        Math.max(
+          1,
+          all.reduce((s, l) => s + (l.received ?? 0), 0),
+        ),
+    ),
     tier: [...tiers].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '?',
     degradation: Math.max(0, ...all.map((l) => l.server?.degradation ?? 0)),
   };
@@ -117,9 +126,14 @@ export function windowStats(peers: PeerHandle[], from: Map<PeerHandle, number>):
 /** Least-squares slope of y over x. */
 export function slope(xs: number[], ys: number[]): number {
   const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n, my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0, den = 0;
-  for (let i = 0; i < n; i++) { num += (xs[i] - mx) * (ys[i] - my); den += (xs[i] - mx) ** 2; }
+  const mx = xs.reduce((a, b) => a + b, 0) / n,
+    my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
   return den ? num / den : NaN;
 }
 
@@ -144,5 +158,8 @@ export async function stopPeer(p: PeerHandle, signal: NodeJS.Signals = 'SIGTERM'
   const exited = new Promise<void>((r) => p.proc.once('exit', () => r()));
   p.kill(signal);
   await Promise.race([exited, sleep(5000)]);
-  if (p.proc.exitCode === null && p.proc.signalCode === null) { p.kill('SIGKILL'); await exited; }
+  if (p.proc.exitCode === null && p.proc.signalCode === null) {
+    p.kill('SIGKILL');
+    await exited;
+  }
 }

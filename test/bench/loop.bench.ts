@@ -28,21 +28,32 @@ afterAll(async () => {
 async function measure(res: '480p' | '720p', echo: boolean, seconds: number): Promise<BenchRecord> {
   const page = await browser.newPage();
   try {
-    await page.goto(`${srv.nsUrl}/?source=stamp&res=${res}&echo=${echo ? 1 : 0}&fg=evening-glow&bg=darkest-hour&transition=0`);
+    await page.goto(
+      `${srv.nsUrl}/?source=stamp&res=${res}&echo=${echo ? 1 : 0}&fg=evening-glow&bg=darkest-hour&transition=0`,
+    );
     await waitForPage(page, 'window.__restyle.status === "live" && window.__restyle.framesPresented > 60', 90_000);
     await page.waitForTimeout(3000); // let the bitrate ramp up
-    await page.evaluate(() => { window.__restyle.latencies.length = 0; });
+    await page.evaluate(() => {
+      window.__restyle.latencies.length = 0;
+    });
     const f0 = await page.evaluate(() => window.__restyle.framesPresented);
     const t0 = Date.now();
     await page.waitForTimeout(seconds * 1000);
     const { f1, lat, stats } = await page.evaluate(() => ({
-      f1: window.__restyle.framesPresented, lat: [...window.__restyle.latencies], stats: window.__restyle.lastStats,
+      f1: window.__restyle.framesPresented,
+      lat: [...window.__restyle.latencies],
+      stats: window.__restyle.lastStats,
     }));
     const fps = (f1 - f0) / ((Date.now() - t0) / 1000);
     return {
-      mode: echo ? 'echo' : 'stylized', resolution: res, fps: Math.round(fps * 10) / 10,
-      latency_p50_ms: Math.round(percentile(lat, 50)), latency_p95_ms: Math.round(percentile(lat, 95)),
-      stamps_read: lat.length, tier: echo ? '-' : (stats?.tier ?? '?'), engine_p95_ms: echo ? null : (stats?.engineP95 ?? null),
+      mode: echo ? 'echo' : 'stylized',
+      resolution: res,
+      fps: Math.round(fps * 10) / 10,
+      latency_p50_ms: Math.round(percentile(lat, 50)),
+      latency_p95_ms: Math.round(percentile(lat, 95)),
+      stamps_read: lat.length,
+      tier: echo ? '-' : (stats?.tier ?? '?'),
+      engine_p95_ms: echo ? null : (stats?.engineP95 ?? null),
     };
   } finally {
     await page.close();
@@ -60,7 +71,18 @@ it('live loop: echo vs stylized, 480p and 720p', async () => {
       rows.push(r);
     }
   }
-  console.log(`\nlive loop in headless Chromium, ${seconds} s per run (round trip = camera frame painted -> returned frame presented)\n`
-    + table(rows, ['mode', 'resolution', 'fps', 'latency_p50_ms', 'latency_p95_ms', 'stamps_read', 'tier', 'engine_p95_ms']));
+  console.log(
+    `\nlive loop in headless Chromium, ${seconds} s per run (round trip = camera frame painted -> returned frame presented)\n` +
+      table(rows, [
+        'mode',
+        'resolution',
+        'fps',
+        'latency_p50_ms',
+        'latency_p95_ms',
+        'stamps_read',
+        'tier',
+        'engine_p95_ms',
+      ]),
+  );
   writeJson(rows.map((r) => ({ bench: 'loop', ...r })));
 });

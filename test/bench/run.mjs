@@ -17,9 +17,26 @@ for (let i = 0; i < rest.length; i++) {
   else if (a === '--through') env.BENCH_THROUGH = '1';
   // --soak alone: the 30-minute soak
   else if (a === '--soak') env.BENCH_SOAK_MINUTES = /^\d+(\.\d+)?$/.test(rest[i + 1] ?? '') ? rest[++i] : '30';
-  else { console.error(`unknown option ${a} (use --json FILE, --seconds N, --quick; bench:load also --max N, --through, --soak [MINUTES])`); process.exit(2); }
+  else {
+    console.error(
+      `unknown option ${a} (use --json FILE, --seconds N, --quick; bench:load also --max N, --through, --soak [MINUTES])`,
+    );
+    process.exit(2);
+  }
 }
-const file = { engine: 'test/bench/engine.bench.ts', loop: 'test/bench/loop.bench.ts', segmodels: 'test/bench/segmentation_models.bench.ts', fanout: 'test/bench/fanout.bench.ts', load: 'test/bench/load.bench.ts' }[which];
-if (!file) { console.error('usage: run.mjs engine|loop|segmodels|fanout|load [--json FILE] [--seconds N]'); process.exit(2); }
-const r = spawnSync('npx', ['vitest', 'run', '--config', 'test/bench/vitest.bench.config.ts', file], { stdio: 'inherit', env });
+const file = {
+  engine: 'test/bench/engine.bench.ts',
+  loop: 'test/bench/loop.bench.ts',
+  segmodels: 'test/bench/segmentation_models.bench.ts',
+  fanout: 'test/bench/fanout.bench.ts',
+  load: 'test/bench/load.bench.ts',
+}[which];
+if (!file) {
+  console.error('usage: run.mjs engine|loop|segmodels|fanout|load [--json FILE] [--seconds N]');
+  process.exit(2);
+}
+const r = spawnSync('npx', ['vitest', 'run', '--config', 'test/bench/vitest.bench.config.ts', file], {
+  stdio: 'inherit',
+  env,
+});
 process.exit(r.status ?? 1);

@@ -61,7 +61,9 @@ class RunTimer {
     this.wrapped.add(s);
     const orig = s.run.bind(s) as (...a: unknown[]) => Promise<ort.InferenceSession.OnnxValueMapType>;
     const times = () => this.times;
-    (s as unknown as { run: (...a: unknown[]) => Promise<ort.InferenceSession.OnnxValueMapType> }).run = async (...a: unknown[]) => {
+    (s as unknown as { run: (...a: unknown[]) => Promise<ort.InferenceSession.OnnxValueMapType> }).run = async (
+      ...a: unknown[]
+    ) => {
       const t0 = performance.now();
       const out = await orig(...a);
       times().push(performance.now() - t0);
@@ -71,7 +73,11 @@ class RunTimer {
   }
 
   /** The run times since the last take(), and forgets them. */
-  take(): number[] { const t = this.times; this.times = []; return t; }
+  take(): number[] {
+    const t = this.times;
+    this.times = [];
+    return t;
+  }
 }
 
 const timer = new RunTimer();
@@ -81,9 +87,15 @@ async function openShared(file: string): Promise<Session> {
 }
 
 /** Where a width × height frame sits inside a mw × mh model input (aspect kept, centred). */
-function letterboxRect(width: number, height: number, mw: number, mh: number): { w: number; h: number; x0: number; y0: number } {
+function letterboxRect(
+  width: number,
+  height: number,
+  mw: number,
+  mh: number,
+): { w: number; h: number; x0: number; y0: number } {
   const s = Math.min(mw / width, mh / height);
-  const w = Math.max(1, Math.min(mw, Math.round(width * s))), h = Math.max(1, Math.min(mh, Math.round(height * s)));
+  const w = Math.max(1, Math.min(mw, Math.round(width * s))),
+    h = Math.max(1, Math.min(mh, Math.round(height * s)));
   return { w, h, x0: (mw - w) >> 1, y0: (mh - h) >> 1 };
 }
 
@@ -110,14 +122,19 @@ interface Candidate {
  * cropped back out and upsampled bilinearly to the frame size.
  */
 function letterboxRunner(
-  session: Session, mw: number, mh: number, layout: 'nhwc' | 'nchw',
+  session: Session,
+  mw: number,
+  mh: number,
+  layout: 'nhwc' | 'nchw',
   norm: (v01: number, c: number) => number,
   person: (out: Float32Array, i: number, n: number) => number,
 ): (frame: I420Frame) => FrameRunner {
-  const inputName = session.inputNames[0], outputName = session.outputNames[0];
+  const inputName = session.inputNames[0],
+    outputName = session.outputNames[0];
   const n = mw * mh;
   return (frame) => {
-    const W = frame.width, H = frame.height;
+    const W = frame.width,
+      H = frame.height;
     const box = letterboxRect(W, H, mw, mh);
     const input = new Float32Array(3 * n);
     const pad = [0, 1, 2].map((c) => norm(0.5, c));
@@ -132,22 +149,25 @@ function letterboxRunner(
         if (layout === 'nchw') input.fill(pad[c], c * n, (c + 1) * n);
         else for (let i = 0; i < n; i++) input[3 * i + c] = pad[c];
       }
-      for (let y = 0; y < box.h; y++) for (let x = 0; x < box.w; x++) {
-        const i = y * box.w + x;
-        yuvToRgb(yuv[3 * i], yuv[3 * i + 1], yuv[3 * i + 2], rgb);
-        const p = (y + box.y0) * mw + x + box.x0;
-        for (let c = 0; c < 3; c++) {
-          let v = rgb[c] / 255; v = v < 0 ? 0 : v > 1 ? 1 : v;
-          input[layout === 'nchw' ? c * n + p : 3 * p + c] = norm(v, c);
+      for (let y = 0; y < box.h; y++)
+        for (let x = 0; x < box.w; x++) {
+          const i = y * box.w + x;
+          yuvToRgb(yuv[3 * i], yuv[3 * i + 1], yuv[3 * i + 2], rgb);
+          const p = (y + box.y0) * mw + x + box.x0;
+          for (let c = 0; c < 3; c++) {
+            let v = rgb[c] / 255;
+            v = v < 0 ? 0 : v > 1 ? 1 : v;
+            input[layout === 'nchw' ? c * n + p : 3 * p + c] = norm(v, c);
+          }
         }
-      }
       const shape = layout === 'nchw' ? [1, 3, mh, mw] : [1, mh, mw, 3];
       const out = await session.run({ [inputName]: new ort.Tensor('float32', input, shape) }, [outputName]);
       const o = out[outputName].data as Float32Array;
-      for (let y = 0; y < box.h; y++) for (let x = 0; x < box.w; x++) {
-        const v = person(o, (y + box.y0) * mw + x + box.x0, n);
-        crop[y * box.w + x] = v < 0 ? 0 : v > 1 ? 1 : v;
-      }
+      for (let y = 0; y < box.h; y++)
+        for (let x = 0; x < box.w; x++) {
+          const v = person(o, (y + box.y0) * mw + x + box.x0, n);
+          crop[y * box.w + x] = v < 0 ? 0 : v > 1 ? 1 : v;
+        }
       bilinearUpsample(crop, box.w, box.h, W, H, plane);
       return plane;
     };
@@ -157,7 +177,9 @@ function letterboxRunner(
 /** RVM on the full-resolution frame (I420 → RGB 0..1, nearest chroma), its state fed back. */
 function rvmRunner(session: Session): (frame: I420Frame) => FrameRunner {
   return (frame) => {
-    const W = frame.width, H = frame.height, n = W * H;
+    const W = frame.width,
+      H = frame.height,
+      n = W * H;
     const src = new Float32Array(3 * n);
     const plane = new Uint8Array(n);
     const ratio = new ort.Tensor('float32', Float32Array.of(RVM_RATIO), [1]);
@@ -169,9 +191,13 @@ function rvmRunner(session: Session): (frame: I420Frame) => FrameRunner {
       for (let y = 0; y < H; y++) {
         const crow = (y >> 1) * p.chromaWidth;
         for (let x = 0; x < W; x++) {
-          const i = y * W + x, ci = crow + (x >> 1);
+          const i = y * W + x,
+            ci = crow + (x >> 1);
           yuvToRgb(p.y[i], p.u[ci] - 128, p.v[ci] - 128, rgb);
-          for (let c = 0; c < 3; c++) { const v = rgb[c] / 255; src[3 * i + c] = v < 0 ? 0 : v > 1 ? 1 : v; }
+          for (let c = 0; c < 3; c++) {
+            const v = rgb[c] / 255;
+            src[3 * i + c] = v < 0 ? 0 : v > 1 ? 1 : v;
+          }
         }
       }
       const out = await session.run(
@@ -180,7 +206,10 @@ function rvmRunner(session: Session): (frame: I420Frame) => FrameRunner {
       );
       state = { r1i: out.r1o, r2i: out.r2o, r3i: out.r3o, r4i: out.r4o };
       const a = out.pha.data as Float32Array;
-      for (let i = 0; i < n; i++) { const v = a[i]; plane[i] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255); }
+      for (let i = 0; i < n; i++) {
+        const v = a[i];
+        plane[i] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
+      }
       return plane;
     };
   };
@@ -192,12 +221,21 @@ async function candidates(): Promise<Candidate[]> {
   // the same shared session the Segmenter runs on: wrapped for its run() times
   timer.wrap(await onnx.session(SELFIE_MODEL));
   const [meet, sinet, rvm] = await Promise.all([
-    openShared('mediapipe.onnx'), openShared('SINet_Softmax_simple.fixed.onnx'), openShared('rvm_mobilenetv3_nhwc.onnx'),
+    openShared('mediapipe.onnx'),
+    openShared('SINet_Softmax_simple.fixed.onnx'),
+    openShared('rvm_mobilenetv3_nhwc.onnx'),
   ]);
-  const SINET_MEAN = [102.890434, 111.25247, 126.91212], SINET_STD = [62.93292, 62.82138, 66.355705];
+  const SINET_MEAN = [102.890434, 111.25247, 126.91212],
+    SINET_STD = [62.93292, 62.82138, 66.355705];
   return [
     {
-      name: 'selfie (product) + bilinear', licence: 'Apache-2.0', input: '256x256 letterbox', note: 'Segmenter.stream().segment', permissive: true, favoured: false, qualityCalls: 1,
+      name: 'selfie (product) + bilinear',
+      licence: 'Apache-2.0',
+      input: '256x256 letterbox',
+      note: 'Segmenter.stream().segment',
+      permissive: true,
+      favoured: false,
+      qualityCalls: 1,
       runner: (frame) => {
         const stream = seg.stream();
         const plane = new Uint8Array(frame.width * frame.height);
@@ -212,22 +250,60 @@ async function candidates(): Promise<Candidate[]> {
       },
     },
     {
-      name: 'selfie (product) SpeakerMask', licence: 'Apache-2.0', input: '256x256 letterbox', note: 'smoothing + guided (defaults)', permissive: true, favoured: false, qualityCalls: 1,
+      name: 'selfie (product) SpeakerMask',
+      licence: 'Apache-2.0',
+      input: '256x256 letterbox',
+      note: 'smoothing + guided (defaults)',
+      permissive: true,
+      favoured: false,
+      qualityCalls: 1,
       runner: (frame) => {
         const mask = new SpeakerMask(seg.stream(), { budgetMs: Infinity });
         return async () => (await mask.update(frame)).plane;
       },
     },
     {
-      name: 'mediapipe.onnx (Meet)', licence: 'unclear (Google)', input: '256x144 letterbox', note: 'sigmoid(ch1-ch0)', permissive: false, favoured: false, qualityCalls: 1,
-      runner: letterboxRunner(meet, 256, 144, 'nhwc', (v) => v, (o, i) => 1 / (1 + Math.exp(o[2 * i] - o[2 * i + 1]))),
+      name: 'mediapipe.onnx (Meet)',
+      licence: 'unclear (Google)',
+      input: '256x144 letterbox',
+      note: 'sigmoid(ch1-ch0)',
+      permissive: false,
+      favoured: false,
+      qualityCalls: 1,
+      runner: letterboxRunner(
+        meet,
+        256,
+        144,
+        'nhwc',
+        (v) => v,
+        (o, i) => 1 / (1 + Math.exp(o[2 * i] - o[2 * i + 1])),
+      ),
     },
     {
-      name: 'SINet_Softmax_simple.fixed', licence: 'MIT', input: '320x320 letterbox', note: 'channel 1', permissive: true, favoured: false, qualityCalls: 1,
-      runner: letterboxRunner(sinet, 320, 320, 'nchw', (v, c) => (255 * v - SINET_MEAN[c]) / (255 * SINET_STD[c]), (o, i, n) => o[n + i]),
+      name: 'SINet_Softmax_simple.fixed',
+      licence: 'MIT',
+      input: '320x320 letterbox',
+      note: 'channel 1',
+      permissive: true,
+      favoured: false,
+      qualityCalls: 1,
+      runner: letterboxRunner(
+        sinet,
+        320,
+        320,
+        'nchw',
+        (v, c) => (255 * v - SINET_MEAN[c]) / (255 * SINET_STD[c]),
+        (o, i, n) => o[n + i],
+      ),
     },
     {
-      name: 'RVM mobilenetv3', licence: 'GPL-3.0', input: `full res @${RVM_RATIO}`, note: `reference source: favoured; step ${RVM_STEPS}`, permissive: false, favoured: true, qualityCalls: RVM_STEPS,
+      name: 'RVM mobilenetv3',
+      licence: 'GPL-3.0',
+      input: `full res @${RVM_RATIO}`,
+      note: `reference source: favoured; step ${RVM_STEPS}`,
+      permissive: false,
+      favoured: true,
+      qualityCalls: RVM_STEPS,
       runner: rvmRunner(rvm),
     },
   ];
@@ -250,7 +326,14 @@ it('segmentation models: quality on the reference composites and CPU time', asyn
     frames.push({ id: pair.id, frame: toI420(c.rgb, c.width, c.height), truth: c.mask, w: c.width, h: c.height });
   }
   const cands = await candidates();
-  const acc = cands.map(() => ({ ious: [] as number[], bfs: [] as number[], firstIous: [] as number[], firstBfs: [] as number[], model: [] as number[], total: [] as number[] }));
+  const acc = cands.map(() => ({
+    ious: [] as number[],
+    bfs: [] as number[],
+    firstIous: [] as number[],
+    firstBfs: [] as number[],
+    model: [] as number[],
+    total: [] as number[],
+  }));
   const frameRecords: BenchRecord[][] = cands.map(() => []);
   for (const f of frames) {
     // quality and warm-up per model, then the timed runs round-robin over the models, so a
@@ -260,13 +343,20 @@ it('segmentation models: quality on the reference composites and CPU time', asyn
       const a = acc[j];
       for (let k = 1; k <= cand.qualityCalls; k++) {
         const m = await runs[j]();
-        if (k === 1 && cand.qualityCalls > 1) { a.firstIous.push(iou(m, f.truth)); a.firstBfs.push(boundaryF(m, f.truth, f.w, f.h)); }
-        if (k === cand.qualityCalls) { a.ious.push(iou(m, f.truth)); a.bfs.push(boundaryF(m, f.truth, f.w, f.h)); }
+        if (k === 1 && cand.qualityCalls > 1) {
+          a.firstIous.push(iou(m, f.truth));
+          a.firstBfs.push(boundaryF(m, f.truth, f.w, f.h));
+        }
+        if (k === cand.qualityCalls) {
+          a.ious.push(iou(m, f.truth));
+          a.bfs.push(boundaryF(m, f.truth, f.w, f.h));
+        }
       }
       for (let k = 0; k < WARMUP; k++) await runs[j]();
     }
     timer.take();
-    const fModel = cands.map(() => [] as number[]), fTotal = cands.map(() => [] as number[]);
+    const fModel = cands.map(() => [] as number[]),
+      fTotal = cands.map(() => [] as number[]);
     for (let k = 0; k < RUNS; k++) {
       for (const [j, cand] of cands.entries()) {
         const t0 = performance.now();
@@ -278,11 +368,18 @@ it('segmentation models: quality on the reference composites and CPU time', asyn
       }
     }
     for (const [j, cand] of cands.entries()) {
-      acc[j].model.push(...fModel[j]); acc[j].total.push(...fTotal[j]);
+      acc[j].model.push(...fModel[j]);
+      acc[j].total.push(...fTotal[j]);
       frameRecords[j].push({
-        kind: 'frame', model: cand.name, frame: f.id, width: f.w, height: f.h,
-        iou: acc[j].ious[acc[j].ious.length - 1], boundary_f: acc[j].bfs[acc[j].bfs.length - 1],
-        model_ms_p50: percentile(fModel[j], 50), total_ms_p50: percentile(fTotal[j], 50),
+        kind: 'frame',
+        model: cand.name,
+        frame: f.id,
+        width: f.w,
+        height: f.h,
+        iou: acc[j].ious[acc[j].ious.length - 1],
+        boundary_f: acc[j].bfs[acc[j].bfs.length - 1],
+        model_ms_p50: percentile(fModel[j], 50),
+        total_ms_p50: percentile(fTotal[j], 50),
       });
     }
   }
@@ -290,25 +387,47 @@ it('segmentation models: quality on the reference composites and CPU time', asyn
   const records: BenchRecord[] = [];
   for (const [j, cand] of cands.entries()) {
     const a = acc[j];
-    const r: Result = { cand, iou: mean(a.ious), bf: mean(a.bfs), modelMs: percentile(a.model, 50), totalMs: percentile(a.total, 50) };
+    const r: Result = {
+      cand,
+      iou: mean(a.ious),
+      bf: mean(a.bfs),
+      modelMs: percentile(a.model, 50),
+      totalMs: percentile(a.total, 50),
+    };
     if (a.firstIous.length) r.first = { iou: mean(a.firstIous), bf: mean(a.firstBfs) };
     results.push(r);
     records.push(...frameRecords[j], {
-      kind: 'model', model: cand.name, licence: cand.licence, input: cand.input, favoured: cand.favoured,
-      mean_iou: r.iou, mean_boundary_f: r.bf, model_ms_p50: r.modelMs, total_ms_p50: r.totalMs,
-      model_ms_p90: percentile(a.model, 90), total_ms_p90: percentile(a.total, 90), runs: a.model.length,
+      kind: 'model',
+      model: cand.name,
+      licence: cand.licence,
+      input: cand.input,
+      favoured: cand.favoured,
+      mean_iou: r.iou,
+      mean_boundary_f: r.bf,
+      model_ms_p50: r.modelMs,
+      total_ms_p50: r.totalMs,
+      model_ms_p90: percentile(a.model, 90),
+      total_ms_p90: percentile(a.total, 90),
+      runs: a.model.length,
       ...(r.first ? { first_step_iou: r.first.iou, first_step_boundary_f: r.first.bf } : {}),
     });
   }
 
   const rows = results.map((r) => ({
-    model: r.cand.name, licence: r.cand.licence, input: r.cand.input,
-    IoU: f3(r.iou), 'boundary F': f3(r.bf), 'model ms': f1(r.modelMs), 'total ms': f1(r.totalMs),
+    model: r.cand.name,
+    licence: r.cand.licence,
+    input: r.cand.input,
+    IoU: f3(r.iou),
+    'boundary F': f3(r.bf),
+    'model ms': f1(r.modelMs),
+    'total ms': f1(r.totalMs),
     note: r.first ? `${r.cand.note} (step 1: IoU ${f3(r.first.iou)}, F ${f3(r.first.bf)})` : r.cand.note,
   }));
   const sizes = [...new Set(frames.map((f) => `${f.w}x${f.h}`))].join(', ');
-  console.log(`\nspeaker segmentation, ${frames.length} reference composites (${sizes}), masks at full resolution; `
-    + `cpu, 1 intra-op thread; ms = median of ${RUNS} runs per frame (round-robin over the models) after ${WARMUP} warm-ups, pooled over frames\n`);
+  console.log(
+    `\nspeaker segmentation, ${frames.length} reference composites (${sizes}), masks at full resolution; ` +
+      `cpu, 1 intra-op thread; ms = median of ${RUNS} runs per frame (round-robin over the models) after ${WARMUP} warm-ups, pooled over frames\n`,
+  );
   console.log(table(rows, ['model', 'licence', 'input', 'IoU', 'boundary F', 'model ms', 'total ms', 'note']));
   console.log(`\n${verdict(results)}\n`);
   writeJson(records);
@@ -321,14 +440,16 @@ it('segmentation models: quality on the reference composites and CPU time', asyn
  */
 function verdict(results: Result[]): string {
   const pick = (rs: Result[]) => {
-    const bi = Math.max(...rs.map((r) => r.iou)), bb = Math.max(...rs.map((r) => r.bf));
+    const bi = Math.max(...rs.map((r) => r.iou)),
+      bb = Math.max(...rs.map((r) => r.bf));
     const ok = rs.filter((r) => r.iou >= bi - IOU_TOL && r.bf >= bb - BF_TOL);
     const fastest = (ok.length ? ok : rs).reduce((a, b) => (b.totalMs < a.totalMs ? b : a));
     return { r: fastest, bi, bb, tie: ok.length };
   };
   const cands = results.filter((r) => !r.cand.favoured);
   const all = pick(cands);
-  const desc = (r: Result) => `${r.cand.name} [${r.cand.licence}] (IoU ${f3(r.iou)}, F ${f3(r.bf)}, ${f1(r.totalMs)} ms/frame)`;
+  const desc = (r: Result) =>
+    `${r.cand.name} [${r.cand.licence}] (IoU ${f3(r.iou)}, F ${f3(r.bf)}, ${f1(r.totalMs)} ms/frame)`;
   let line = `verdict: ${desc(all.r)} — fastest of the ${all.tie} model(s) within ${IOU_TOL} IoU / ${BF_TOL} F of the best (IoU ${f3(all.bi)}, F ${f3(all.bb)})`;
   if (!all.r.cand.permissive) {
     const perm = pick(cands.filter((r) => r.cand.permissive));

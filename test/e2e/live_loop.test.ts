@@ -21,7 +21,10 @@ let errors: string[];
 type Rgb = [number, number, number];
 
 async function styleMean(id: string): Promise<Rgb> {
-  const { data } = await sharp(readFileSync(join(ROOT, 'server', 'assets', 'styles', `${id}.jpg`))).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(readFileSync(join(ROOT, 'server', 'assets', 'styles', `${id}.jpg`)))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const m: Rgb = [0, 0, 0];
   for (let i = 0; i < data.length; i += 3) for (let c = 0; c < 3; c++) m[c] += data[i + c];
   return m.map((v) => v / (data.length / 3)) as Rgb;
@@ -31,19 +34,24 @@ const dist = (a: Rgb, b: Rgb) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2
 
 /** Mean RGB of a video element's current frame, averaged over `frames` presented frames. */
 function meanColour(p: Page, selector: string, frames = 10): Promise<Rgb> {
-  return p.evaluate(async ({ selector, frames }) => {
-    const v = document.querySelector(selector) as HTMLVideoElement;
-    const c = document.createElement('canvas'); c.width = 64; c.height = 48;
-    const ctx = c.getContext('2d', { willReadFrequently: true })!;
-    const acc = [0, 0, 0];
-    for (let k = 0; k < frames; k++) {
-      await new Promise<void>((r) => v.requestVideoFrameCallback(() => r()));
-      ctx.drawImage(v, 0, 0, 64, 48);
-      const d = ctx.getImageData(0, 0, 64, 48).data;
-      for (let i = 0; i < d.length; i += 4) for (let ch = 0; ch < 3; ch++) acc[ch] += d[i + ch];
-    }
-    return acc.map((x) => x / (frames * 64 * 48)) as [number, number, number];
-  }, { selector, frames });
+  return p.evaluate(
+    async ({ selector, frames }) => {
+      const v = document.querySelector(selector) as HTMLVideoElement;
+      const c = document.createElement('canvas');
+      c.width = 64;
+      c.height = 48;
+      const ctx = c.getContext('2d', { willReadFrequently: true })!;
+      const acc = [0, 0, 0];
+      for (let k = 0; k < frames; k++) {
+        await new Promise<void>((r) => v.requestVideoFrameCallback(() => r()));
+        ctx.drawImage(v, 0, 0, 64, 48);
+        const d = ctx.getImageData(0, 0, 64, 48).data;
+        for (let i = 0; i < d.length; i += 4) for (let ch = 0; ch < 3; ch++) acc[ch] += d[i + ch];
+      }
+      return acc.map((x) => x / (frames * 64 * 48)) as [number, number, number];
+    },
+    { selector, frames },
+  );
 }
 
 beforeAll(async () => {
@@ -51,7 +59,10 @@ beforeAll(async () => {
   ns = NetNs.create('loop');
   srv = await startServer(ns);
   browser = await launchBrowser(ns, { y4m, origin: srv.nsUrl });
-  ({ page, errors } = await openLivePage(browser, `${srv.nsUrl}/?fg=evening-glow&bg=evening-glow&res=480p&transition=0&hud=1`));
+  ({ page, errors } = await openLivePage(
+    browser,
+    `${srv.nsUrl}/?fg=evening-glow&bg=evening-glow&res=480p&transition=0&hud=1`,
+  ));
 }, 120_000);
 
 afterAll(async () => {
@@ -69,7 +80,10 @@ describe('live loop in Chromium', () => {
     await page.waitForTimeout(10_000);
     const f1 = await page.evaluate(() => window.__restyle.framesPresented);
     const fps = (f1 - f0) / ((Date.now() - t0) / 1000);
-    const size = await page.evaluate(() => { const v = document.querySelector('#remote') as HTMLVideoElement; return [v.videoWidth, v.videoHeight]; });
+    const size = await page.evaluate(() => {
+      const v = document.querySelector('#remote') as HTMLVideoElement;
+      return [v.videoWidth, v.videoHeight];
+    });
     const stats = await page.evaluate(() => window.__restyle.lastStats);
     console.log(`returned stream: ${fps.toFixed(1)} fps at ${size.join('x')}; server: ${JSON.stringify(stats)}`);
     // the camera's size, or exactly half of it when the server had to shed resolution (its
@@ -82,7 +96,9 @@ describe('live loop in Chromium', () => {
     const style = await styleMean('evening-glow');
     const local = await meanColour(page, '#local');
     const remote = await meanColour(page, '#remote');
-    console.log(`mean RGB: style ${style.map(Math.round)}, camera ${local.map(Math.round)}, returned ${remote.map(Math.round)}`);
+    console.log(
+      `mean RGB: style ${style.map(Math.round)}, camera ${local.map(Math.round)}, returned ${remote.map(Math.round)}`,
+    );
     expect(dist(remote, style)).toBeLessThan(0.6 * dist(local, style));
   }, 30_000);
 
@@ -92,13 +108,16 @@ describe('live loop in Chromium', () => {
     // record every presented frame's mean colour, swap the style, keep recording 2 s
     const trace = await page.evaluate(async () => {
       const v = document.querySelector('#remote') as HTMLVideoElement;
-      const c = document.createElement('canvas'); c.width = 64; c.height = 48;
+      const c = document.createElement('canvas');
+      c.width = 64;
+      c.height = 48;
       const ctx = c.getContext('2d', { willReadFrequently: true })!;
       const out: { t: number; m: number[] }[] = [];
       let done = false;
       const onFrame = (now: number) => {
         ctx.drawImage(v, 0, 0, 64, 48);
-        const d = ctx.getImageData(0, 0, 64, 48).data, m = [0, 0, 0];
+        const d = ctx.getImageData(0, 0, 64, 48).data,
+          m = [0, 0, 0];
         for (let i = 0; i < d.length; i += 4) for (let ch = 0; ch < 3; ch++) m[ch] += d[i + ch] / (64 * 48);
         out.push({ t: now, m });
         if (!done) v.requestVideoFrameCallback(onFrame);
@@ -114,7 +133,9 @@ describe('live loop in Chromium', () => {
     const after = trace.frames.slice(-10);
     const settled = [0, 1, 2].map((c) => after.reduce((s, f) => s + f.m[c], 0) / after.length) as Rgb;
     const jump = dist(settled, before);
-    console.log(`swap: before ${before.map(Math.round)} -> settled ${settled.map(Math.round)} (blue-hour mean ${target.map(Math.round)}), change ${jump.toFixed(1)}`);
+    console.log(
+      `swap: before ${before.map(Math.round)} -> settled ${settled.map(Math.round)} (blue-hour mean ${target.map(Math.round)}), change ${jump.toFixed(1)}`,
+    );
     expect(jump).toBeGreaterThan(15);
     expect(dist(settled, target)).toBeLessThan(dist(before, target));
     const first = trace.frames.find((f) => f.t > trace.t0 && dist(f.m as Rgb, before) > 0.5 * jump);
@@ -132,12 +153,18 @@ describe('live loop in Chromium', () => {
     await new Promise((r) => setTimeout(r, 500));
     const tinted = await meanColour(page, '#remote', 10);
     const stats = await page.evaluate(() => window.__restyle.lastStats!);
-    console.log(`mask view: green excess ${green(before).toFixed(1)} -> ${green(tinted).toFixed(1)}; mask ${stats.mask}, segment ${stats.stages.segment} ms, enhance ${stats.stages.enhance} ms`);
+    console.log(
+      `mask view: green excess ${green(before).toFixed(1)} -> ${green(tinted).toFixed(1)}; mask ${stats.mask}, segment ${stats.stages.segment} ms, enhance ${stats.stages.enhance} ms`,
+    );
     expect(['live', 'reused']).toContain(stats.mask);
     // the background (most of this frame: the office wall) turns green, the speaker does not
     expect(green(tinted) - green(before)).toBeGreaterThan(15);
     await page.evaluate(() => window.__restyle.setOptions({ showMask: false, maskMode: 'background-only' }));
-    await waitForPage(page, 'window.__restyle.lastStats && window.__restyle.lastStats.maskMode === "background-only" && !window.__restyle.lastStats.showMask', 10_000);
+    await waitForPage(
+      page,
+      'window.__restyle.lastStats && window.__restyle.lastStats.maskMode === "background-only" && !window.__restyle.lastStats.showMask',
+      10_000,
+    );
     expect(errors).toEqual([]);
   }, 40_000);
 

@@ -2,9 +2,22 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { rgbToYuv } from '../../server/src/engine/image/color.js';
 import { downscaleI420 } from '../../server/src/engine/image/downscale.js';
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
-import { COEFFS, createGrid, DEFAULT_GRID, fillAffine, IDENTITY_AFFINE, type GridShape } from '../../server/src/engine/image/grid.js';
+import {
+  COEFFS,
+  createGrid,
+  DEFAULT_GRID,
+  fillAffine,
+  IDENTITY_AFFINE,
+  type GridShape,
+} from '../../server/src/engine/image/grid.js';
 import { buildGuideLuts, guideZ, type GuideLuts } from '../../server/src/engine/image/guide.js';
-import { DEFAULT_FIT, GridFitter, type FitInput, type FitOptions, type FitStats } from '../../server/src/engine/lowres/grid_fit.js';
+import {
+  DEFAULT_FIT,
+  GridFitter,
+  type FitInput,
+  type FitOptions,
+  type FitStats,
+} from '../../server/src/engine/lowres/grid_fit.js';
 import { invSym4 } from '../../server/src/engine/image/linalg3.js';
 import { sliceInterleaved } from '../../server/src/engine/image/slice_reference.js';
 import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
@@ -14,24 +27,34 @@ import { loadI420, loadRgb, sharedPath } from '../support/media.js';
 const shape = DEFAULT_GRID;
 const luts = buildGuideLuts({ nz: shape.nz, splitByMask: true });
 const lumaLuts = buildGuideLuts({ nz: shape.nz, splitByMask: false });
-const W = 1280, H = 720, w = 256, h = 144;
+const W = 1280,
+  H = 720,
+  w = 256,
+  h = 144;
 
 const opts = (o: Partial<FitOptions> = {}): FitOptions => ({ luts, ...DEFAULT_FIT, ...o });
 
 /** PSNR (dB, peak 255) over interleaved images; ch = 0, 1, 2 for one channel, -1 for all. */
 function psnr(a: ArrayLike<number>, b: ArrayLike<number>, ch = -1, sel?: (i: number) => boolean): number {
-  let s = 0, n = 0;
+  let s = 0,
+    n = 0;
   for (let i = 0; i < a.length; i++) {
     if (ch >= 0 && i % 3 !== ch) continue;
     if (sel && !sel(Math.floor(i / 3))) continue;
-    const d = a[i] - b[i]; s += d * d; n++;
+    const d = a[i] - b[i];
+    s += d * d;
+    n++;
   }
   return s === 0 ? Infinity : 10 * Math.log10((255 * 255) / (s / n));
 }
 
 function meanAbs(a: ArrayLike<number>, b: ArrayLike<number>, ch: number): number {
-  let s = 0, n = 0;
-  for (let i = ch; i < a.length; i += 3) { s += Math.abs(a[i] - b[i]); n++; }
+  let s = 0,
+    n = 0;
+  for (let i = ch; i < a.length; i += 3) {
+    s += Math.abs(a[i] - b[i]);
+    n++;
+  }
   return s / n;
 }
 
@@ -44,26 +67,43 @@ function allFinite(g: ArrayLike<number>): boolean {
 function applyGlobal(src: Float32Array, m: ArrayLike<number>): Float32Array {
   const out = new Float32Array(src.length);
   for (let i = 0; i < src.length; i += 3) {
-    const y = src[i], u = src[i + 1], v = src[i + 2];
+    const y = src[i],
+      u = src[i + 1],
+      v = src[i + 2];
     for (let r = 0; r < 3; r++) out[i + r] = m[4 * r] * y + m[4 * r + 1] * u + m[4 * r + 2] * v + m[4 * r + 3];
   }
   return out;
 }
 
-function slice(grid: Float32Array, content: Float32Array, ww = w, hh = h, s: GridShape = shape, l: GuideLuts = luts,
-  mask: Uint8Array | number = 255): Float32Array {
+function slice(
+  grid: Float32Array,
+  content: Float32Array,
+  ww = w,
+  hh = h,
+  s: GridShape = shape,
+  l: GuideLuts = luts,
+  mask: Uint8Array | number = 255,
+): Float32Array {
   return sliceInterleaved(grid, s, l, content, ww, hh, mask, new Float32Array(content.length));
 }
 
 /** Largest |coefficient difference| to `m` over nodes with data mass above `minMass` (gains, offsets). */
-function maxNodeError(fitter: GridFitter, grid: Float32Array, m: ArrayLike<number>, minMass: number): { gain: number; offset: number; nodes: number } {
-  let gain = 0, offset = 0, nodes = 0;
+function maxNodeError(
+  fitter: GridFitter,
+  grid: Float32Array,
+  m: ArrayLike<number>,
+  minMass: number,
+): { gain: number; offset: number; nodes: number } {
+  let gain = 0,
+    offset = 0,
+    nodes = 0;
   for (let n = 0; n < grid.length / COEFFS; n++) {
     if (fitter.nodeMass(n) < minMass) continue;
     nodes++;
     for (let c = 0; c < COEFFS; c++) {
       const d = Math.abs(grid[n * COEFFS + c] - m[c]);
-      if ((c & 3) === 3) offset = Math.max(offset, d); else gain = Math.max(gain, d);
+      if ((c & 3) === 3) offset = Math.max(offset, d);
+      else gain = Math.max(gain, d);
     }
   }
   return { gain, offset, nodes };
@@ -90,23 +130,41 @@ describe('invSym4', () => {
     // A = B B^T + 0.1 I for a fixed B
     const B = [3, 1, -2, 0.5, 0.2, 4, 1, -1, 1, 0, 2, 0.3, -0.5, 2, 0.1, 1.5];
     const A = new Float64Array(16);
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
-      let s = i === j ? 0.1 : 0;
-      for (let k = 0; k < 4; k++) s += B[4 * i + k] * B[4 * j + k];
-      A[4 * i + j] = s;
-    }
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) {
+        let s = i === j ? 0.1 : 0;
+        for (let k = 0; k < 4; k++) s += B[4 * i + k] * B[4 * j + k];
+        A[4 * i + j] = s;
+      }
     const up = [A[0], A[1], A[2], A[3], A[5], A[6], A[7], A[10], A[11], A[15]];
     const inv = new Float64Array(12);
     expect(invSym4(up, 0, inv, 2)).toBe(true);
-    const U = [[0, 1, 2, 3], [1, 4, 5, 6], [2, 5, 7, 8], [3, 6, 8, 9]]; // (i, j) -> upper-triangle index
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
-      let s = 0;
-      for (let k = 0; k < 4; k++) s += A[4 * i + k] * inv[2 + U[k][j]];
-      expect(s).toBeCloseTo(i === j ? 1 : 0, 9);
-    }
+    const U = [
+      [0, 1, 2, 3],
+      [1, 4, 5, 6],
+      [2, 5, 7, 8],
+      [3, 6, 8, 9],
+    ]; // (i, j) -> upper-triangle index
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) {
+        let s = 0;
+        for (let k = 0; k < 4; k++) s += A[4 * i + k] * inv[2 + U[k][j]];
+        expect(s).toBeCloseTo(i === j ? 1 : 0, 9);
+      }
     // rank 1 (a single colour's Gram) is not invertible
     const p = [0.3, 0.1, -0.2, 1];
-    const r1 = [p[0] * p[0], p[0] * p[1], p[0] * p[2], p[0] * p[3], p[1] * p[1], p[1] * p[2], p[1] * p[3], p[2] * p[2], p[2] * p[3], p[3] * p[3]];
+    const r1 = [
+      p[0] * p[0],
+      p[0] * p[1],
+      p[0] * p[2],
+      p[0] * p[3],
+      p[1] * p[1],
+      p[1] * p[2],
+      p[1] * p[3],
+      p[2] * p[2],
+      p[2] * p[3],
+      p[3] * p[3],
+    ];
     expect(invSym4(r1, 0, inv, 0)).toBe(false);
   });
 });
@@ -116,74 +174,113 @@ describe('GridFitter', () => {
     // Small content from a real photo, a non-affine target, varying weights and mask.
     const s: GridShape = { nx: 3, ny: 3, nz: 4 };
     const l = buildGuideLuts({ nz: s.nz, splitByMask: true });
-    const ww = 13, hh = 9, np = ww * hh;
+    const ww = 13,
+      hh = 9,
+      np = ww * hh;
     const { rgb } = await loadRgb(sharedPath('media/photos/skimage_astronaut.jpg'), ww, hh);
-    const c = new Float32Array(np * 3), t = new Float32Array(np * 3), wt = new Float32Array(np), mk = new Uint8Array(np);
+    const c = new Float32Array(np * 3),
+      t = new Float32Array(np * 3),
+      wt = new Float32Array(np),
+      mk = new Uint8Array(np);
     for (let i = 0; i < np; i++) {
       rgbToYuv(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], c, 3 * i);
       const y = c[3 * i];
       t[3 * i] = y + 0.5 * Math.max(0, 120 - y) + 3 * Math.sin(i);
       t[3 * i + 1] = 0.8 * c[3 * i + 1] + 5 * Math.cos(i * 0.7);
       t[3 * i + 2] = c[3 * i + 2] + 0.1 * y - 10;
-      wt[i] = i % 7 === 0 ? 0 : 0.25 + 0.75 * ((i * 37) % 11) / 10;
+      wt[i] = i % 7 === 0 ? 0 : 0.25 + (0.75 * ((i * 37) % 11)) / 10;
       mk[i] = (i * 53) % 256;
     }
-    const lambda = 0.02, lambdaZ = 0.3, mu = 0.003;
+    const lambda = 0.02,
+      lambdaZ = 0.3,
+      mu = 0.003;
     const prior = [0.9, 0.01, 0, 5, 0, 1.1, 0.02, -3, 0.01, 0, 0.95, 2];
     const fitter = new GridFitter(s);
     const grid = createGrid(s);
-    const st = fitter.fit({ width: ww, height: hh, content: c, target: t, weights: wt, mask: mk },
-      { luts: l, lambda, lambdaZ, prior: mu, priorAffine: prior, iterations: 5000, tolerance: 1e-12 }, grid);
+    const st = fitter.fit(
+      { width: ww, height: hh, content: c, target: t, weights: wt, mask: mk },
+      { luts: l, lambda, lambdaZ, prior: mu, priorAffine: prior, iterations: 5000, tolerance: 1e-12 },
+      grid,
+    );
     expect(st.converged).toBe(true);
 
     // Dense normal equations of E in grid coefficients (gains weighted by S^2 = 255^2 in the
     // smoothness and prior terms), one 4N x 4N system shared by the 3 output rows.
-    const N = s.nx * s.ny * s.nz, M = 4 * N, S2 = 255 * 255;
-    const A = new Float64Array(M * M), rhs = new Float64Array(M * 3);
+    const N = s.nx * s.ny * s.nz,
+      M = 4 * N,
+      S2 = 255 * 255;
+    const A = new Float64Array(M * M),
+      rhs = new Float64Array(M * 3);
     const kappa = ((s.nx - 1) * (s.ny - 1)) / np;
-    const sx = (s.nx - 1) / (ww - 1), sy = (s.ny - 1) / (hh - 1);
+    const sx = (s.nx - 1) / (ww - 1),
+      sy = (s.ny - 1) / (hh - 1);
     const node = (i: number, j: number, k: number) => (j * s.nx + i) * s.nz + k;
-    for (let y = 0; y < hh; y++) for (let x = 0; x < ww; x++) {
-      const pi = y * ww + x;
-      if (!(wt[pi] > 0)) continue;
-      const Y = c[3 * pi];
-      const z = guideZ(l, s.nz, Math.max(0, Math.min(255, Math.round(Y))), mk[pi]);
-      const gx = x * sx, gy = y * sy;
-      const ix = Math.min(s.nx - 2, Math.floor(gx)), iy = Math.min(s.ny - 2, Math.floor(gy)), iz = Math.min(s.nz - 2, Math.floor(z));
-      const fx = gx - ix, fy = gy - iy, fz = z - iz;
-      const p = [Y, c[3 * pi + 1], c[3 * pi + 2], 1];
-      for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) for (let dz = 0; dz < 2; dz++) {
-        const tau = (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * (dz ? fz : 1 - fz);
-        const n = node(ix + dx, iy + dy, iz + dz), f = wt[pi] * kappa * tau;
-        for (let a = 0; a < 4; a++) {
-          for (let b = 0; b < 4; b++) A[(4 * n + a) * M + 4 * n + b] += f * p[a] * p[b];
-          for (let r = 0; r < 3; r++) rhs[(4 * n + a) * 3 + r] += f * p[a] * t[3 * pi + r];
-        }
+    for (let y = 0; y < hh; y++)
+      for (let x = 0; x < ww; x++) {
+        const pi = y * ww + x;
+        if (!(wt[pi] > 0)) continue;
+        const Y = c[3 * pi];
+        const z = guideZ(l, s.nz, Math.max(0, Math.min(255, Math.round(Y))), mk[pi]);
+        const gx = x * sx,
+          gy = y * sy;
+        const ix = Math.min(s.nx - 2, Math.floor(gx)),
+          iy = Math.min(s.ny - 2, Math.floor(gy)),
+          iz = Math.min(s.nz - 2, Math.floor(z));
+        const fx = gx - ix,
+          fy = gy - iy,
+          fz = z - iz;
+        const p = [Y, c[3 * pi + 1], c[3 * pi + 2], 1];
+        for (let dy = 0; dy < 2; dy++)
+          for (let dx = 0; dx < 2; dx++)
+            for (let dz = 0; dz < 2; dz++) {
+              const tau = (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * (dz ? fz : 1 - fz);
+              const n = node(ix + dx, iy + dy, iz + dz),
+                f = wt[pi] * kappa * tau;
+              for (let a = 0; a < 4; a++) {
+                for (let b = 0; b < 4; b++) A[(4 * n + a) * M + 4 * n + b] += f * p[a] * p[b];
+                for (let r = 0; r < 3; r++) rhs[(4 * n + a) * 3 + r] += f * p[a] * t[3 * pi + r];
+              }
+            }
       }
-    }
     const D = [S2, S2, S2, 1];
-    for (let j = 0; j < s.ny; j++) for (let i = 0; i < s.nx; i++) for (let k = 0; k < s.nz; k++) {
-      const n = node(i, j, k);
-      for (let a = 0; a < 4; a++) {
-        A[(4 * n + a) * M + 4 * n + a] += mu * D[a];
-        for (let r = 0; r < 3; r++) rhs[(4 * n + a) * 3 + r] += mu * D[a] * prior[4 * r + a];
-      }
-      const nbrs: [number, number][] = [];
-      if (i + 1 < s.nx) nbrs.push([node(i + 1, j, k), lambda]);
-      if (j + 1 < s.ny) nbrs.push([node(i, j + 1, k), lambda]);
-      if (k + 1 < s.nz) nbrs.push([node(i, j, k + 1), lambda * lambdaZ]);
-      for (const [m, cw] of nbrs) for (let a = 0; a < 4; a++) {
-        const e = cw * D[a], pa = 4 * n + a, qa = 4 * m + a;
-        A[pa * M + pa] += e; A[qa * M + qa] += e; A[pa * M + qa] -= e; A[qa * M + pa] -= e;
-      }
-    }
+    for (let j = 0; j < s.ny; j++)
+      for (let i = 0; i < s.nx; i++)
+        for (let k = 0; k < s.nz; k++) {
+          const n = node(i, j, k);
+          for (let a = 0; a < 4; a++) {
+            A[(4 * n + a) * M + 4 * n + a] += mu * D[a];
+            for (let r = 0; r < 3; r++) rhs[(4 * n + a) * 3 + r] += mu * D[a] * prior[4 * r + a];
+          }
+          const nbrs: [number, number][] = [];
+          if (i + 1 < s.nx) nbrs.push([node(i + 1, j, k), lambda]);
+          if (j + 1 < s.ny) nbrs.push([node(i, j + 1, k), lambda]);
+          if (k + 1 < s.nz) nbrs.push([node(i, j, k + 1), lambda * lambdaZ]);
+          for (const [m, cw] of nbrs)
+            for (let a = 0; a < 4; a++) {
+              const e = cw * D[a],
+                pa = 4 * n + a,
+                qa = 4 * m + a;
+              A[pa * M + pa] += e;
+              A[qa * M + qa] += e;
+              A[pa * M + qa] -= e;
+              A[qa * M + pa] -= e;
+            }
+        }
     // Gaussian elimination with partial pivoting
     for (let col = 0; col < M; col++) {
       let piv = col;
       for (let r = col + 1; r < M; r++) if (Math.abs(A[r * M + col]) > Math.abs(A[piv * M + col])) piv = r;
       if (piv !== col) {
-        for (let k = 0; k < M; k++) { const tmp = A[col * M + k]; A[col * M + k] = A[piv * M + k]; A[piv * M + k] = tmp; }
-        for (let r = 0; r < 3; r++) { const tmp = rhs[col * 3 + r]; rhs[col * 3 + r] = rhs[piv * 3 + r]; rhs[piv * 3 + r] = tmp; }
+        for (let k = 0; k < M; k++) {
+          const tmp = A[col * M + k];
+          A[col * M + k] = A[piv * M + k];
+          A[piv * M + k] = tmp;
+        }
+        for (let r = 0; r < 3; r++) {
+          const tmp = rhs[col * 3 + r];
+          rhs[col * 3 + r] = rhs[piv * 3 + r];
+          rhs[piv * 3 + r] = tmp;
+        }
       }
       for (let r = col + 1; r < M; r++) {
         const f = A[r * M + col] / A[col * M + col];
@@ -193,16 +290,21 @@ describe('GridFitter', () => {
       }
     }
     const sol = new Float64Array(M * 3);
-    for (let r = M - 1; r >= 0; r--) for (let q = 0; q < 3; q++) {
-      let v = rhs[r * 3 + q];
-      for (let k = r + 1; k < M; k++) v -= A[r * M + k] * sol[k * 3 + q];
-      sol[r * 3 + q] = v / A[r * M + r];
-    }
-    let maxGain = 0, maxOff = 0;
-    for (let n = 0; n < N; n++) for (let r = 0; r < 3; r++) for (let a = 0; a < 4; a++) {
-      const d = Math.abs(grid[n * COEFFS + 4 * r + a] - sol[(4 * n + a) * 3 + r]);
-      if (a === 3) maxOff = Math.max(maxOff, d); else maxGain = Math.max(maxGain, d);
-    }
+    for (let r = M - 1; r >= 0; r--)
+      for (let q = 0; q < 3; q++) {
+        let v = rhs[r * 3 + q];
+        for (let k = r + 1; k < M; k++) v -= A[r * M + k] * sol[k * 3 + q];
+        sol[r * 3 + q] = v / A[r * M + r];
+      }
+    let maxGain = 0,
+      maxOff = 0;
+    for (let n = 0; n < N; n++)
+      for (let r = 0; r < 3; r++)
+        for (let a = 0; a < 4; a++) {
+          const d = Math.abs(grid[n * COEFFS + 4 * r + a] - sol[(4 * n + a) * 3 + r]);
+          if (a === 3) maxOff = Math.max(maxOff, d);
+          else maxGain = Math.max(maxGain, d);
+        }
     expect(maxGain).toBeLessThan(1e-5);
     expect(maxOff).toBeLessThan(1e-3);
   });
@@ -220,7 +322,9 @@ describe('GridFitter', () => {
     const dark = [0.7, 0, 0, -10, 0, 0.9, 0, 3, 0, 0, 0.9, -3];
     fitter.fit({ width: w, height: h, content, target: content }, opts({ priorAffine: dark }), grid);
     const out2 = slice(grid, content);
-    console.log(`identity vs a wrong prior: PSNR Y ${psnr(out2, content, 0).toFixed(1)} dB, all ${psnr(out2, content).toFixed(1)} dB`);
+    console.log(
+      `identity vs a wrong prior: PSNR Y ${psnr(out2, content, 0).toFixed(1)} dB, all ${psnr(out2, content).toFixed(1)} dB`,
+    );
     expect(meanAbs(out2, content, 0)).toBeLessThan(0.5);
     expect(psnr(out2, content, 0)).toBeGreaterThanOrEqual(40);
   });
@@ -237,8 +341,10 @@ describe('GridFitter', () => {
     const st = fitter.fit({ width: w, height: h, content, target }, opts({ priorAffine: IDENTITY_AFFINE }), grid);
     const out = slice(grid, content);
     const e = maxNodeError(fitter, grid, TRUE_AFFINE, 0.05);
-    console.log(`global affine: ${st.iterations} it, PSNR Y ${psnr(out, target, 0).toFixed(1)} all ${psnr(out, target).toFixed(1)} dB; `
-      + `${e.nodes} nodes with mass >= 0.05: max |gain err| ${e.gain.toFixed(4)}, max |offset err| ${e.offset.toFixed(2)}`);
+    console.log(
+      `global affine: ${st.iterations} it, PSNR Y ${psnr(out, target, 0).toFixed(1)} all ${psnr(out, target).toFixed(1)} dB; ` +
+        `${e.nodes} nodes with mass >= 0.05: max |gain err| ${e.gain.toFixed(4)}, max |offset err| ${e.offset.toFixed(2)}`,
+    );
     expect(psnr(out, target, 0)).toBeGreaterThanOrEqual(40);
     expect(psnr(out, target)).toBeGreaterThanOrEqual(40);
     // node coefficients themselves are not identifiable where a node's support spans a narrow
@@ -256,20 +362,24 @@ describe('GridFitter', () => {
 
   it('fits a spatially varying transform (warm left, cool right, smooth ramp)', () => {
     const target = new Float32Array(content.length);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const i = 3 * (y * w + x);
-      const u = Math.min(1, Math.max(0, (x / (w - 1) - 0.3) / 0.4)), k = 1 - 2 * u * u * (3 - 2 * u); // +1 left, -1 right
-      target[i] = content[i] * (1 + 0.05 * k) + 3 * k;
-      target[i + 1] = content[i + 1] - 12 * k;
-      target[i + 2] = content[i + 2] + 12 * k;
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const i = 3 * (y * w + x);
+        const u = Math.min(1, Math.max(0, (x / (w - 1) - 0.3) / 0.4)),
+          k = 1 - 2 * u * u * (3 - 2 * u); // +1 left, -1 right
+        target[i] = content[i] * (1 + 0.05 * k) + 3 * k;
+        target[i + 1] = content[i + 1] - 12 * k;
+        target[i + 2] = content[i + 2] + 12 * k;
+      }
     const fitter = new GridFitter(shape);
     const grid = createGrid(shape);
     const st = fitter.fit({ width: w, height: h, content, target }, opts(), grid);
     const out = slice(grid, content);
     const global = applyGlobal(content, fitter.priorUsed);
-    console.log(`ramp: ${st.iterations} it, PSNR all ${psnr(out, target).toFixed(1)} Y ${psnr(out, target, 0).toFixed(1)} dB `
-      + `(best global affine ${psnr(global, target).toFixed(1)} dB)`);
+    console.log(
+      `ramp: ${st.iterations} it, PSNR all ${psnr(out, target).toFixed(1)} Y ${psnr(out, target, 0).toFixed(1)} dB ` +
+        `(best global affine ${psnr(global, target).toFixed(1)} dB)`,
+    );
     expect(psnr(out, target)).toBeGreaterThanOrEqual(30);
     expect(psnr(out, target, 0)).toBeGreaterThanOrEqual(30);
     expect(psnr(out, target) - psnr(global, target)).toBeGreaterThan(10);
@@ -279,11 +389,15 @@ describe('GridFitter', () => {
     // right half: an absurd target with weight 0; left half: the true matrix
     const target = applyGlobal(content, TRUE_AFFINE);
     const weights = new Float32Array(w * h);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (x < w / 2) weights[i] = 1;
-      else { target[3 * i] = 255 - content[3 * i]; target[3 * i + 1] = 40; }
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        if (x < w / 2) weights[i] = 1;
+        else {
+          target[3 * i] = 255 - content[3 * i];
+          target[3 * i + 1] = 40;
+        }
+      }
     const fitter = new GridFitter(shape);
     const grid = createGrid(shape);
     const st = fitter.fit({ width: w, height: h, content, target, weights }, opts(), grid);
@@ -308,11 +422,18 @@ describe('GridFitter', () => {
     const out = slice(grid, content);
     const global = applyGlobal(content, fitter.priorUsed);
     const bright = (i: number) => content[3 * i] > T + 30;
-    let brightErr = 0, nb = 0;
-    for (let i = 0; i < w * h; i++) if (bright(i)) { brightErr += Math.abs(out[3 * i] - content[3 * i]); nb++; }
+    let brightErr = 0,
+      nb = 0;
+    for (let i = 0; i < w * h; i++)
+      if (bright(i)) {
+        brightErr += Math.abs(out[3 * i] - content[3 * i]);
+        nb++;
+      }
     brightErr /= nb;
-    console.log(`tone curve: ${st.iterations} it, PSNR Y ${psnr(out, target, 0).toFixed(1)} dB (best global affine `
-      + `${psnr(global, target, 0).toFixed(1)} dB); highlights moved by ${brightErr.toFixed(2)} levels on average`);
+    console.log(
+      `tone curve: ${st.iterations} it, PSNR Y ${psnr(out, target, 0).toFixed(1)} dB (best global affine ` +
+        `${psnr(global, target, 0).toFixed(1)} dB); highlights moved by ${brightErr.toFixed(2)} levels on average`,
+    );
     expect(psnr(out, target, 0)).toBeGreaterThanOrEqual(30);
     expect(psnr(out, target, 0) - psnr(global, target, 0)).toBeGreaterThan(8);
     expect(brightErr).toBeLessThan(1);
@@ -322,10 +443,12 @@ describe('GridFitter', () => {
     // speaker = an ellipse (mask 255) keeps its colours, the background is darkened and
     // tinted; the boundary is hard, which only the mask half of the z axis can follow
     const mask = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const dx = (x - w / 2) / (w * 0.22), dy = (y - h / 2) / (h * 0.45);
-      mask[y * w + x] = dx * dx + dy * dy < 1 ? 255 : 0;
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const dx = (x - w / 2) / (w * 0.22),
+          dy = (y - h / 2) / (h * 0.45);
+        mask[y * w + x] = dx * dx + dy * dy < 1 ? 255 : 0;
+      }
     const bg = [0.6, 0, 0, 5, 0, 0.8, 0, 10, 0, 0, 0.8, -6];
     const tBg = applyGlobal(content, bg);
     const target = new Float32Array(content);
@@ -336,7 +459,9 @@ describe('GridFitter', () => {
     const withMask = psnr(slice(grid, content, w, h, shape, luts, mask), target);
     fitter.fit({ width: w, height: h, content, target }, opts({ luts: lumaLuts }), grid);
     const lumaOnly = psnr(slice(grid, content, w, h, shape, lumaLuts, 255), target);
-    console.log(`mask split: PSNR ${withMask.toFixed(1)} dB with the mask in z, ${lumaOnly.toFixed(1)} dB with luma only`);
+    console.log(
+      `mask split: PSNR ${withMask.toFixed(1)} dB with the mask in z, ${lumaOnly.toFixed(1)} dB with luma only`,
+    );
     expect(withMask).toBeGreaterThanOrEqual(35);
     expect(withMask - lumaOnly).toBeGreaterThan(5);
   });
@@ -351,16 +476,23 @@ describe('GridFitter', () => {
       const st = fitter.fit({ width: w, height: h, content, target, weights }, opts(), grid);
       expect(st.pixels).toBe(0);
       expect(allFinite(grid)).toBe(true);
-      for (let n = 0; n < grid.length; n += COEFFS) for (let c = 0; c < COEFFS; c++) expect(grid[n + c]).toBeCloseTo(IDENTITY_AFFINE[c], 5);
+      for (let n = 0; n < grid.length; n += COEFFS)
+        for (let c = 0; c < COEFFS; c++) expect(grid[n + c]).toBeCloseTo(IDENTITY_AFFINE[c], 5);
       const pr = [0.9, 0, 0, 4, 0, 1, 0, 2, 0, 0, 1, -2];
       fitter.fit({ width: w, height: h, content, target, weights }, opts({ priorAffine: pr }), grid);
-      for (let n = 0; n < grid.length; n += COEFFS) for (let c = 0; c < COEFFS; c++) expect(grid[n + c]).toBeCloseTo(pr[c], 5);
+      for (let n = 0; n < grid.length; n += COEFFS)
+        for (let c = 0; c < COEFFS; c++) expect(grid[n + c]).toBeCloseTo(pr[c], 5);
     });
 
     it('a constant-colour image: exact on its colour, the prior elsewhere', () => {
-      const c0 = [70, 12, -6], t0 = [95, 0, 10];
-      const cc = new Float32Array(w * h * 3), tt = new Float32Array(w * h * 3);
-      for (let i = 0; i < w * h; i++) { cc.set(c0, 3 * i); tt.set(t0, 3 * i); }
+      const c0 = [70, 12, -6],
+        t0 = [95, 0, 10];
+      const cc = new Float32Array(w * h * 3),
+        tt = new Float32Array(w * h * 3);
+      for (let i = 0; i < w * h; i++) {
+        cc.set(c0, 3 * i);
+        tt.set(t0, 3 * i);
+      }
       const st = fitter.fit({ width: w, height: h, content: cc, target: tt }, opts(), grid);
       expect(allFinite(grid)).toBe(true);
       expect(allFinite(fitter.priorUsed)).toBe(true);
@@ -378,16 +510,22 @@ describe('GridFitter', () => {
       for (let n = 0; n < grid.length / COEFFS; n++) {
         if (Math.abs((n % shape.nz) - zc) < 4) continue;
         far++;
-        for (let c = 0; c < COEFFS; c++) expect(Math.abs(grid[n * COEFFS + c] - fitter.priorUsed[c])).toBeLessThan((c & 3) === 3 ? 0.5 : 0.005);
+        for (let c = 0; c < COEFFS; c++)
+          expect(Math.abs(grid[n * COEFFS + c] - fitter.priorUsed[c])).toBeLessThan((c & 3) === 3 ? 0.5 : 0.005);
       }
       expect(far).toBeGreaterThan(1000);
       expect(st.dataRms).toBeLessThan(0.1);
     });
 
     it('one-pixel-wide and one-pixel-tall images, and a single pixel', () => {
-      for (const [ww, hh] of [[1, h], [w, 1], [1, 1]]) {
+      for (const [ww, hh] of [
+        [1, h],
+        [w, 1],
+        [1, 1],
+      ]) {
         const c = new Float32Array(ww * hh * 3);
-        for (let y = 0; y < hh; y++) for (let x = 0; x < ww; x++) c.set(content.subarray(3 * (y * w + x), 3 * (y * w + x) + 3), 3 * (y * ww + x));
+        for (let y = 0; y < hh; y++)
+          for (let x = 0; x < ww; x++) c.set(content.subarray(3 * (y * w + x), 3 * (y * w + x) + 3), 3 * (y * ww + x));
         const t = applyGlobal(c, TRUE_AFFINE);
         const st = fitter.fit({ width: ww, height: hh, content: c, target: t }, opts(), grid);
         expect(allFinite(grid)).toBe(true);
@@ -409,22 +547,28 @@ describe('GridFitter', () => {
       expect(psnr(colOut, target, -1, (i) => i % w === col)).toBeGreaterThanOrEqual(35);
       const gc = (col * (shape.nx - 1)) / (w - 1);
       let far = 0;
-      for (let j = 0; j < shape.ny; j++) for (let i = 0; i < shape.nx; i++) {
-        if (Math.abs(i - gc) < 6) continue;
-        for (let k = 0; k < shape.nz; k++) {
-          const o = ((j * shape.nx + i) * shape.nz + k) * COEFFS;
-          far++;
-          for (let c = 0; c < COEFFS; c++) expect(Math.abs(grid[o + c] - pr[c])).toBeLessThan((c & 3) === 3 ? 3 : 0.03);
+      for (let j = 0; j < shape.ny; j++)
+        for (let i = 0; i < shape.nx; i++) {
+          if (Math.abs(i - gc) < 6) continue;
+          for (let k = 0; k < shape.nz; k++) {
+            const o = ((j * shape.nx + i) * shape.nz + k) * COEFFS;
+            far++;
+            for (let c = 0; c < COEFFS; c++)
+              expect(Math.abs(grid[o + c] - pr[c])).toBeLessThan((c & 3) === 3 ? 3 : 0.03);
+          }
         }
-      }
       expect(far).toBeGreaterThan(1000);
     });
 
     it('skips non-finite pixels and ignores a non-finite warm start; no smoothing or prior is still finite', () => {
-      const c = new Float32Array(content), t = applyGlobal(content, TRUE_AFFINE);
-      c[3 * 10] = NaN; c[3 * 20 + 1] = Infinity; t[3 * 30 + 2] = -Infinity;
+      const c = new Float32Array(content),
+        t = applyGlobal(content, TRUE_AFFINE);
+      c[3 * 10] = NaN;
+      c[3 * 20 + 1] = Infinity;
+      t[3 * 30 + 2] = -Infinity;
       const weights = new Float32Array(w * h).fill(1);
-      weights[40] = NaN; weights[50] = -1;
+      weights[40] = NaN;
+      weights[50] = -1;
       const bad = createGrid(shape).fill(NaN);
       const st = fitter.fit({ width: w, height: h, content: c, target: t, weights }, opts(), grid, bad);
       expect(st.skipped).toBe(3);
@@ -439,7 +583,9 @@ describe('GridFitter', () => {
 
     it('rejects bad shapes and buffers', () => {
       expect(() => new GridFitter({ nx: 1, ny: 16, nz: 16 })).toThrow(RangeError);
-      expect(() => fitter.fit({ width: w, height: h, content, target: content }, opts(), new Float32Array(12))).toThrow(RangeError);
+      expect(() => fitter.fit({ width: w, height: h, content, target: content }, opts(), new Float32Array(12))).toThrow(
+        RangeError,
+      );
       expect(() => fitter.fit({ width: w, height: h + 1, content, target: content }, opts(), grid)).toThrow(RangeError);
     });
   });
@@ -448,40 +594,56 @@ describe('GridFitter', () => {
     /** The ramp + shadow-lift look with a little noise, on `c` (w x h). */
     function styled(c: Float32Array, seed: number): Float32Array {
       let s = seed;
-      const rnd = () => { s = (s * 16807) % 2147483647; return s / 2147483647 - 0.5; };
+      const rnd = () => {
+        s = (s * 16807) % 2147483647;
+        return s / 2147483647 - 0.5;
+      };
       const t = new Float32Array(c.length);
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-        const i = 3 * (y * w + x), k = 1 - (2 * x) / (w - 1), Y = c[i];
-        t[i] = Y + 0.5 * Math.max(0, 110 - Y) + 4 * k + 6 * rnd();
-        t[i + 1] = 0.9 * c[i + 1] - 8 * k;
-        t[i + 2] = 1.1 * c[i + 2] + 8 * k;
-      }
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const i = 3 * (y * w + x),
+            k = 1 - (2 * x) / (w - 1),
+            Y = c[i];
+          t[i] = Y + 0.5 * Math.max(0, 110 - Y) + 4 * k + 6 * rnd();
+          t[i + 1] = 0.9 * c[i + 1] - 8 * k;
+          t[i + 2] = 1.1 * c[i + 2] + 8 * k;
+        }
       return t;
     }
     /** The content moved one low-res pixel right and down (a 5-pixel motion at full resolution). */
     function shifted(c: Float32Array): Float32Array {
       const o = new Float32Array(c.length);
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-        const sy = Math.max(0, y - 1), sx = Math.max(0, x - 1);
-        o.set(c.subarray(3 * (sy * w + sx), 3 * (sy * w + sx) + 3), 3 * (y * w + x));
-      }
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const sy = Math.max(0, y - 1),
+            sx = Math.max(0, x - 1);
+          o.set(c.subarray(3 * (sy * w + sx), 3 * (sy * w + sx) + 3), 3 * (y * w + x));
+        }
       return o;
     }
 
     it('the default tolerance is close to the converged solution, at low and full resolution', () => {
       const target = styled(content, 7);
       const fitter = new GridFitter(shape);
-      const exact = createGrid(shape), fast = createGrid(shape);
-      const se = fitter.fit({ width: w, height: h, content, target }, opts({ iterations: 3000, tolerance: 1e-9 }), exact);
+      const exact = createGrid(shape),
+        fast = createGrid(shape);
+      const se = fitter.fit(
+        { width: w, height: h, content, target },
+        opts({ iterations: 3000, tolerance: 1e-9 }),
+        exact,
+      );
       expect(se.converged).toBe(true);
       const sf = fitter.fit({ width: w, height: h, content, target }, opts(), fast);
       const lo = psnr(slice(fast, content), slice(exact, content));
-      const fe = cloneFrame(frame), ff = cloneFrame(frame);
+      const fe = cloneFrame(frame),
+        ff = cloneFrame(frame);
       sliceReference(fe, exact, shape, luts, 255);
       sliceReference(ff, fast, shape, luts, 255);
       const hi = psnr(ff.data, fe.data);
-      console.log(`tolerance ${DEFAULT_FIT.tolerance}: ${sf.iterations} it (converged to 1e-9 in ${se.iterations}); `
-        + `vs converged: ${lo.toFixed(1)} dB low-res, ${hi.toFixed(1)} dB at ${W}x${H}`);
+      console.log(
+        `tolerance ${DEFAULT_FIT.tolerance}: ${sf.iterations} it (converged to 1e-9 in ${se.iterations}); ` +
+          `vs converged: ${lo.toFixed(1)} dB low-res, ${hi.toFixed(1)} dB at ${W}x${H}`,
+      );
       expect(sf.converged).toBe(true);
       expect(lo).toBeGreaterThanOrEqual(50);
       expect(hi).toBeGreaterThanOrEqual(50);
@@ -497,14 +659,20 @@ describe('GridFitter', () => {
       // 1. the same input again, from its own solution
       const again = fitter.fit(inp, opts({ iterations: 1000, tolerance: tol }), g, g);
       // 2. the next "frame": content moved, new noise; cold vs warm from the previous grid
-      const c2 = shifted(content), t2 = styled(c2, 12);
+      const c2 = shifted(content),
+        t2 = styled(c2, 12);
       const inp2: FitInput = { width: w, height: h, content: c2, target: t2 };
-      const g2c = createGrid(shape), g2w = new Float32Array(g);
+      const g2c = createGrid(shape),
+        g2w = new Float32Array(g);
       const tols = [1e-3, 1e-4, 1e-5];
       const nextCold = tols.map((tl) => fitter.fit(inp2, opts({ iterations: 1000, tolerance: tl }), g2c));
       const nextWarm = tols.map((tl) => fitter.fit(inp2, opts({ iterations: 1000, tolerance: tl }), g2w, g));
-      console.log(`warm start: same input ${again.iterations} it vs ${cold.iterations} cold (tol ${tol}); next frame: `
-        + tols.map((tl, i) => `tol ${tl}: cold ${nextCold[i].iterations} it, warm ${nextWarm[i].iterations} it`).join('; '));
+      console.log(
+        `warm start: same input ${again.iterations} it vs ${cold.iterations} cold (tol ${tol}); next frame: ` +
+          tols
+            .map((tl, i) => `tol ${tl}: cold ${nextCold[i].iterations} it, warm ${nextWarm[i].iterations} it`)
+            .join('; '),
+      );
       expect(cold.converged && again.converged).toBe(true);
       expect(again.iterations).toBeLessThanOrEqual(cold.iterations / 3);
       expect(again.residual).toBeLessThanOrEqual(tol);
@@ -518,22 +686,28 @@ describe('GridFitter', () => {
 
     it(`timing at ${w}x${h}, ${shape.nx}x${shape.ny}x${shape.nz} (printed, not asserted)`, () => {
       const fitter = new GridFitter(shape);
-      const g = createGrid(shape), prev = createGrid(shape);
+      const g = createGrid(shape),
+        prev = createGrid(shape);
       const frames = [content, shifted(content), shifted(shifted(content))];
       const targets = frames.map((c, i) => styled(c, 20 + i));
-      const cold: FitStats[] = [], warm: FitStats[] = [];
+      const cold: FitStats[] = [],
+        warm: FitStats[] = [];
       fitter.fit({ width: w, height: h, content, target: targets[0] }, opts(), prev);
       for (let r = 0; r < 30; r++) {
-        const f = r % 3, inp: FitInput = { width: w, height: h, content: frames[f], target: targets[f] };
+        const f = r % 3,
+          inp: FitInput = { width: w, height: h, content: frames[f], target: targets[f] };
         cold.push(fitter.fit(inp, opts(), g));
         warm.push(fitter.fit(inp, opts(), prev, prev));
       }
-      const med = (a: FitStats[], k: 'ms' | 'splatMs' | 'iterations') => a.map((s) => s[k]).sort((x, y) => x - y)[a.length >> 1];
+      const med = (a: FitStats[], k: 'ms' | 'splatMs' | 'iterations') =>
+        a.map((s) => s[k]).sort((x, y) => x - y)[a.length >> 1];
       const max = (a: FitStats[], k: 'ms' | 'iterations') => Math.max(...a.map((s) => s[k]));
-      console.log(`fit timing (λ ${DEFAULT_FIT.lambda}, μ ${DEFAULT_FIT.prior}, tol ${DEFAULT_FIT.tolerance}): `
-        + `cold median ${med(cold, 'ms').toFixed(1)} ms (max ${max(cold, 'ms').toFixed(1)}), ${med(cold, 'iterations')} it; `
-        + `warm median ${med(warm, 'ms').toFixed(1)} ms (max ${max(warm, 'ms').toFixed(1)}), ${med(warm, 'iterations')} it `
-        + `(max ${max(warm, 'iterations')}); splat ${med(cold, 'splatMs').toFixed(1)} ms`);
+      console.log(
+        `fit timing (λ ${DEFAULT_FIT.lambda}, μ ${DEFAULT_FIT.prior}, tol ${DEFAULT_FIT.tolerance}): ` +
+          `cold median ${med(cold, 'ms').toFixed(1)} ms (max ${max(cold, 'ms').toFixed(1)}), ${med(cold, 'iterations')} it; ` +
+          `warm median ${med(warm, 'ms').toFixed(1)} ms (max ${max(warm, 'ms').toFixed(1)}), ${med(warm, 'iterations')} it ` +
+          `(max ${max(warm, 'iterations')}); splat ${med(cold, 'splatMs').toFixed(1)} ms`,
+      );
       expect(cold.every((s) => s.converged)).toBe(true);
     });
   });

@@ -11,15 +11,22 @@ function input(): Float32Array {
 
 describe('onnx sessions', () => {
   it('runs the encoder on webgpu (or falls back to cpu) with the cpu outputs', async () => {
-    const cpuRt = new OnnxRuntime({ provider: 'cpu', threads: 1 }), gpuRt = new OnnxRuntime({ provider: 'webgpu', threads: 1 });
+    const cpuRt = new OnnxRuntime({ provider: 'cpu', threads: 1 }),
+      gpuRt = new OnnxRuntime({ provider: 'webgpu', threads: 1 });
     const [cpu, gpu] = await Promise.all([cpuRt.session('vgg_enc4.onnx'), gpuRt.session('vgg_enc4.onnx')]);
     const feeds = { image: new ort.Tensor('float32', input(), [1, 3, 64, 96]) };
     const a = (await cpu.run(feeds, ['r41'])).r41.data as Float32Array;
     const b = (await gpu.run(feeds, ['r41'])).r41.data as Float32Array;
-    let maxErr = 0, maxAbs = 0;
-    for (let i = 0; i < a.length; i++) { maxErr = Math.max(maxErr, Math.abs(a[i] - b[i])); maxAbs = Math.max(maxAbs, Math.abs(a[i])); }
+    let maxErr = 0,
+      maxAbs = 0;
+    for (let i = 0; i < a.length; i++) {
+      maxErr = Math.max(maxErr, Math.abs(a[i] - b[i]));
+      maxAbs = Math.max(maxAbs, Math.abs(a[i]));
+    }
     const provider = gpuRt.provider('vgg_enc4.onnx');
-    console.log(`requested webgpu, running on ${provider}; max |cpu - it| ${maxErr.toExponential(2)} (max |feature| ${maxAbs.toFixed(2)})`);
+    console.log(
+      `requested webgpu, running on ${provider}; max |cpu - it| ${maxErr.toExponential(2)} (max |feature| ${maxAbs.toFixed(2)})`,
+    );
     expect(['webgpu', 'cpu']).toContain(provider);
     expect(maxErr).toBeLessThanOrEqual(1e-3 * maxAbs);
   }, 60_000);

@@ -3,11 +3,19 @@
 import { describe, expect, it } from 'vitest';
 import { loadRgb, PHOTOS } from '../support/media.js';
 import {
-  boundaryF, centroidX, compositeOnto, cutPerson, defaultBoundaryTolerance, iou, maskChangeFraction,
-  REFERENCE_SET, toI420,
+  boundaryF,
+  centroidX,
+  compositeOnto,
+  cutPerson,
+  defaultBoundaryTolerance,
+  iou,
+  maskChangeFraction,
+  REFERENCE_SET,
+  toI420,
 } from '../support/seg_fixtures.js';
 
-const W = 640, H = 480;
+const W = 640,
+  H = 480;
 
 /** A 0/255 mask with the rectangle [x0, x1) × [y0, y1) set. */
 function rect(x0: number, y0: number, x1: number, y1: number, w = W, h = H): Uint8Array {
@@ -19,7 +27,8 @@ function rect(x0: number, y0: number, x1: number, y1: number, w = W, h = H): Uin
 /** A 0/255 disc. */
 function disc(cx: number, cy: number, r: number, w = W, h = H): Uint8Array {
   const m = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) m[y * w + x] = 255;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) m[y * w + x] = 255;
   return m;
 }
 
@@ -81,16 +90,20 @@ describe('boundaryF', () => {
 
 describe('maskChangeFraction and centroidX', () => {
   it('counts pixels whose binary value differs', () => {
-    const a = new Uint8Array(100), b = new Uint8Array(100);
+    const a = new Uint8Array(100),
+      b = new Uint8Array(100);
     a.fill(255, 0, 10); // 10 set
-    b.fill(200, 3, 10); b[50] = 130; b[60] = 127; // 3 cleared, 1 added, 127 = off
+    b.fill(200, 3, 10);
+    b[50] = 130;
+    b[60] = 127; // 3 cleared, 1 added, 127 = off
     expect(maskChangeFraction(a, b)).toBeCloseTo(0.04, 12);
     expect(maskChangeFraction(a, a)).toBe(0);
   });
 
   it('is the alpha-weighted mean x', () => {
     const m = new Uint8Array(10 * 2);
-    m[2] = 255; m[10 + 8] = 85; // weights 3 : 1
+    m[2] = 255;
+    m[10 + 8] = 85; // weights 3 : 1
     expect(centroidX(m, 10, 2)).toBeCloseTo((3 * 2 + 1 * 8) / 4, 12);
     expect(centroidX(rect(100, 0, 200, 10), W, H)).toBeCloseTo(149.5, 9);
     expect(centroidX(new Uint8Array(4), 2, 2)).toBeNaN();
@@ -108,10 +121,15 @@ describe('reference composites (RVM cut-outs pasted on people-free photos)', () 
     expect(c.height).toBe(h);
     expect(Buffer.compare(c.mask, cut.alpha)).toBe(0); // (toEqual on 300k elements is slow)
 
-    let covered = 0, changedOutside = 0, changedInside = 0;
+    let covered = 0,
+      changedOutside = 0,
+      changedInside = 0;
     for (let i = 0; i < w * h; i++) {
       if (c.mask[i] >= 128) covered++;
-      const same = c.rgb[3 * i] === bg.rgb[3 * i] && c.rgb[3 * i + 1] === bg.rgb[3 * i + 1] && c.rgb[3 * i + 2] === bg.rgb[3 * i + 2];
+      const same =
+        c.rgb[3 * i] === bg.rgb[3 * i] &&
+        c.rgb[3 * i + 1] === bg.rgb[3 * i + 1] &&
+        c.rgb[3 * i + 2] === bg.rgb[3 * i + 2];
       if (c.mask[i] === 0 && !same) changedOutside++;
       if (c.mask[i] >= 128 && !same) changedInside++;
     }
@@ -123,26 +141,34 @@ describe('reference composites (RVM cut-outs pasted on people-free photos)', () 
 
     // fully opaque pixels are the cut-out's colours
     for (let i = 0; i < w * h; i++) {
-      if (cut.alpha[i] === 255) { expect(c.rgb[3 * i + 1]).toBe(cut.fgr[3 * i + 1]); break; }
+      if (cut.alpha[i] === 255) {
+        expect(c.rgb[3 * i + 1]).toBe(cut.fgr[3 * i + 1]);
+        break;
+      }
     }
 
     // a shift moves the mask with the person; off-frame parts are lost, uncovered parts are background
-    const dx = 40, dy = -10;
+    const dx = 40,
+      dy = -10;
     const s = compositeOnto(cut, bg, dx, dy);
     expect(centroidX(s.mask, w, h)).toBeGreaterThan(centroidX(c.mask, w, h) + dx - 2);
-    for (let y = 0; y < h; y++) for (let x = 0; x < dx; x++) {
-      const i = y * w + x;
-      if (s.mask[i] !== 0 || s.rgb[3 * i] !== bg.rgb[3 * i]) throw new Error(`uncovered strip not background at ${x},${y}`);
-    }
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const sx = x - dx, sy = y - dy;
-      const want = sx >= 0 && sx < w && sy >= 0 && sy < h ? cut.alpha[sy * w + sx] : 0;
-      if (s.mask[y * w + x] !== want) throw new Error(`shifted mask wrong at ${x},${y}`);
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < dx; x++) {
+        const i = y * w + x;
+        if (s.mask[i] !== 0 || s.rgb[3 * i] !== bg.rgb[3 * i])
+          throw new Error(`uncovered strip not background at ${x},${y}`);
+      }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const sx = x - dx,
+          sy = y - dy;
+        const want = sx >= 0 && sx < w && sy >= 0 && sy < h ? cut.alpha[sy * w + sx] : 0;
+        if (s.mask[y * w + x] !== want) throw new Error(`shifted mask wrong at ${x},${y}`);
+      }
     expect(iou(s.mask, c.mask)).toBeLessThan(0.9);
     expect(boundaryF(s.mask, c.mask, w, h)).toBeLessThan(0.5);
 
     const yuv = toI420(c.rgb, w, h);
-    expect(yuv.data.length).toBe(w * h * 3 / 2);
+    expect(yuv.data.length).toBe((w * h * 3) / 2);
   }, 120_000);
 });

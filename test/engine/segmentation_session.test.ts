@@ -15,28 +15,46 @@ let frame: I420Frame;
 
 /** Mean |a - b| of the luma over a box given in fractions of the frame. */
 function lumaDiff(a: I420Frame, b: I420Frame, x0: number, y0: number, x1: number, y1: number): number {
-  const pa = i420Planes(a).y, pb = i420Planes(b).y, W = a.width;
-  let s = 0, n = 0;
+  const pa = i420Planes(a).y,
+    pb = i420Planes(b).y,
+    W = a.width;
+  let s = 0,
+    n = 0;
   for (let y = Math.floor(y0 * a.height); y < Math.floor(y1 * a.height); y++) {
-    for (let x = Math.floor(x0 * W); x < Math.floor(x1 * W); x++) { s += Math.abs(pa[y * W + x] - pb[y * W + x]); n++; }
+    for (let x = Math.floor(x0 * W); x < Math.floor(x1 * W); x++) {
+      s += Math.abs(pa[y * W + x] - pb[y * W + x]);
+      n++;
+    }
   }
   return s / n;
 }
 
 /** Mean absolute horizontal luma gradient over a box (sharpness). */
 function sharpness(f: I420Frame, x0: number, y0: number, x1: number, y1: number): number {
-  const p = i420Planes(f).y, W = f.width;
-  let s = 0, n = 0;
+  const p = i420Planes(f).y,
+    W = f.width;
+  let s = 0,
+    n = 0;
   for (let y = Math.floor(y0 * f.height); y < Math.floor(y1 * f.height); y++) {
-    for (let x = Math.floor(x0 * W); x < Math.floor(x1 * W) - 1; x++) { s += Math.abs(p[y * W + x + 1] - p[y * W + x]); n++; }
+    for (let x = Math.floor(x0 * W); x < Math.floor(x1 * W) - 1; x++) {
+      s += Math.abs(p[y * W + x + 1] - p[y * W + x]);
+      n++;
+    }
   }
   return s / n;
 }
 
-async function run(h: EngineHandle, frames = 6): Promise<{ out: I420Frame; mask: string; stages: Record<string, number> }> {
+async function run(
+  h: EngineHandle,
+  frames = 6,
+): Promise<{ out: I420Frame; mask: string; stages: Record<string, number> }> {
   let last = null;
   for (let i = 0; i < frames; i++) last = await h.process(cloneFrame(frame));
-  return { out: { width: last!.width, height: last!.height, data: last!.data.slice() }, mask: last!.report.mask, stages: last!.report.stages };
+  return {
+    out: { width: last!.width, height: last!.height, data: last!.data.slice() },
+    mask: last!.report.mask,
+    stages: last!.report.stages,
+  };
 }
 
 // the speaker of iot_asl_again_f30 (640x480) stands in the middle; the wall corners are background
@@ -45,14 +63,20 @@ const WALL = [0.02, 0.05, 0.2, 0.4] as const;
 
 describe('segmentation in the engine threads', () => {
   beforeAll(async () => {
-    pool = new EnginePool({ threads: 1, allowFaults: false, engine: { onnx: { provider: 'cpu', threads: 1 }, tierMode: 'global', segmentation: 'selfie' } });
+    pool = new EnginePool({
+      threads: 1,
+      allowFaults: false,
+      engine: { onnx: { provider: 'cpu', threads: 1 }, tierMode: 'global', segmentation: 'selfie' },
+    });
     const lib = new StyleLibrary({ maxBytes: 8 << 20, maxPixels: 40e6, maxSide: 12000 }, 10, 5);
     await lib.loadBuiltIns(join(ROOT, 'server', 'assets', 'styles'));
     await pool.ready();
     pool.putStyles(lib.images());
     frame = await loadI420(sharedPath('media', 'photos', 'iot_asl_again_f30.jpg'), 640, 480);
   }, 60_000);
-  afterAll(async () => { await pool?.close(); });
+  afterAll(async () => {
+    await pool?.close();
+  });
 
   it('keeps the speaker natural (background-only), restyles only the speaker (speaker-only), blurs the background', async () => {
     const h = await pool.open('seg-looks', 'darkest-hour', 'evening-glow');
@@ -72,16 +96,26 @@ describe('segmentation in the engine threads', () => {
         bgOnly: [lumaDiff(bgOnly.out, frame, ...SPEAKER), lumaDiff(bgOnly.out, frame, ...WALL)],
         fgOnly: [lumaDiff(fgOnly.out, frame, ...SPEAKER), lumaDiff(fgOnly.out, frame, ...WALL)],
       };
-      const sharp = { input: sharpness(frame, ...WALL), styled: sharpness(styled.out, ...WALL), blurred: sharpness(blurred.out, ...WALL), speaker: [sharpness(styled.out, ...SPEAKER), sharpness(blurred.out, ...SPEAKER)] };
+      const sharp = {
+        input: sharpness(frame, ...WALL),
+        styled: sharpness(styled.out, ...WALL),
+        blurred: sharpness(blurred.out, ...WALL),
+        speaker: [sharpness(styled.out, ...SPEAKER), sharpness(blurred.out, ...SPEAKER)],
+      };
       console.log('mean |dY| vs input [speaker, wall]:', JSON.stringify(d), 'wall sharpness', JSON.stringify(sharp));
       // the changed region changes, the natural region keeps its pixels
-      expect(d.styled[0]).toBeGreaterThan(8); expect(d.styled[1]).toBeGreaterThan(8);
-      expect(d.bgOnly[0]).toBeLessThan(3); expect(d.bgOnly[1]).toBeGreaterThan(8);
-      expect(d.fgOnly[0]).toBeGreaterThan(8); expect(d.fgOnly[1]).toBeLessThan(3);
+      expect(d.styled[0]).toBeGreaterThan(8);
+      expect(d.styled[1]).toBeGreaterThan(8);
+      expect(d.bgOnly[0]).toBeLessThan(3);
+      expect(d.bgOnly[1]).toBeGreaterThan(8);
+      expect(d.fgOnly[0]).toBeGreaterThan(8);
+      expect(d.fgOnly[1]).toBeLessThan(3);
       // blur: the wall (plain, with some texture and sensor noise) loses its detail, the speaker keeps it
       expect(sharp.blurred).toBeLessThan(0.7 * sharp.styled);
       expect(sharp.speaker[1]).toBeGreaterThan(0.8 * sharp.speaker[0]);
-    } finally { await h.close(); }
+    } finally {
+      await h.close();
+    }
   }, 120_000);
 
   it('sheds resolution last: a session that keeps dropping frames at the global tier is stylized at half size', async () => {
@@ -98,16 +132,20 @@ describe('segmentation in the engine threads', () => {
       // still stylized, and the speaker mask still splits the frame
       const half = await loadI420(sharedPath('media', 'photos', 'iot_asl_again_f30.jpg'), 320, 240);
       expect(lumaDiff({ width: 320, height: 240, data: last.data }, half, ...WALL)).toBeGreaterThan(8);
-      const m = last.mask!, at = (fx: number, fy: number) => m[Math.floor(fy * 240) * 320 + Math.floor(fx * 320)];
+      const m = last.mask!,
+        at = (fx: number, fy: number) => m[Math.floor(fy * 240) * 320 + Math.floor(fx * 320)];
       expect(at(0.5, 0.5)).toBeGreaterThan(200);
       expect(at(0.05, 0.2)).toBeLessThan(50);
-    } finally { await h.close(); }
+    } finally {
+      await h.close();
+    }
   }, 120_000);
 
-  it('frees a session\'s segmentation state with the session', async () => {
+  it("frees a session's segmentation state with the session", async () => {
     const a = await pool.open('seg-a', 'natural', 'darkest-hour');
     const b = await pool.open('seg-b', 'natural', 'darkest-hour');
-    await run(a, 3); await run(b, 3);
+    await run(a, 3);
+    await run(b, 3);
     const during = await pool.census();
     expect(during.masks.sort()).toEqual(['seg-a', 'seg-b']);
     await a.close();

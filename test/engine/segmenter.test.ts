@@ -6,9 +6,13 @@ import { letterbox, Segmenter, type MaskImage } from '../../server/src/engine/se
 import { OnnxRuntime } from '../../server/src/engine/runtime/onnx_session.js';
 
 function mean(m: MaskImage, x0: number, y0: number, x1: number, y1: number): number {
-  let s = 0, n = 0;
+  let s = 0,
+    n = 0;
   for (let y = Math.floor(y0 * m.height); y < Math.floor(y1 * m.height); y++) {
-    for (let x = Math.floor(x0 * m.width); x < Math.floor(x1 * m.width); x++) { s += m.data[y * m.width + x]; n++; }
+    for (let x = Math.floor(x0 * m.width); x < Math.floor(x1 * m.width); x++) {
+      s += m.data[y * m.width + x];
+      n++;
+    }
   }
   return s / n / 255;
 }
@@ -21,14 +25,19 @@ describe('Segmenter (selfie model)', () => {
 
   it('finds the speaker in a webcam frame and nothing in a landscape', async () => {
     const stream = (await Segmenter.create(new OnnxRuntime({ provider: 'cpu', threads: 1 }))).stream();
-    const person = await stream.segment(await loadI420(sharedPath('media', 'photos', 'iot_headpose_male_f20.jpg'), 480, 270));
+    const person = await stream.segment(
+      await loadI420(sharedPath('media', 'photos', 'iot_headpose_male_f20.jpg'), 480, 270),
+    );
     expect([person.width, person.height]).toEqual([256, 144]);
-    const centre = mean(person, 0.4, 0.45, 0.6, 0.95), corners = (mean(person, 0, 0, 0.12, 0.2) + mean(person, 0.88, 0, 1, 0.2)) / 2;
+    const centre = mean(person, 0.4, 0.45, 0.6, 0.95),
+      corners = (mean(person, 0, 0, 0.12, 0.2) + mean(person, 0.88, 0, 1, 0.2)) / 2;
     const t0 = performance.now();
     const land = await stream.segment(await loadI420(sharedPath('media', 'photos', 'kde_path.jpg'), 1280, 720));
     const ms = performance.now() - t0;
     const empty = mean(land, 0, 0, 1, 1);
-    console.log(`person: centre ${centre.toFixed(2)}, top corners ${corners.toFixed(2)}; landscape mean ${empty.toFixed(3)}; 720p frame ${ms.toFixed(1)} ms`);
+    console.log(
+      `person: centre ${centre.toFixed(2)}, top corners ${corners.toFixed(2)}; landscape mean ${empty.toFixed(3)}; 720p frame ${ms.toFixed(1)} ms`,
+    );
     expect(centre).toBeGreaterThan(0.8);
     expect(corners).toBeLessThan(0.2);
     expect(empty).toBeLessThan(0.1);

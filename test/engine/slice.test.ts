@@ -10,21 +10,44 @@ const shape: GridShape = { nx: 16, ny: 16, nz: 16 };
 const luts = buildGuideLuts({ nz: shape.nz, splitByMask: true });
 
 function maxAbsDiff(a: Uint8Array, b: Uint8Array): { max: number; mean: number } {
-  let max = 0, sum = 0;
-  for (let i = 0; i < a.length; i++) { const d = Math.abs(a[i] - b[i]); sum += d; if (d > max) max = d; }
+  let max = 0,
+    sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    sum += d;
+    if (d > max) max = d;
+  }
   return { max, mean: sum / a.length };
 }
 
 /** A smooth, spatially varying grid: a warm shift growing to the right, contrast varying in z. */
 function smoothGrid(): Float32Array {
   const g = createGrid(shape);
-  for (let j = 0; j < shape.ny; j++) for (let i = 0; i < shape.nx; i++) for (let k = 0; k < shape.nz; k++) {
-    const o = ((j * shape.nx + i) * shape.nz + k) * COEFFS;
-    const tx = i / (shape.nx - 1), ty = j / (shape.ny - 1), tz = k / (shape.nz - 1);
-    g.set([0.9 + 0.2 * tz, 0.05 * tx, 0, 10 * ty - 5,
-      0, 0.9 + 0.1 * ty, 0.05, -8 * tx,
-      0.01, 0, 1.1 - 0.1 * tz, 6 * tx], o);
-  }
+  for (let j = 0; j < shape.ny; j++)
+    for (let i = 0; i < shape.nx; i++)
+      for (let k = 0; k < shape.nz; k++) {
+        const o = ((j * shape.nx + i) * shape.nz + k) * COEFFS;
+        const tx = i / (shape.nx - 1),
+          ty = j / (shape.ny - 1),
+          tz = k / (shape.nz - 1);
+        g.set(
+          [
+            0.9 + 0.2 * tz,
+            0.05 * tx,
+            0,
+            10 * ty - 5,
+            0,
+            0.9 + 0.1 * ty,
+            0.05,
+            -8 * tx,
+            0.01,
+            0,
+            1.1 - 0.1 * tz,
+            6 * tx,
+          ],
+          o,
+        );
+      }
   return g;
 }
 
@@ -39,7 +62,8 @@ describe('WasmSlicer', () => {
   it('matches exact trilinear slicing within 2 levels on a real photo', async () => {
     const frame = await loadI420(sharedPath('media/photos/dps_in11.jpg'), 1280, 720);
     const grid = smoothGrid();
-    const ref = cloneFrame(frame), fast = cloneFrame(frame);
+    const ref = cloneFrame(frame),
+      fast = cloneFrame(frame);
     sliceReference(ref, grid, shape, luts, 255);
     new WasmSlicer().slice(fast, grid, shape, luts, { constant: 255 });
     const d = maxAbsDiff(ref.data, fast.data);
@@ -50,7 +74,8 @@ describe('WasmSlicer', () => {
   });
 
   it('uses the mask plane, and tile classes agree with reading the mask', async () => {
-    const W = 320, H = 240;
+    const W = 320,
+      H = 240;
     const frame = await loadI420(sharedPath('media/photos/skimage_astronaut.jpg'), W, H);
     // speaker = left half; background grid darkens (upper z half = speaker keeps identity)
     const grid = createGrid(shape);
@@ -61,8 +86,11 @@ describe('WasmSlicer', () => {
     const mask = new Uint8Array(W * H);
     for (let y = 0; y < H; y++) mask.fill(255, y * W, y * W + W / 2);
     const tiles = new Uint8Array((W / 8) * (H / 8));
-    for (let ty = 0; ty < H / 8; ty++) for (let tx = 0; tx < W / 8; tx++) tiles[ty * (W / 8) + tx] = tx < W / 16 ? 1 : 0;
-    const a = cloneFrame(frame), b = cloneFrame(frame), ref = cloneFrame(frame);
+    for (let ty = 0; ty < H / 8; ty++)
+      for (let tx = 0; tx < W / 8; tx++) tiles[ty * (W / 8) + tx] = tx < W / 16 ? 1 : 0;
+    const a = cloneFrame(frame),
+      b = cloneFrame(frame),
+      ref = cloneFrame(frame);
     const s = new WasmSlicer();
     s.slice(a, grid, shape, luts, { plane: mask });
     s.slice(b, grid, shape, luts, { plane: mask, tileClass: tiles });
@@ -70,12 +98,15 @@ describe('WasmSlicer', () => {
     expect(maxAbsDiff(a.data, b.data).max).toBe(0);
     expect(maxAbsDiff(a.data, ref.data).max).toBeLessThanOrEqual(1);
     // left half (speaker) unchanged, right half darker
-    let left = 0, right = 0;
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-      const d = frame.data[y * W + x] - a.data[y * W + x];
-      if (x < W / 2) left = Math.max(left, Math.abs(d)); else right += d;
-    }
+    let left = 0,
+      right = 0;
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const d = frame.data[y * W + x] - a.data[y * W + x];
+        if (x < W / 2) left = Math.max(left, Math.abs(d));
+        else right += d;
+      }
     expect(left).toBe(0);
-    expect(right / (W * H / 2)).toBeGreaterThan(10);
+    expect(right / ((W * H) / 2)).toBeGreaterThan(10);
   });
 });

@@ -10,7 +10,13 @@ import { Segmenter } from '../../server/src/engine/segmentation/segmenter.js';
 import { OnnxRuntime } from '../../server/src/engine/runtime/onnx_session.js';
 import { SpeakerMask, type SpeakerMaskOptions } from '../../server/src/engine/segmentation/speaker_mask.js';
 import {
-  boundaryF, centroidX, iou, maskChangeFraction, referenceComposite, REFERENCE_SET, toI420,
+  boundaryF,
+  centroidX,
+  iou,
+  maskChangeFraction,
+  referenceComposite,
+  REFERENCE_SET,
+  toI420,
 } from '../support/seg_fixtures.js';
 
 let seg: Segmenter;
@@ -33,7 +39,9 @@ function addNoise(rgb: Uint8Array, sigma: number, g: () => number): Uint8Array {
 }
 
 describe('speaker mask', () => {
-  beforeAll(async () => { seg = await Segmenter.create(new OnnxRuntime({ provider: 'cpu', threads: 1 })); }, 60_000);
+  beforeAll(async () => {
+    seg = await Segmenter.create(new OnnxRuntime({ provider: 'cpu', threads: 1 }));
+  }, 60_000);
   afterAll(() => {});
 
   it('matches the reference masks: IoU >= 0.90 (selfie + guided enhancement)', async () => {
@@ -47,13 +55,21 @@ describe('speaker mask', () => {
         // one frame, fresh state: the model's own answer (nothing to smooth yet)
         const m = await live({ enhancement }).update(frame);
         r[enhancement] = { iou: iou(m.plane, c.mask), bf: boundaryF(m.plane, c.mask, c.width, c.height) };
-        sum[enhancement].iou += r[enhancement].iou; sum[enhancement].bf += r[enhancement].bf;
+        sum[enhancement].iou += r[enhancement].iou;
+        sum[enhancement].bf += r[enhancement].bf;
       }
-      rows.push(`${pair.id.padEnd(20)} ${c.width}x${c.height}  IoU ${f3(r.guided.iou)} / ${f3(r.bilinear.iou)}  boundary F ${f3(r.guided.bf)} / ${f3(r.bilinear.bf)}`);
+      rows.push(
+        `${pair.id.padEnd(20)} ${c.width}x${c.height}  IoU ${f3(r.guided.iou)} / ${f3(r.bilinear.iou)}  boundary F ${f3(r.guided.bf)} / ${f3(r.bilinear.bf)}`,
+      );
     }
     const n = REFERENCE_SET.length;
-    const mean = { guided: { iou: sum.guided.iou / n, bf: sum.guided.bf / n }, bilinear: { iou: sum.bilinear.iou / n, bf: sum.bilinear.bf / n } };
-    console.log(`reference set (guided / bilinear):\n${rows.join('\n')}\nmean IoU ${f3(mean.guided.iou)} / ${f3(mean.bilinear.iou)}, mean boundary F ${f3(mean.guided.bf)} / ${f3(mean.bilinear.bf)}`);
+    const mean = {
+      guided: { iou: sum.guided.iou / n, bf: sum.guided.bf / n },
+      bilinear: { iou: sum.bilinear.iou / n, bf: sum.bilinear.bf / n },
+    };
+    console.log(
+      `reference set (guided / bilinear):\n${rows.join('\n')}\nmean IoU ${f3(mean.guided.iou)} / ${f3(mean.bilinear.iou)}, mean boundary F ${f3(mean.guided.bf)} / ${f3(mean.bilinear.bf)}`,
+    );
     expect(mean.guided.iou).toBeGreaterThanOrEqual(0.9);
   }, 300_000);
 
@@ -63,7 +79,9 @@ describe('speaker mask', () => {
     const frames = Array.from({ length: 30 }, () => toI420(addNoise(c.rgb, 6, g), c.width, c.height));
     const change = async (o: Partial<SpeakerMaskOptions>) => {
       const sm = live(o);
-      let prev: Uint8Array | null = null, sum = 0, iouSum = 0;
+      let prev: Uint8Array | null = null,
+        sum = 0,
+        iouSum = 0;
       for (const [t, f] of frames.entries()) {
         const m = (await sm.update(f, t * FRAME_MS)).plane;
         if (prev) sum += maskChangeFraction(prev, m);
@@ -72,14 +90,19 @@ describe('speaker mask', () => {
       }
       return { change: sum / (frames.length - 1), iou: iouSum / frames.length };
     };
-    const smoothed = await change({}), raw = await change({ smoothing: false });
-    console.log(`still clip, noise sigma 6: mean per-frame mask change ${(100 * smoothed.change).toFixed(3)} % smoothed, ${(100 * raw.change).toFixed(3)} % without smoothing; IoU ${f3(smoothed.iou)} / ${f3(raw.iou)}`);
+    const smoothed = await change({}),
+      raw = await change({ smoothing: false });
+    console.log(
+      `still clip, noise sigma 6: mean per-frame mask change ${(100 * smoothed.change).toFixed(3)} % smoothed, ${(100 * raw.change).toFixed(3)} % without smoothing; IoU ${f3(smoothed.iou)} / ${f3(raw.iou)}`,
+    );
     expect(smoothed.change).toBeLessThanOrEqual(0.01);
     expect(smoothed.change).toBeLessThanOrEqual(raw.change);
   }, 300_000);
 
   it('follows a person panned at 20 px/frame with <= 1 frame of lag', async () => {
-    const pair = REFERENCE_SET[0], speed = 20, steps = 12;
+    const pair = REFERENCE_SET[0],
+      speed = 20,
+      steps = 12;
     const sm = live();
     // a still start: the model's own offset from the true centroid is measured here, not lag
     const start = await referenceComposite(pair, -speed * (steps / 2), 0);
@@ -96,7 +119,9 @@ describe('speaker mask', () => {
       lags.push(-offset / speed); // behind the motion (to the left of the truth) = positive lag
     }
     const mean = lags.reduce((a, b) => a + b, 0) / lags.length;
-    console.log(`pan at ${speed} px/frame: still offset ${bias.toFixed(1)} px; lag per frame ${lags.map((x) => x.toFixed(2)).join(' ')}; mean ${mean.toFixed(2)} frames (model every ${sm.cadence} frame(s) here)`);
+    console.log(
+      `pan at ${speed} px/frame: still offset ${bias.toFixed(1)} px; lag per frame ${lags.map((x) => x.toFixed(2)).join(' ')}; mean ${mean.toFixed(2)} frames (model every ${sm.cadence} frame(s) here)`,
+    );
     expect(Math.abs(mean)).toBeLessThanOrEqual(1);
     expect(Math.max(...lags)).toBeLessThanOrEqual(1);
   }, 300_000);

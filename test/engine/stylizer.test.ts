@@ -8,12 +8,22 @@ import type { I420Frame } from '../../server/src/engine/image/i420.js';
 import type { SessionEngine, SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
 import { engineHarness, settle, type Harness } from '../support/engine_harness.js';
 import {
-  composite, discMask, gradientSsim, haloWidth, meanYuv, psnrI420, regionStats, statsDistance, warpingError, type RegionStats,
+  composite,
+  discMask,
+  gradientSsim,
+  haloWidth,
+  meanYuv,
+  psnrI420,
+  regionStats,
+  statsDistance,
+  warpingError,
+  type RegionStats,
 } from '../support/image_metrics.js';
 import { loadRgb, sharedPath } from '../support/media.js';
 
 let neural: Harness;
-const W = 1280, H = 720;
+const W = 1280,
+  H = 720;
 let portrait: I420Frame;
 
 beforeAll(async () => {
@@ -21,11 +31,18 @@ beforeAll(async () => {
   portrait = rgbToI420((await loadRgb(sharedPath('media', 'photos', 'iot_asl_again_f30.jpg'), W, H)).rgb, W, H);
 }, 120_000);
 
-afterAll(async () => { await neural?.close(); });
+afterAll(async () => {
+  await neural?.close();
+});
 
 /** Runs `frames` frames through a session, waiting for each low-res update; returns the outputs. */
-async function run(s: SessionEngine, src: I420Frame | I420Frame[], frames: number, mask?: Uint8Array,
-  onFrame?: (k: number) => void): Promise<I420Frame[]> {
+async function run(
+  s: SessionEngine,
+  src: I420Frame | I420Frame[],
+  frames: number,
+  mask?: Uint8Array,
+  onFrame?: (k: number) => void,
+): Promise<I420Frame[]> {
   const outs: I420Frame[] = [];
   for (let k = 0; k < frames; k++) {
     onFrame?.(k);
@@ -39,9 +56,16 @@ async function run(s: SessionEngine, src: I420Frame | I420Frame[], frames: numbe
 
 /** Statistics of a style image in the frame's YUV convention (U, V offset by 128). */
 function styleStats(h: Harness, id: string): RegionStats {
-  const yuv = h.ctx.styles.get(id).yuv, n = yuv.length / 3;
-  const mean = [0, 0, 0], sq = [0, 0, 0];
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) { const v = yuv[3 * i + c] + (c ? 128 : 0); mean[c] += v; sq[c] += v * v; }
+  const yuv = h.ctx.styles.get(id).yuv,
+    n = yuv.length / 3;
+  const mean = [0, 0, 0],
+    sq = [0, 0, 0];
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < 3; c++) {
+      const v = yuv[3 * i + c] + (c ? 128 : 0);
+      mean[c] += v;
+      sq[c] += v * v;
+    }
   const m = mean.map((x) => x / n);
   return { mean: m, std: sq.map((x, c) => Math.sqrt(Math.max(0, x / n - m[c] * m[c]))) };
 }
@@ -61,13 +85,19 @@ describe('localized stylizer (neural tier, 720p)', () => {
 
   it('moves each region at least halfway to its style, keeps structure, and leaves no halo at the mask edge', async () => {
     const { mask, dist } = discMask(W, H, 640, 380, 260);
-    const fg = 'blue-hour', bg = 'evening-glow';
+    const fg = 'blue-hour',
+      bg = 'evening-glow';
     const out = (await run(neural.open(fg, bg, FIXED), portrait, 6, mask)).at(-1)!;
-    for (const [region, style] of [['fg', fg], ['bg', bg]] as const) {
+    for (const [region, style] of [
+      ['fg', fg],
+      ['bg', bg],
+    ] as const) {
       const target = styleStats(neural, style);
       const before = statsDistance(regionStats(portrait, mask, region), target);
       const after = statsDistance(regionStats(out, mask, region), target);
-      console.log(`${region} (${style}): distance to the style's statistics ${before.toFixed(1)} -> ${after.toFixed(1)}`);
+      console.log(
+        `${region} (${style}): distance to the style's statistics ${before.toFixed(1)} -> ${after.toFixed(1)}`,
+      );
       expect(after).toBeLessThanOrEqual(0.5 * before);
     }
     const ssim = gradientSsim(out, portrait);
@@ -77,17 +107,29 @@ describe('localized stylizer (neural tier, 720p)', () => {
     const onlyFg = (await run(neural.open(fg, fg, FIXED), portrait, 6, mask)).at(-1)!;
     const onlyBg = (await run(neural.open(bg, bg, FIXED), portrait, 6, mask)).at(-1)!;
     const halo = haloWidth(out, composite(onlyFg, onlyBg, mask), dist, 3);
-    console.log(`halo: ${halo.width} px; mean error by distance ${halo.profile.slice(0, 10).map((e) => e.toFixed(1)).join(' ')}`);
+    console.log(
+      `halo: ${halo.width} px; mean error by distance ${halo.profile
+        .slice(0, 10)
+        .map((e) => e.toFixed(1))
+        .join(' ')}`,
+    );
     expect(halo.width).toBeLessThanOrEqual(4);
   }, 240_000);
 
   it('TC-AdaIN lowers the warping error on a pan of a photo', async () => {
     const big = await loadRgb(sharedPath('media', 'photos', 'kde_path.jpg'), 1280, 720);
-    const fw = 640, fh = 360, shift = 12, frames = 16;
+    const fw = 640,
+      fh = 360,
+      shift = 12,
+      frames = 16;
     const pan: I420Frame[] = [];
     for (let t = 0; t < frames; t++) {
       const rgb = new Uint8Array(fw * fh * 3);
-      for (let y = 0; y < fh; y++) rgb.set(big.rgb.subarray(3 * ((y + 180) * 1280 + t * shift), 3 * ((y + 180) * 1280 + t * shift + fw)), 3 * y * fw);
+      for (let y = 0; y < fh; y++)
+        rgb.set(
+          big.rgb.subarray(3 * ((y + 180) * 1280 + t * shift), 3 * ((y + 180) * 1280 + t * shift + fw)),
+          3 * y * fw,
+        );
       pan.push(rgbToI420(rgb, fw, fh));
     }
     const errs: number[] = [];
@@ -95,7 +137,9 @@ describe('localized stylizer (neural tier, 720p)', () => {
       const outs = await run(neural.open('fauve', 'fauve', { fixedR: 1, tcAdainAlpha }), pan, frames);
       errs.push(warpingError(outs.slice(2), shift));
     }
-    console.log(`warping error: without TC ${errs[0].toFixed(3)}, with TC (alpha 0.5) ${errs[1].toFixed(3)}; input ${warpingError(pan, shift).toFixed(3)}`);
+    console.log(
+      `warping error: without TC ${errs[0].toFixed(3)}, with TC (alpha 0.5) ${errs[1].toFixed(3)}; input ${warpingError(pan, shift).toFixed(3)}`,
+    );
     expect(errs[1]).toBeLessThan(errs[0]);
   }, 240_000);
 
@@ -111,8 +155,13 @@ describe('localized stylizer (neural tier, 720p)', () => {
     const step = total / steps;
     const jumps = m.slice(10).map((x, i) => d(x, m[9 + i]));
     const maxJump = Math.max(...jumps);
-    console.log(`transition: total change ${total.toFixed(1)}, uniform step ${step.toFixed(2)}, max frame-to-frame ${maxJump.toFixed(2)}, `
-      + `first frames ${jumps.slice(0, 3).map((j) => j.toFixed(2)).join(' ')}`);
+    console.log(
+      `transition: total change ${total.toFixed(1)}, uniform step ${step.toFixed(2)}, max frame-to-frame ${maxJump.toFixed(2)}, ` +
+        `first frames ${jumps
+          .slice(0, 3)
+          .map((j) => j.toFixed(2))
+          .join(' ')}`,
+    );
     expect(total).toBeGreaterThan(10);
     expect(d(m[11], m[9])).toBeGreaterThan(0.05 * step); // visible change within 2 frames of the request
     expect(maxJump).toBeLessThanOrEqual(2 * step); // smoothstep's steepest step is 1.5x the uniform one

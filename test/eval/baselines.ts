@@ -10,7 +10,12 @@
 import { downscaleI420 } from '../../server/src/engine/image/downscale.js';
 import { i420ToRgb, rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
 import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/image/i420.js';
-import { NeuralTargets, poolMask8, rgbPlanarToYuv, yuvToRgbPlanar } from '../../server/src/engine/lowres/neural_targets.js';
+import {
+  NeuralTargets,
+  poolMask8,
+  rgbPlanarToYuv,
+  yuvToRgbPlanar,
+} from '../../server/src/engine/lowres/neural_targets.js';
 import { ort, OnnxRuntime } from '../../server/src/engine/runtime/onnx_session.js';
 import { adain, channelStats, maskedStats, type ChannelStats } from '../../server/src/engine/lowres/st_adain.js';
 import type { StyleEntry } from '../../server/src/engine/runtime/style_store.js';
@@ -21,34 +26,56 @@ const C = 128;
 /** Interleaved (Y, U−128, V−128) float at full size -> I420 (chroma: 2×2 means). */
 function yuvToI420(yuv: Float32Array, W: number, H: number): I420Frame {
   const f: I420Frame = { width: W, height: H, data: new Uint8Array(i420Size(W, H)) };
-  const p = i420Planes(f), clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
+  const p = i420Planes(f),
+    clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
   for (let i = 0; i < W * H; i++) p.y[i] = clamp(yuv[3 * i]);
-  for (let cy = 0; cy < p.chromaHeight; cy++) for (let cx = 0; cx < p.chromaWidth; cx++) {
-    let su = 0, sv = 0, n = 0;
-    for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) {
-      const x = 2 * cx + dx, y = 2 * cy + dy;
-      if (x >= W || y >= H) continue;
-      su += yuv[3 * (y * W + x) + 1]; sv += yuv[3 * (y * W + x) + 2]; n++;
+  for (let cy = 0; cy < p.chromaHeight; cy++)
+    for (let cx = 0; cx < p.chromaWidth; cx++) {
+      let su = 0,
+        sv = 0,
+        n = 0;
+      for (let dy = 0; dy < 2; dy++)
+        for (let dx = 0; dx < 2; dx++) {
+          const x = 2 * cx + dx,
+            y = 2 * cy + dy;
+          if (x >= W || y >= H) continue;
+          su += yuv[3 * (y * W + x) + 1];
+          sv += yuv[3 * (y * W + x) + 2];
+          n++;
+        }
+      p.u[cy * p.chromaWidth + cx] = clamp(128 + su / n);
+      p.v[cy * p.chromaWidth + cx] = clamp(128 + sv / n);
     }
-    p.u[cy * p.chromaWidth + cx] = clamp(128 + su / n); p.v[cy * p.chromaWidth + cx] = clamp(128 + sv / n);
-  }
   return f;
 }
 
-export interface NetOutput { out: I420Frame; fgOnly?: I420Frame; bgOnly?: I420Frame }
+export interface NetOutput {
+  out: I420Frame;
+  fgOnly?: I420Frame;
+  bgOnly?: I420Frame;
+}
 
 export class NetBaseline {
-  private constructor(private readonly enc: ort.InferenceSession, private readonly dec: ort.InferenceSession,
-    private readonly fgStyle: ChannelStats, private readonly bgStyle: ChannelStats) {}
+  private constructor(
+    private readonly enc: ort.InferenceSession,
+    private readonly dec: ort.InferenceSession,
+    private readonly fgStyle: ChannelStats,
+    private readonly bgStyle: ChannelStats,
+  ) {}
 
   static async create(fg: StyleEntry, bg: StyleEntry): Promise<NetBaseline> {
     const onnx = new OnnxRuntime({ provider: 'cpu', threads: 2 });
-    const [enc, dec, nt] = await Promise.all([onnx.session('vgg_enc4.onnx'), onnx.session('vgg_dec4.onnx'), NeuralTargets.create(onnx)]);
+    const [enc, dec, nt] = await Promise.all([
+      onnx.session('vgg_enc4.onnx'),
+      onnx.session('vgg_dec4.onnx'),
+      NeuralTargets.create(onnx),
+    ]);
     return new NetBaseline(enc, dec, await nt.styleStats(fg), await nt.styleStats(bg));
   }
 
   private async decode(feats: Float32Array, W: number, H: number): Promise<I420Frame> {
-    const img = (await this.dec.run({ feat: new ort.Tensor('float32', feats, [1, C, H >> 3, W >> 3]) }, ['image'])).image.data as Float32Array;
+    const img = (await this.dec.run({ feat: new ort.Tensor('float32', feats, [1, C, H >> 3, W >> 3]) }, ['image']))
+      .image.data as Float32Array;
     const yuv = new Float32Array(3 * W * H);
     rgbPlanarToYuv(img, W * H, 0, yuv);
     return yuvToI420(yuv, W, H);
@@ -59,10 +86,13 @@ export class NetBaseline {
    * over the whole frame (the halo metric's ideal).
    */
   async stylize(frame: I420Frame, mask: Uint8Array | null, withRegions = false): Promise<NetOutput> {
-    const { width: W, height: H } = frame, n = W * H, fn = (W >> 3) * (H >> 3);
+    const { width: W, height: H } = frame,
+      n = W * H,
+      fn = (W >> 3) * (H >> 3);
     const rgb = new Float32Array(3 * n);
     yuvToRgbPlanar(downscaleI420(frame, W, H).yuv, n, rgb);
-    const x = (await this.enc.run({ image: new ort.Tensor('float32', rgb, [1, 3, H, W]) }, ['r41'])).r41.data as Float32Array;
+    const x = (await this.enc.run({ image: new ort.Tensor('float32', rgb, [1, 3, H, W]) }, ['r41'])).r41
+      .data as Float32Array;
     const content = channelStats(C);
     if (!mask) {
       const f = new Float32Array(C * fn);
@@ -70,15 +100,24 @@ export class NetBaseline {
       adain(x, C, fn, content, this.fgStyle, f, 0);
       return { out: await this.decode(f, W, H) };
     }
-    const m = new Float32Array(fn), inv = new Float32Array(fn);
-    poolMask8(Float32Array.from(mask.subarray(0, n), (v) => v / 255), W, H, m);
+    const m = new Float32Array(fn),
+      inv = new Float32Array(fn);
+    poolMask8(
+      Float32Array.from(mask.subarray(0, n), (v) => v / 255),
+      W,
+      H,
+      m,
+    );
     for (let i = 0; i < fn; i++) inv[i] = 1 - m[i];
-    const fF = new Float32Array(C * fn), fB = new Float32Array(C * fn), blend = new Float32Array(C * fn);
+    const fF = new Float32Array(C * fn),
+      fB = new Float32Array(C * fn),
+      blend = new Float32Array(C * fn);
     if (maskedStats(x, C, fn, m, content) < 2) maskedStats(x, C, fn, null, content);
     adain(x, C, fn, content, this.fgStyle, fF, 0);
     if (maskedStats(x, C, fn, inv, content) < 2) maskedStats(x, C, fn, null, content);
     adain(x, C, fn, content, this.bgStyle, fB, 0);
-    for (let c = 0; c < C; c++) for (let i = 0; i < fn; i++) blend[c * fn + i] = m[i] * fF[c * fn + i] + inv[i] * fB[c * fn + i];
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < fn; i++) blend[c * fn + i] = m[i] * fF[c * fn + i] + inv[i] * fB[c * fn + i];
     const out = await this.decode(blend, W, H);
     if (!withRegions) return { out };
     return { out, fgOnly: await this.decode(fF, W, H), bgOnly: await this.decode(fB, W, H) };
@@ -91,10 +130,18 @@ const N = 33;
 
 /** CIE Lab (D65) -> sRGB, clamped to 0..255 (inverse of metrics.ts rgbToLab). */
 export function labToRgb(L: number, a: number, b: number, out: number[]): void {
-  const fy = (L + 16) / 116, fx = fy + a / 500, fz = fy - b / 200;
+  const fy = (L + 16) / 116,
+    fx = fy + a / 500,
+    fz = fy - b / 200;
   const inv = (t: number) => (t ** 3 > 216 / 24389 ? t ** 3 : (116 * t - 16) / (24389 / 27));
-  const X = 0.95047 * inv(fx), Y = inv(fy), Z = 1.08883 * inv(fz);
-  const lin = [3.2404542 * X - 1.5371385 * Y - 0.4985314 * Z, -0.9692660 * X + 1.8760108 * Y + 0.0415560 * Z, 0.0556434 * X - 0.2040259 * Y + 1.0572252 * Z];
+  const X = 0.95047 * inv(fx),
+    Y = inv(fy),
+    Z = 1.08883 * inv(fz);
+  const lin = [
+    3.2404542 * X - 1.5371385 * Y - 0.4985314 * Z,
+    -0.969266 * X + 1.8760108 * Y + 0.041556 * Z,
+    0.0556434 * X - 0.2040259 * Y + 1.0572252 * Z,
+  ];
   for (let c = 0; c < 3; c++) {
     const v = Math.max(0, lin[c]);
     const s = v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055;
@@ -104,24 +151,42 @@ export function labToRgb(L: number, a: number, b: number, out: number[]): void {
 
 /** A 33³ RGB LUT (r fastest) of the Lab mean/std transfer from `content` to `style`. */
 export function transferLut(content: LabStats, style: LabStats): Float32Array {
-  const lut = new Float32Array(N * N * N * 3), lab = [0, 0, 0], rgb = [0, 0, 0];
+  const lut = new Float32Array(N * N * N * 3),
+    lab = [0, 0, 0],
+    rgb = [0, 0, 0];
   const sd = (s: LabStats, c: number) => Math.sqrt(Math.max(1e-6, s.cov[4 * c]));
-  for (let b = 0; b < N; b++) for (let g = 0; g < N; g++) for (let r = 0; r < N; r++) {
-    rgbToLab(Math.round((r * 255) / (N - 1)), Math.round((g * 255) / (N - 1)), Math.round((b * 255) / (N - 1)), lab);
-    for (let c = 0; c < 3; c++) lab[c] = style.mean[c] + ((lab[c] - content.mean[c]) * sd(style, c)) / sd(content, c);
-    labToRgb(lab[0], lab[1], lab[2], rgb);
-    lut.set(rgb, 3 * (b * N * N + g * N + r));
-  }
+  for (let b = 0; b < N; b++)
+    for (let g = 0; g < N; g++)
+      for (let r = 0; r < N; r++) {
+        rgbToLab(
+          Math.round((r * 255) / (N - 1)),
+          Math.round((g * 255) / (N - 1)),
+          Math.round((b * 255) / (N - 1)),
+          lab,
+        );
+        for (let c = 0; c < 3; c++)
+          lab[c] = style.mean[c] + ((lab[c] - content.mean[c]) * sd(style, c)) / sd(content, c);
+        labToRgb(lab[0], lab[1], lab[2], rgb);
+        lut.set(rgb, 3 * (b * N * N + g * N + r));
+      }
   return lut;
 }
 
 /** Applies a LUT to interleaved RGB u8 (trilinear), into float RGB. */
 export function applyLut(lut: Float32Array, rgb: Uint8Array, out: Float32Array): void {
-  const s = (N - 1) / 255, SG = 3 * N, SB = 3 * N * N;
+  const s = (N - 1) / 255,
+    SG = 3 * N,
+    SB = 3 * N * N;
   for (let i = 0; i < rgb.length; i += 3) {
-    const fr = rgb[i] * s, fg = rgb[i + 1] * s, fb = rgb[i + 2] * s;
-    const r0 = fr >= N - 1 ? N - 2 : fr | 0, g0 = fg >= N - 1 ? N - 2 : fg | 0, b0 = fb >= N - 1 ? N - 2 : fb | 0;
-    const dr = fr - r0, dg = fg - g0, db = fb - b0;
+    const fr = rgb[i] * s,
+      fg = rgb[i + 1] * s,
+      fb = rgb[i + 2] * s;
+    const r0 = fr >= N - 1 ? N - 2 : fr | 0,
+      g0 = fg >= N - 1 ? N - 2 : fg | 0,
+      b0 = fb >= N - 1 ? N - 2 : fb | 0;
+    const dr = fr - r0,
+      dg = fg - g0,
+      db = fb - b0;
     const o = b0 * SB + g0 * SG + 3 * r0;
     for (let c = 0; c < 3; c++) {
       const k = o + c;
@@ -129,31 +194,46 @@ export function applyLut(lut: Float32Array, rgb: Uint8Array, out: Float32Array):
       const c01 = lut[k + SG] + dr * (lut[k + SG + 3] - lut[k + SG]);
       const c10 = lut[k + SB] + dr * (lut[k + SB + 3] - lut[k + SB]);
       const c11 = lut[k + SB + SG] + dr * (lut[k + SB + SG + 3] - lut[k + SB + SG]);
-      const c0 = c00 + dg * (c01 - c00), c1 = c10 + dg * (c11 - c10);
+      const c0 = c00 + dg * (c01 - c00),
+        c1 = c10 + dg * (c11 - c10);
       out[i + c] = c0 + db * (c1 - c0);
     }
   }
 }
 
 export class LutBaseline {
-  private constructor(private readonly fg: Float32Array, private readonly bg: Float32Array | null) {}
+  private constructor(
+    private readonly fg: Float32Array,
+    private readonly bg: Float32Array | null,
+  ) {}
 
   /** Fits the region LUTs on the clip's first frame. */
   static fit(first: I420Frame, mask: Uint8Array | null, fgStyle: LabStats, bgStyle: LabStats): LutBaseline {
     const rgb = i420ToRgb(first);
     const fgW = mask ? (i: number) => mask[i] / 255 : undefined;
     const fg = transferLut(labStats(rgb, fgW, 2), fgStyle);
-    const bg = mask ? transferLut(labStats(rgb, (i) => 1 - mask[i] / 255, 2), bgStyle) : null;
+    const bg = mask
+      ? transferLut(
+          labStats(rgb, (i) => 1 - mask[i] / 255, 2),
+          bgStyle,
+        )
+      : null;
     return new LutBaseline(fg, bg);
   }
 
   stylize(frame: I420Frame, mask: Uint8Array | null, withRegions = false): NetOutput {
-    const { width: W, height: H } = frame, rgb = i420ToRgb(frame);
+    const { width: W, height: H } = frame,
+      rgb = i420ToRgb(frame);
     const a = new Float32Array(rgb.length);
     applyLut(this.fg, rgb, a);
-    const toFrame = (f: Float32Array) => { const u8 = new Uint8Array(f.length); for (let i = 0; i < f.length; i++) u8[i] = f[i] + 0.5; return rgbToI420(u8, W, H); };
+    const toFrame = (f: Float32Array) => {
+      const u8 = new Uint8Array(f.length);
+      for (let i = 0; i < f.length; i++) u8[i] = f[i] + 0.5;
+      return rgbToI420(u8, W, H);
+    };
     if (!mask || !this.bg) return { out: toFrame(a) };
-    const b = new Float32Array(rgb.length), o = new Float32Array(rgb.length);
+    const b = new Float32Array(rgb.length),
+      o = new Float32Array(rgb.length);
     applyLut(this.bg, rgb, b);
     for (let i = 0; i < W * H; i++) {
       const m = mask[i] / 255;

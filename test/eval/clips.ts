@@ -36,16 +36,34 @@ export interface EvalClip {
 }
 
 /** Where the inputs are: a folder with clips/, photos/, styles/ (the shared media by default). */
-export interface MediaSet { dir: string; clips: string[]; photos: string[]; styles: string[]; shared: boolean }
+export interface MediaSet {
+  dir: string;
+  clips: string[];
+  photos: string[];
+  styles: string[];
+  shared: boolean;
+}
 
-const IMAGE = /\.(jpe?g|png|webp)$/i, VIDEO = /\.(mkv|mp4|avi|webm|mov|y4m)$/i;
+const IMAGE = /\.(jpe?g|png|webp)$/i,
+  VIDEO = /\.(mkv|mp4|avi|webm|mov|y4m)$/i;
 function list(dir: string, re: RegExp): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => re.test(f))
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
 }
 
 export function mediaSet(dir?: string): MediaSet {
   const root = dir ?? join(SHARED, 'media');
-  return { dir: root, clips: list(join(root, 'clips'), VIDEO), photos: list(join(root, 'photos'), IMAGE), styles: list(join(root, 'styles'), IMAGE), shared: !dir };
+  return {
+    dir: root,
+    clips: list(join(root, 'clips'), VIDEO),
+    photos: list(join(root, 'photos'), IMAGE),
+    styles: list(join(root, 'styles'), IMAGE),
+    shared: !dir,
+  };
 }
 
 /** Frame size for the evaluation: long side ≤ longSide, both sides multiples of 8. */
@@ -60,15 +78,22 @@ const even = (x: number) => 2 * Math.round(x / 2);
 export function degradeMask(mask: Uint8Array, w: number, h: number): Uint8Array {
   const s = lowResSize(w, h, 256, 1);
   const low = downscaleMask(mask, w, h, s.width, s.height);
-  const f = Float32Array.from(low, (v) => v / 255), out = new Uint8Array(w * h);
+  const f = Float32Array.from(low, (v) => v / 255),
+    out = new Uint8Array(w * h);
   bilinearUpsample(f, s.width, s.height, w, h, out);
   return out;
 }
 
 function bilinearRgb(img: RgbImage, x: number, y: number, out: Uint8Array, o: number): void {
   const { width: w, height: h, rgb } = img;
-  x = Math.max(0, Math.min(w - 1, x)); y = Math.max(0, Math.min(h - 1, y));
-  const x0 = Math.floor(x), y0 = Math.floor(y), x1 = Math.min(w - 1, x0 + 1), y1 = Math.min(h - 1, y0 + 1), fx = x - x0, fy = y - y0;
+  x = Math.max(0, Math.min(w - 1, x));
+  y = Math.max(0, Math.min(h - 1, y));
+  const x0 = Math.floor(x),
+    y0 = Math.floor(y),
+    x1 = Math.min(w - 1, x0 + 1),
+    y1 = Math.min(h - 1, y0 + 1),
+    fx = x - x0,
+    fy = y - y0;
   for (let c = 0; c < 3; c++) {
     const a = rgb[3 * (y0 * w + x0) + c] + fx * (rgb[3 * (y0 * w + x1) + c] - rgb[3 * (y0 * w + x0) + c]);
     const b = rgb[3 * (y1 * w + x0) + c] + fx * (rgb[3 * (y1 * w + x1) + c] - rgb[3 * (y1 * w + x0) + c]);
@@ -78,18 +103,34 @@ function bilinearRgb(img: RgbImage, x: number, y: number, out: Uint8Array, o: nu
 
 /** A pan across a photo: 4 px right and 2 px down per frame (even: exact in I420 chroma too). Flow (4, 2). */
 export async function panClip(photo: string, W: number, H: number, T: number): Promise<EvalClip> {
-  const sx = 4, sy = 2;
+  const sx = 4,
+    sy = 2;
   const big = await loadRgb(photo, W + sx * T, H + sy * T);
   const frames: I420Frame[] = [];
   for (let t = 0; t < T; t++) {
     const rgb = new Uint8Array(W * H * 3);
-    for (let y = 0; y < H; y++) rgb.set(big.rgb.subarray(3 * ((y + sy * t) * big.width + sx * t), 3 * ((y + sy * t) * big.width + sx * t + W)), 3 * y * W);
+    for (let y = 0; y < H; y++)
+      rgb.set(
+        big.rgb.subarray(3 * ((y + sy * t) * big.width + sx * t), 3 * ((y + sy * t) * big.width + sx * t + W)),
+        3 * y * W,
+      );
     frames.push(rgbToI420(rgb, W, H));
   }
   const flows = frames.map(() => constantFlow(W, H, sx, sy));
   return {
-    id: `pan_${basename(photo, extname(photo))}`, kind: 'synthetic', note: `pan ${sx},${sy} px/frame over ${basename(photo)}; exact flow; one region`,
-    width: W, height: H, fps: 30, frames, masks: null, plainMasks: null, maskKind: 'none', flows, valid: flows.map((f) => inFrame(f)), flowKind: 'exact',
+    id: `pan_${basename(photo, extname(photo))}`,
+    kind: 'synthetic',
+    note: `pan ${sx},${sy} px/frame over ${basename(photo)}; exact flow; one region`,
+    width: W,
+    height: H,
+    fps: 30,
+    frames,
+    masks: null,
+    plainMasks: null,
+    maskKind: 'none',
+    flows,
+    valid: flows.map((f) => inFrame(f)),
+    flowKind: 'exact',
   };
 }
 
@@ -98,21 +139,44 @@ export async function panClip(photo: string, W: number, H: number, T: number): P
  * Exact flow: x' = c + (x − c)·z_{t−1}/z_t about the frame centre c.
  */
 export async function zoomClip(photo: string, W: number, H: number, T: number): Promise<EvalClip> {
-  const S = 1.5, big = await loadRgb(photo, Math.round(W * S), Math.round(H * S));
+  const S = 1.5,
+    big = await loadRgb(photo, Math.round(W * S), Math.round(H * S));
   const z = (t: number) => 1.4 ** (t / Math.max(1, T - 1));
-  const cx = (W - 1) / 2, cy = (H - 1) / 2, Cx = (big.width - 1) / 2, Cy = (big.height - 1) / 2;
-  const frames: I420Frame[] = [], flows: Flow[] = [];
+  const cx = (W - 1) / 2,
+    cy = (H - 1) / 2,
+    Cx = (big.width - 1) / 2,
+    Cy = (big.height - 1) / 2;
+  const frames: I420Frame[] = [],
+    flows: Flow[] = [];
   for (let t = 0; t < T; t++) {
-    const k = S / z(t), rgb = new Uint8Array(W * H * 3);
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) bilinearRgb(big, Cx + (x - cx) * k, Cy + (y - cy) * k, rgb, 3 * (y * W + x));
+    const k = S / z(t),
+      rgb = new Uint8Array(W * H * 3);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) bilinearRgb(big, Cx + (x - cx) * k, Cy + (y - cy) * k, rgb, 3 * (y * W + x));
     frames.push(rgbToI420(rgb, W, H));
-    const r = t ? z(t - 1) / z(t) : 1, f = constantFlow(W, H, 0, 0);
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) { f.u[y * W + x] = (x - cx) * (r - 1); f.v[y * W + x] = (y - cy) * (r - 1); }
+    const r = t ? z(t - 1) / z(t) : 1,
+      f = constantFlow(W, H, 0, 0);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        f.u[y * W + x] = (x - cx) * (r - 1);
+        f.v[y * W + x] = (y - cy) * (r - 1);
+      }
     flows.push(f);
   }
   return {
-    id: `zoom_${basename(photo, extname(photo))}`, kind: 'synthetic', note: `zoom 1×→1.4× into ${basename(photo)}; exact flow; one region`,
-    width: W, height: H, fps: 30, frames, masks: null, plainMasks: null, maskKind: 'none', flows, valid: flows.map((f) => inFrame(f)), flowKind: 'exact',
+    id: `zoom_${basename(photo, extname(photo))}`,
+    kind: 'synthetic',
+    note: `zoom 1×→1.4× into ${basename(photo)}; exact flow; one region`,
+    width: W,
+    height: H,
+    fps: 30,
+    frames,
+    masks: null,
+    plainMasks: null,
+    maskKind: 'none',
+    flows,
+    valid: flows.map((f) => inFrame(f)),
+    flowKind: 'exact',
   };
 }
 
@@ -128,43 +192,82 @@ export async function personClip(pair: ReferencePair, T: number, background?: st
   const cut = await cutPerson(pair.person, w, h);
   const bgPath = background ?? join(SHARED, 'media', 'photos', pair.background);
   const bg = await loadRgb(bgPath, w, h);
-  const H = Math.floor(h / 8) * 8, W = Math.floor(w / 8) * 8, oy = (h - H) >> 1, ox = (w - W) >> 1;
-  const off = Array.from({ length: T }, (_, t) => [even(0.1 * w * Math.sin((2 * Math.PI * t) / T)), even(3 * Math.sin((4 * Math.PI * t) / T))]);
-  const frames: I420Frame[] = [], masks: Uint8Array[] = [];
+  const H = Math.floor(h / 8) * 8,
+    W = Math.floor(w / 8) * 8,
+    oy = (h - H) >> 1,
+    ox = (w - W) >> 1;
+  const off = Array.from({ length: T }, (_, t) => [
+    even(0.1 * w * Math.sin((2 * Math.PI * t) / T)),
+    even(3 * Math.sin((4 * Math.PI * t) / T)),
+  ]);
+  const frames: I420Frame[] = [],
+    masks: Uint8Array[] = [];
   for (let t = 0; t < T; t++) {
     const c = compositeOnto(cut, bg, off[t][0], off[t][1]);
-    const rgb = new Uint8Array(W * H * 3), m = new Uint8Array(W * H);
+    const rgb = new Uint8Array(W * H * 3),
+      m = new Uint8Array(W * H);
     for (let y = 0; y < H; y++) {
       rgb.set(c.rgb.subarray(3 * ((y + oy) * w + ox), 3 * ((y + oy) * w + ox + W)), 3 * y * W);
       m.set(c.mask.subarray((y + oy) * w + ox, (y + oy) * w + ox + W), y * W);
     }
-    frames.push(rgbToI420(rgb, W, H)); masks.push(m);
+    frames.push(rgbToI420(rgb, W, H));
+    masks.push(m);
   }
-  const flows: Flow[] = [], valid: Uint8Array[] = [];
+  const flows: Flow[] = [],
+    valid: Uint8Array[] = [];
   for (let t = 0; t < T; t++) {
-    const f = constantFlow(W, H, 0, 0), v = new Uint8Array(W * H);
+    const f = constantFlow(W, H, 0, 0),
+      v = new Uint8Array(W * H);
     if (t > 0) {
-      const du = off[t - 1][0] - off[t][0], dv = off[t - 1][1] - off[t][1];
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-        const i = y * W + x, a = masks[t][i];
-        if (a >= 250) {
-          f.u[i] = du; f.v[i] = dv;
-          const sx = x + du, sy = y + dv;
-          v[i] = sx >= 0 && sx < W && sy >= 0 && sy < H && masks[t - 1][sy * W + sx] >= 250 ? 1 : 0;
-        } else if (a <= 5) v[i] = masks[t - 1][i] <= 5 ? 1 : 0;
-      }
+      const du = off[t - 1][0] - off[t][0],
+        dv = off[t - 1][1] - off[t][1];
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          const i = y * W + x,
+            a = masks[t][i];
+          if (a >= 250) {
+            f.u[i] = du;
+            f.v[i] = dv;
+            const sx = x + du,
+              sy = y + dv;
+            v[i] = sx >= 0 && sx < W && sy >= 0 && sy < H && masks[t - 1][sy * W + sx] >= 250 ? 1 : 0;
+          } else if (a <= 5) v[i] = masks[t - 1][i] <= 5 ? 1 : 0;
+        }
     }
-    flows.push(f); valid.push(v);
+    flows.push(f);
+    valid.push(v);
   }
   return {
-    id: `person_${pair.id}${background ? `_${basename(background, extname(background))}` : ''}`, kind: 'synthetic',
+    id: `person_${pair.id}${background ? `_${basename(background, extname(background))}` : ''}`,
+    kind: 'synthetic',
     note: `${basename(pair.person)} pasted over ${basename(bgPath)}, moving ±${Math.round(0.1 * w)} px; exact mask and flow`,
-    width: W, height: H, fps: 30, frames, masks, plainMasks: masks.map((m) => degradeMask(m, W, H)), maskKind: 'exact', flows, valid, flowKind: 'exact',
+    width: W,
+    height: H,
+    fps: 30,
+    frames,
+    masks,
+    plainMasks: masks.map((m) => degradeMask(m, W, H)),
+    maskKind: 'exact',
+    flows,
+    valid,
+    flowKind: 'exact',
   };
 }
 
 function probe(path: string): { width: number; height: number; fps: number } {
-  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,r_frame_rate', '-of', 'csv=p=0', path]).toString().trim();
+  const out = execFileSync('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=width,height,r_frame_rate',
+    '-of',
+    'csv=p=0',
+    path,
+  ])
+    .toString()
+    .trim();
   const [w, h, r] = out.split('\n')[0].split(',');
   const [num, den] = r.split('/').map(Number);
   return { width: Number(w), height: Number(h), fps: den ? num / den : num || 30 };
@@ -173,23 +276,46 @@ function probe(path: string): { width: number; height: number; fps: number } {
 /** The first T frames of a video as I420 at width × height (ffmpeg, bicubic scale). */
 export function decodeClip(path: string, width: number, height: number, T: number): I420Frame[] {
   const size = i420Size(width, height);
-  const buf = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', path, '-frames:v', String(T),
-    '-vf', `scale=${width}:${height},format=yuv420p`, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'], { maxBuffer: size * T + (1 << 20) });
+  const buf = execFileSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      path,
+      '-frames:v',
+      String(T),
+      '-vf',
+      `scale=${width}:${height},format=yuv420p`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'yuv420p',
+      'pipe:1',
+    ],
+    { maxBuffer: size * T + (1 << 20) },
+  );
   const frames: I420Frame[] = [];
-  for (let k = 0; k + size <= buf.length && k / size < T; k += size) frames.push({ width, height, data: new Uint8Array(buf.subarray(k, k + size)) });
+  for (let k = 0; k + size <= buf.length && k / size < T; k += size)
+    frames.push({ width, height, data: new Uint8Array(buf.subarray(k, k + size)) });
   return frames;
 }
 
 let segmenter: Promise<Segmenter> | null = null;
 
 /** The product's speaker masks for a clip: guided enhancement (reference) and bilinear (ablation). */
-async function segmenterMasks(frames: I420Frame[], fps: number): Promise<{ guided: Uint8Array[]; bilinear: Uint8Array[] }> {
+async function segmenterMasks(
+  frames: I420Frame[],
+  fps: number,
+): Promise<{ guided: Uint8Array[]; bilinear: Uint8Array[] }> {
   segmenter ??= Segmenter.create(new OnnxRuntime({ provider: 'cpu', threads: 1 }));
   const seg = await segmenter;
   const out = { guided: [] as Uint8Array[], bilinear: [] as Uint8Array[] };
   for (const enhancement of ['guided', 'bilinear'] as const) {
     const sm = new SpeakerMask(seg.stream(), { budgetMs: Infinity, enhancement });
-    for (let t = 0; t < frames.length; t++) out[enhancement].push((await sm.update(frames[t], (t * 1000) / fps)).plane.slice());
+    for (let t = 0; t < frames.length; t++)
+      out[enhancement].push((await sm.update(frames[t], (t * 1000) / fps)).plane.slice());
     sm.close();
   }
   return out;
@@ -197,28 +323,48 @@ async function segmenterMasks(frames: I420Frame[], fps: number): Promise<{ guide
 
 /** A real clip: decoded, segmented, with Lucas–Kanade flow and forward–backward occlusion masks. */
 export async function realClip(path: string, T: number, longSide: number): Promise<EvalClip> {
-  const p = probe(path), { width: W, height: H } = evalSize(p.width, p.height, longSide);
+  const p = probe(path),
+    { width: W, height: H } = evalSize(p.width, p.height, longSide);
   const frames = decodeClip(path, W, H, T);
   const { guided, bilinear } = await segmenterMasks(frames, p.fps);
-  const flows: Flow[] = [constantFlow(W, H, 0, 0)], valid: Uint8Array[] = [new Uint8Array(W * H)];
+  const flows: Flow[] = [constantFlow(W, H, 0, 0)],
+    valid: Uint8Array[] = [new Uint8Array(W * H)];
   for (let t = 1; t < frames.length; t++) {
     const e = estimateFlow(i420Planes(frames[t - 1]).y, i420Planes(frames[t]).y, W, H);
-    flows.push(e.flow); valid.push(e.valid);
+    flows.push(e.flow);
+    valid.push(e.valid);
   }
   return {
-    id: `real_${basename(path, extname(path))}`, kind: 'real', note: `${basename(path)} (${p.width}×${p.height} @ ${Math.round(p.fps)} fps), first ${frames.length} frames; LK flow; segmenter masks`,
-    width: W, height: H, fps: p.fps, frames, masks: guided, plainMasks: bilinear, maskKind: 'segmenter', flows, valid, flowKind: 'lucas-kanade',
+    id: `real_${basename(path, extname(path))}`,
+    kind: 'real',
+    note: `${basename(path)} (${p.width}×${p.height} @ ${Math.round(p.fps)} fps), first ${frames.length} frames; LK flow; segmenter masks`,
+    width: W,
+    height: H,
+    fps: p.fps,
+    frames,
+    masks: guided,
+    plainMasks: bilinear,
+    maskKind: 'segmenter',
+    flows,
+    valid,
+    flowKind: 'lucas-kanade',
   };
 }
 
-export interface ClipPlan { frames: number; longSide: number; quick: boolean }
+export interface ClipPlan {
+  frames: number;
+  longSide: number;
+  quick: boolean;
+}
 
 /** The clips of one run: synthetic ones from the media's photos, then its real clips. */
 export async function loadClips(media: MediaSet, plan: ClipPlan): Promise<EvalClip[]> {
-  const T = plan.frames, clips: EvalClip[] = [];
+  const T = plan.frames,
+    clips: EvalClip[] = [];
   const pair = (id: string) => REFERENCE_SET.find((p) => p.id === id)!;
   const sized = (w: number, h: number) => evalSize(w, h, plan.longSide);
-  const photo = (name: string, k: number) => (media.shared ? join(media.dir, 'photos', name) : media.photos[k % media.photos.length]);
+  const photo = (name: string, k: number) =>
+    media.shared ? join(media.dir, 'photos', name) : media.photos[k % media.photos.length];
   const canPhotos = media.shared || media.photos.length > 0;
   const s = sized(640, 360);
   // a person cut from the shared reference photos; over the custom folder's first photo when one is given

@@ -21,17 +21,33 @@ it('the quick evaluation writes a report and sane records in under 60 s', async 
   expect(html).toContain('<svg');
   for (const src of html.matchAll(/src="(img\/[^"]+)"/g)) expect(existsSync(join(out, src[1]))).toBe(true);
 
-  const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { records: EvalRecord[]; speed: { ms_per_frame: number }[] };
+  const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+    records: EvalRecord[];
+    speed: { ms_per_frame: number }[];
+  };
   const clips = new Set(json.records.map((r) => r.clip));
   expect(clips.size).toBeGreaterThanOrEqual(2);
-  expect(json.records.some((r) => r.clip_kind === 'synthetic') && json.records.some((r) => r.clip_kind === 'real')).toBe(true);
+  expect(
+    json.records.some((r) => r.clip_kind === 'synthetic') && json.records.some((r) => r.clip_kind === 'real'),
+  ).toBe(true);
   for (const clip of clips) {
     const rs = json.records.filter((r) => r.clip === clip);
     const systems = rs.map((r) => r.system);
-    for (const s of ['input (no stylization)', 'neural r=1', 'neural r=auto', 'fast r=1', 'fast r=auto', 'global',
-      'ablation: no TC-AdaIN (neural r=1)', 'baseline: per-frame enc→AdaIN→dec', 'baseline: 3D LUT 33³']) expect(systems).toContain(s);
+    for (const s of [
+      'input (no stylization)',
+      'neural r=1',
+      'neural r=auto',
+      'fast r=1',
+      'fast r=auto',
+      'global',
+      'ablation: no TC-AdaIN (neural r=1)',
+      'baseline: per-frame enc→AdaIN→dec',
+      'baseline: 3D LUT 33³',
+    ])
+      expect(systems).toContain(s);
     for (const r of rs) {
-      for (const k of ['warping_error', 'tcc', 'grad_ssim', 'style_distance', 'ms_per_frame'] as const) expect(Number.isFinite(r[k]), `${clip} ${r.system} ${k}`).toBe(true);
+      for (const k of ['warping_error', 'tcc', 'grad_ssim', 'style_distance', 'ms_per_frame'] as const)
+        expect(Number.isFinite(r[k]), `${clip} ${r.system} ${k}`).toBe(true);
       expect(r.warping_error).toBeGreaterThanOrEqual(0);
       expect(r.tcc).toBeLessThanOrEqual(1 + 1e-9);
       expect(r.grad_ssim).toBeLessThanOrEqual(1 + 1e-9);

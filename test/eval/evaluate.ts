@@ -3,7 +3,15 @@ import type { I420Frame } from '../../server/src/engine/image/i420.js';
 import type { EvalClip } from './clips.js';
 import { blendByMask } from './systems.js';
 import {
-  boundaryDistance, gradSsim, haloPx, mean, regionLabStats, styleDistance, tccPerFrame, warpingErrors, type LabStats,
+  boundaryDistance,
+  gradSsim,
+  haloPx,
+  mean,
+  regionLabStats,
+  styleDistance,
+  tccPerFrame,
+  warpingErrors,
+  type LabStats,
 } from './metrics.js';
 
 export interface EvalRecord {
@@ -32,7 +40,8 @@ export interface EvalRecord {
 
 /** Frames sampled for the per-frame (non-temporal) metrics: about 6 per clip, always the last. */
 export function sampleFrames(T: number): number[] {
-  const step = Math.max(1, Math.ceil(T / 6)), out: number[] = [];
+  const step = Math.max(1, Math.ceil(T / 6)),
+    out: number[] = [];
   for (let t = step - 1; t < T; t += step) out.push(t);
   if (out.at(-1) !== T - 1) out.push(T - 1);
   return out;
@@ -54,11 +63,23 @@ export function styleDistanceOf(frames: I420Frame[], clip: EvalClip, fgLab: LabS
   return mean(d);
 }
 
-export interface HaloIdeal { fg: I420Frame; bg: I420Frame }
+export interface HaloIdeal {
+  fg: I420Frame;
+  bg: I420Frame;
+}
 
-export function evaluate(system: string, clip: EvalClip, outputs: I420Frame[], ms: number[], stages: Record<string, number>,
-  ideal: ((t: number) => HaloIdeal | undefined) | null, style: { fgLab: LabStats; bgLab: LabStats; inputDistance: number }, note?: string): EvalRecord {
-  const we = warpingErrors(outputs, clip.flows, clip.valid), tc = tccPerFrame(outputs, clip.frames);
+export function evaluate(
+  system: string,
+  clip: EvalClip,
+  outputs: I420Frame[],
+  ms: number[],
+  stages: Record<string, number>,
+  ideal: ((t: number) => HaloIdeal | undefined) | null,
+  style: { fgLab: LabStats; bgLab: LabStats; inputDistance: number },
+  note?: string,
+): EvalRecord {
+  const we = warpingErrors(outputs, clip.flows, clip.valid),
+    tc = tccPerFrame(outputs, clip.frames);
   let halo: number | null = null;
   if (clip.masks && ideal) {
     const hs: number[] = [];
@@ -72,12 +93,22 @@ export function evaluate(system: string, clip: EvalClip, outputs: I420Frame[], m
   }
   const r = (x: number, k = 4) => Number(x.toPrecision(k));
   return {
-    system, clip: clip.id, clip_kind: clip.kind, flow: clip.flowKind, mask: clip.maskKind, frames: outputs.length,
-    warping_error: r(mean(we)), tcc: r(mean(tc)), grad_ssim: r(gradSsim(outputs, clip.frames, sampleFrames(outputs.length))),
-    style_distance: r(styleDistanceOf(outputs, clip, style.fgLab, style.bgLab)), style_distance_input: r(style.inputDistance),
-    halo_px: halo, ms_per_frame: r(mean(ms), 3),
+    system,
+    clip: clip.id,
+    clip_kind: clip.kind,
+    flow: clip.flowKind,
+    mask: clip.maskKind,
+    frames: outputs.length,
+    warping_error: r(mean(we)),
+    tcc: r(mean(tc)),
+    grad_ssim: r(gradSsim(outputs, clip.frames, sampleFrames(outputs.length))),
+    style_distance: r(styleDistanceOf(outputs, clip, style.fgLab, style.bgLab)),
+    style_distance_input: r(style.inputDistance),
+    halo_px: halo,
+    ms_per_frame: r(mean(ms), 3),
     stages_ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, r(v, 3)])),
-    warping_error_per_frame: we.map((x) => r(x)), tcc_per_frame: tc.map((x) => r(x)),
+    warping_error_per_frame: we.map((x) => r(x)),
+    tcc_per_frame: tc.map((x) => r(x)),
     ...(note ? { note } : {}),
   };
 }

@@ -26,17 +26,37 @@ export interface ReportData {
   notes: string[];
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
-const fmt = (v: number | null | undefined, k = 3) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v.toPrecision(k)).toString());
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const fmt = (v: number | null | undefined, k = 3) =>
+  v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v.toPrecision(k)).toString();
 const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
-export const COLUMNS = ['warping error ×10³ ↓', 'TCC ↑', 'grad SSIM ↑', 'style dist ↓ (input)', 'halo px ↓', 'ms/frame'];
+export const COLUMNS = [
+  'warping error ×10³ ↓',
+  'TCC ↑',
+  'grad SSIM ↑',
+  'style dist ↓ (input)',
+  'halo px ↓',
+  'ms/frame',
+];
 
 /** One table row of metric cells for a set of records (means over them). */
 export function metricCells(rs: EvalRecord[]): string[] {
-  const m = (f: (r: EvalRecord) => number | null) => { const xs = rs.map(f).filter((x): x is number => x !== null); return xs.length ? avg(xs) : null; };
-  return [fmt(m((r) => r.warping_error * 1000)), fmt(m((r) => r.tcc)), fmt(m((r) => r.grad_ssim)),
-    `${fmt(m((r) => r.style_distance))} (${fmt(m((r) => r.style_distance_input))})`, fmt(m((r) => r.halo_px), 2), fmt(m((r) => r.ms_per_frame))];
+  const m = (f: (r: EvalRecord) => number | null) => {
+    const xs = rs.map(f).filter((x): x is number => x !== null);
+    return xs.length ? avg(xs) : null;
+  };
+  return [
+    fmt(m((r) => r.warping_error * 1000)),
+    fmt(m((r) => r.tcc)),
+    fmt(m((r) => r.grad_ssim)),
+    `${fmt(m((r) => r.style_distance))} (${fmt(m((r) => r.style_distance_input))})`,
+    fmt(
+      m((r) => r.halo_px),
+      2,
+    ),
+    fmt(m((r) => r.ms_per_frame)),
+  ];
 }
 
 function systemsOf(records: EvalRecord[]): string[] {
@@ -44,8 +64,9 @@ function systemsOf(records: EvalRecord[]): string[] {
 }
 
 function table(head: string[], rows: string[][], cls = ''): string {
-  return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${
-    rows.map((r) => `<tr>${r.map((c, i) => (i ? `<td>${esc(c)}</td>` : `<th>${esc(c)}</th>`)).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c, i) => (i ? `<td>${esc(c)}</td>` : `<th>${esc(c)}</th>`)).join('')}</tr>`)
+    .join('')}</tbody></table>`;
 }
 
 /** Per-system means over a group of clips (the paper's Table 3 layout). */
@@ -57,23 +78,51 @@ export function summaryRows(records: EvalRecord[]): string[][] {
   });
 }
 
-const PALETTE = ['#888', '#d62728', '#ff7f0e', '#1f77b4', '#17becf', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#bcbd22', '#7f7f7f', '#000'];
+const PALETTE = [
+  '#888',
+  '#d62728',
+  '#ff7f0e',
+  '#1f77b4',
+  '#17becf',
+  '#2ca02c',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#bcbd22',
+  '#7f7f7f',
+  '#000',
+];
 
 /** Per-frame warping error of each system on one clip, log scale, inline SVG. */
 export function warpPlot(records: EvalRecord[]): string {
-  const W = 720, H = 260, L = 60, R = 10, T = 10, B = 30;
+  const W = 720,
+    H = 260,
+    L = 60,
+    R = 10,
+    T = 10,
+    B = 30;
   const series = records.map((r) => r.warping_error_per_frame.map((v) => Math.max(v, 1e-6)));
   const all = series.flat();
   if (!all.length) return '';
-  const lo = Math.floor(Math.log10(Math.min(...all))), hi = Math.ceil(Math.log10(Math.max(...all)));
+  const lo = Math.floor(Math.log10(Math.min(...all))),
+    hi = Math.ceil(Math.log10(Math.max(...all)));
   const n = Math.max(...series.map((s) => s.length));
   const x = (i: number) => L + ((W - L - R) * i) / Math.max(1, n - 1);
   const y = (v: number) => T + ((H - T - B) * (hi - Math.log10(v))) / Math.max(1, hi - lo);
   let g = '';
-  for (let e = lo; e <= hi; e++) g += `<line x1="${L}" x2="${W - R}" y1="${y(10 ** e)}" y2="${y(10 ** e)}" stroke="#ddd"/><text x="${L - 4}" y="${y(10 ** e) + 4}" text-anchor="end" font-size="11">1e${e}</text>`;
-  for (let i = 0; i < n; i += Math.max(1, Math.ceil(n / 10))) g += `<text x="${x(i)}" y="${H - 10}" text-anchor="middle" font-size="11">${i + 1}</text>`;
-  const lines = series.map((s, k) => `<polyline fill="none" stroke="${PALETTE[k % PALETTE.length]}" stroke-width="${k ? 1.6 : 1}" ${k ? '' : 'stroke-dasharray="4 3"'} points="${s.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`).join('');
-  const legend = records.map((r, k) => `<span class="lg"><i style="background:${PALETTE[k % PALETTE.length]}"></i>${esc(r.system)}</span>`).join(' ');
+  for (let e = lo; e <= hi; e++)
+    g += `<line x1="${L}" x2="${W - R}" y1="${y(10 ** e)}" y2="${y(10 ** e)}" stroke="#ddd"/><text x="${L - 4}" y="${y(10 ** e) + 4}" text-anchor="end" font-size="11">1e${e}</text>`;
+  for (let i = 0; i < n; i += Math.max(1, Math.ceil(n / 10)))
+    g += `<text x="${x(i)}" y="${H - 10}" text-anchor="middle" font-size="11">${i + 1}</text>`;
+  const lines = series
+    .map(
+      (s, k) =>
+        `<polyline fill="none" stroke="${PALETTE[k % PALETTE.length]}" stroke-width="${k ? 1.6 : 1}" ${k ? '' : 'stroke-dasharray="4 3"'} points="${s.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
+    )
+    .join('');
+  const legend = records
+    .map((r, k) => `<span class="lg"><i style="background:${PALETTE[k % PALETTE.length]}"></i>${esc(r.system)}</span>`)
+    .join(' ');
   return `<svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" xmlns="http://www.w3.org/2000/svg">${g}${lines}<text x="${L}" y="${H - 0}" font-size="11">frame t (error of t vs warped t−1)</text></svg><div class="legend">${legend}</div>`;
 }
 
@@ -81,30 +130,50 @@ function speedTable(speed: SpeedRecord[]): string {
   const res = [...new Set(speed.map((s) => s.resolution))];
   const systems = [...new Set(speed.map((s) => s.system))];
   const head = ['system', ...res.flatMap((r) => [`${r} ms/frame`, `${r} fps`])];
-  const rows = systems.map((s) => [s, ...res.flatMap((r) => {
-    const x = speed.find((q) => q.system === s && q.resolution === r);
-    return x ? [`${fmt(x.ms_per_frame)}${x.r ? ` (r≈${fmt(x.r, 2)})` : ''}`, fmt(x.fps)] : ['–', '–'];
-  })]);
+  const rows = systems.map((s) => [
+    s,
+    ...res.flatMap((r) => {
+      const x = speed.find((q) => q.system === s && q.resolution === r);
+      return x ? [`${fmt(x.ms_per_frame)}${x.r ? ` (r≈${fmt(x.r, 2)})` : ''}`, fmt(x.fps)] : ['–', '–'];
+    }),
+  ]);
   const stageNames = [...new Set(speed.flatMap((s) => Object.keys(s.stages_ms)))];
-  const stageRows = speed.filter((s) => Object.keys(s.stages_ms).length).map((s) => [`${s.system} @ ${s.resolution}`, ...stageNames.map((k) => fmt(s.stages_ms[k]))]);
-  return table(head, rows) + `<details><summary>ms per stage (mean per frame; lowres.* = the asynchronous low-res update, off the frame path)</summary>${table(['system', ...stageNames], stageRows, 'small')}</details>`;
+  const stageRows = speed
+    .filter((s) => Object.keys(s.stages_ms).length)
+    .map((s) => [`${s.system} @ ${s.resolution}`, ...stageNames.map((k) => fmt(s.stages_ms[k]))]);
+  return (
+    table(head, rows) +
+    `<details><summary>ms per stage (mean per frame; lowres.* = the asynchronous low-res update, off the frame path)</summary>${table(['system', ...stageNames], stageRows, 'small')}</details>`
+  );
 }
 
 function clipHtml(c: ClipSection, records: EvalRecord[]): string {
   const rs = records.filter((r) => r.clip === c.id);
-  const strip = `<table class="strip"><tr><th></th>${c.strip.frames.map((t) => `<th>frame ${t + 1}</th>`).join('')}</tr>${
-    c.strip.rows.map(([label, imgs]) => `<tr><th>${esc(label)}</th>${imgs.map((src) => `<td><img src="${src}" loading="lazy"></td>`).join('')}</tr>`).join('')}</table>`;
+  const strip = `<table class="strip"><tr><th></th>${c.strip.frames.map((t) => `<th>frame ${t + 1}</th>`).join('')}</tr>${c.strip.rows
+    .map(
+      ([label, imgs]) =>
+        `<tr><th>${esc(label)}</th>${imgs.map((src) => `<td><img src="${src}" loading="lazy"></td>`).join('')}</tr>`,
+    )
+    .join('')}</table>`;
   const gallery = `<div class="gallery">${c.gallery.map(([s, src]) => `<figure><img src="${src}" loading="lazy"><figcaption>${esc(s)}</figcaption></figure>`).join('')}</div>`;
   return `<section><h3 id="${esc(c.id)}">${esc(c.id)}</h3><p class="note">${esc(c.note)} — ${c.width}×${c.height}, ${c.frames} frames</p>
-${table(['system', ...COLUMNS], rs.map((r) => [r.system + (r.note ? ` (${r.note})` : ''), ...metricCells([r])]))}
+${table(
+  ['system', ...COLUMNS],
+  rs.map((r) => [r.system + (r.note ? ` (${r.note})` : ''), ...metricCells([r])]),
+)}
 <h4>warping error per frame</h4>${warpPlot(rs)}
 <h4>input / ours (neural r=auto) / mask / |frame difference| and warping residual (×4)</h4>${strip}
 <h4>last frame, every system</h4>${gallery}</section>`;
 }
 
 export function renderReport(d: ReportData): string {
-  const syn = d.records.filter((r) => r.clip_kind === 'synthetic'), real = d.records.filter((r) => r.clip_kind === 'real');
-  const groups: [string, EvalRecord[]][] = [['all clips', d.records], ['synthetic clips (exact flow and masks)', syn], ['real clips (Lucas–Kanade flow, segmenter masks)', real]];
+  const syn = d.records.filter((r) => r.clip_kind === 'synthetic'),
+    real = d.records.filter((r) => r.clip_kind === 'real');
+  const groups: [string, EvalRecord[]][] = [
+    ['all clips', d.records],
+    ['synthetic clips (exact flow and masks)', syn],
+    ['real clips (Lucas–Kanade flow, segmenter masks)', real],
+  ];
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(d.title)}</title><style>
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1350px}
 table{border-collapse:collapse;margin:8px 0 16px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
@@ -118,7 +187,10 @@ code{background:#f4f4f4;padding:0 3px}
 <h1>${esc(d.title)}</h1>
 <p class="note">generated ${esc(d.generated)} in ${d.wallS.toFixed(0)} s · options <code>${esc(JSON.stringify(d.options))}</code> · clips: ${d.clips.map((c) => `<a href="#${esc(c.id)}">${esc(c.id)}</a>`).join(', ')} · every number in <a href="results.json">results.json</a> · <a href="#definitions">definitions of the metrics and systems</a></p>
 <h2>Quality (means over clips)</h2>
-${groups.filter(([, rs]) => rs.length).map(([name, rs]) => `<h4>${esc(name)}</h4>${table(['system', ...COLUMNS], summaryRows(rs))}`).join('\n')}
+${groups
+  .filter(([, rs]) => rs.length)
+  .map(([name, rs]) => `<h4>${esc(name)}</h4>${table(['system', ...COLUMNS], summaryRows(rs))}`)
+  .join('\n')}
 <h2>Speed (single session, CPU)</h2>${speedTable(d.speed)}
 <h2>Clips</h2>${d.clips.map((c) => clipHtml(c, d.records)).join('\n')}
 <h2 id="definitions">Definitions and notes</h2><ul>${d.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
@@ -130,7 +202,16 @@ ${groups.filter(([, rs]) => rs.length).map(([name, rs]) => `<h4>${esc(name)}</h4
 export function textTable(records: EvalRecord[]): string {
   const rows = [['system', 'clip', 'warp×1e3', 'TCC', 'gradSSIM', 'style(in)', 'halo', 'ms/f']];
   for (const r of records) {
-    rows.push([r.system, r.clip, fmt(r.warping_error * 1000), fmt(r.tcc), fmt(r.grad_ssim), `${fmt(r.style_distance)}(${fmt(r.style_distance_input)})`, fmt(r.halo_px, 2), fmt(r.ms_per_frame)]);
+    rows.push([
+      r.system,
+      r.clip,
+      fmt(r.warping_error * 1000),
+      fmt(r.tcc),
+      fmt(r.grad_ssim),
+      `${fmt(r.style_distance)}(${fmt(r.style_distance_input)})`,
+      fmt(r.halo_px, 2),
+      fmt(r.ms_per_frame),
+    ]);
   }
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).join('\n');

@@ -36,8 +36,13 @@ export interface EvalOptions {
 export function parseArgs(argv: string[]): EvalOptions {
   const quick = argv.includes('--quick');
   const o: EvalOptions = {
-    quick, out: join(ROOT, 'eval-report'), frames: quick ? 5 : 24, longSide: quick ? 320 : 640,
-    speedRes: quick ? ['480p'] : ['480p', '720p', '1080p'], speedFrames: quick ? 3 : 10, netFrames: quick ? 1 : 2,
+    quick,
+    out: join(ROOT, 'eval-report'),
+    frames: quick ? 5 : 24,
+    longSide: quick ? 320 : 640,
+    speedRes: quick ? ['480p'] : ['480p', '720p', '1080p'],
+    speedFrames: quick ? 3 : 10,
+    netFrames: quick ? 1 : 2,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -56,14 +61,17 @@ const NOTES = [
   'grad SSIM (photorealism): SSIM of the luminance gradient magnitudes of output and input (test/support/image_metrics.ts gradientSsim), mean over ~6 frames per clip.',
   'style distance: per region, the 2-Wasserstein distance between Gaussians fitted to the region\'s CIE Lab colours (mean and covariance) and its style image\'s, mean over the regions (fg; bg too where there is a mask) and ~6 frames; "(input)" is the same for the unstylized input (before).',
   'halo px: at the middle and last frame, the ideal is each region\'s own look over the whole frame (the same tier run at r = 1 with the fg look on both regions and with the bg look on both; baselines: their own per-region outputs) blended per pixel by the soft reference mask (so the pixel-space blend ablation is the reference and scores 0 by construction); per 1-px band of distance to the mask edge (Euclidean distance transform of the mask), the mean |ΔY,ΔU,ΔV| to the ideal; halo = the largest distance < 24 px whose band error exceeds the far field (bands 24–47 px) by more than 3 code values. "–": clip without a mask.',
-  'ms/frame: the frame path only (engine: SessionEngine.processFrame; the asynchronous low-res update is in the stages table; segmentation is not included). r = 1: each frame waits for its own low-res update; r = auto: frames paced in real time at the clip\'s frame rate. Pixel-space blend: both runs added. Baselines: the whole per-frame function.',
+  "ms/frame: the frame path only (engine: SessionEngine.processFrame; the asynchronous low-res update is in the stages table; segmentation is not included). r = 1: each frame waits for its own low-res update; r = auto: frames paced in real time at the clip's frame rate. Pixel-space blend: both runs added. Baselines: the whole per-frame function.",
   'engine runs: the first frame is processed twice (waiting for each low-res update) before the clip, so no run starts on the global fallback grid.',
   'ablations: no TC-AdaIN = tcAdainAlpha 0; pixel-space blend = the session run twice (fg look on both regions, bg look on both) and the outputs blended per pixel by the soft mask instead of in grid space; no mask enhancement = synthetic clips: the exact mask area-downscaled to 256 px and upsampled bilinearly; real clips: SpeakerMask with enhancement "bilinear".',
-  'baselines: per-frame encoder→AdaIN→decoder at the clip\'s resolution (distilled VGG pair, as fullResNetBaseline in test/bench/engine.bench.ts; two regions by masked content statistics and a feature-space blend, one decode; no grid, no temporal state); 3D LUT: 33³, JS trilinear, Reinhard mean/std transfer in Lab per region fitted on the clip\'s first frame, the two LUT outputs blended per pixel by the mask.',
+  "baselines: per-frame encoder→AdaIN→decoder at the clip's resolution (distilled VGG pair, as fullResNetBaseline in test/bench/engine.bench.ts; two regions by masked content statistics and a feature-space blend, one decode; no grid, no temporal state); 3D LUT: 33³, JS trilinear, Reinhard mean/std transfer in Lab per region fitted on the clip's first frame, the two LUT outputs blended per pixel by the mask.",
   'speed: a few frames per configuration from the first real clip scaled to each resolution (aspect not kept), no mask, not paced; the full engine benchmark is `npm run bench`.',
 ];
 
-export async function runEval(o: EvalOptions, log: (s: string) => void = console.log): Promise<{ records: EvalRecord[]; speed: SpeedRecord[]; wallS: number }> {
+export async function runEval(
+  o: EvalOptions,
+  log: (s: string) => void = console.log,
+): Promise<{ records: EvalRecord[]; speed: SpeedRecord[]; wallS: number }> {
   const t0 = performance.now();
   rmSync(join(o.out, 'img'), { recursive: true, force: true });
   mkdirSync(o.out, { recursive: true });
@@ -79,8 +87,12 @@ export async function runEval(o: EvalOptions, log: (s: string) => void = console
     harness[t].addStyle('eval-fg', fgImg.rgb, fgImg.width, fgImg.height);
     harness[t].addStyle('eval-bg', bgImg.rgb, bgImg.width, bgImg.height);
   }
-  const fgLab = labStats(fgImg.rgb, undefined, 4), bgLab = labStats(bgImg.rgb, undefined, 4);
-  const net = await NetBaseline.create(harness.neural.ctx.styles.get('eval-fg'), harness.neural.ctx.styles.get('eval-bg'));
+  const fgLab = labStats(fgImg.rgb, undefined, 4),
+    bgLab = labStats(bgImg.rgb, undefined, 4);
+  const net = await NetBaseline.create(
+    harness.neural.ctx.styles.get('eval-fg'),
+    harness.neural.ctx.styles.get('eval-bg'),
+  );
   log(`eval: styles fg=${basename(stylePaths[0])} bg=${basename(stylePaths[1])}; loading clips from ${media.dir}`);
   const clips = await loadClips(media, { frames: o.frames, longSide: o.longSide, quick: o.quick });
   if (!clips.length) throw new Error(`no clips: ${media.dir} has neither photos/ nor clips/`);
@@ -88,19 +100,35 @@ export async function runEval(o: EvalOptions, log: (s: string) => void = console
 
   // warm-up (JIT, style statistics in the low-res worker, first updates) so the first clip's timings are like the others'
   for (const t of ['neural', 'fast', 'global'] as const) {
-    const c = clips[0], s = harness[t].open('eval-fg', 'eval-bg', { fixedR: 1 });
-    for (let k = 0; k < 4; k++) { s.processFrame(cloneFrame(c.frames[k % c.frames.length]), k * 33, c.masks?.[k % c.frames.length]); await settle(s); }
+    const c = clips[0],
+      s = harness[t].open('eval-fg', 'eval-bg', { fixedR: 1 });
+    for (let k = 0; k < 4; k++) {
+      s.processFrame(cloneFrame(c.frames[k % c.frames.length]), k * 33, c.masks?.[k % c.frames.length]);
+      await settle(s);
+    }
     s.close();
   }
   const pics = new Pictures(o.out);
-  const records: EvalRecord[] = [], sections: ClipSection[] = [];
+  const records: EvalRecord[] = [],
+    sections: ClipSection[] = [];
   for (const clip of clips) {
     const tc = performance.now();
-    const base: SystemEnv = { harness, fg: 'eval-fg', bg: 'eval-bg', fgLab, bgLab, net, haloFrames: haloFrames(clip.frames.length) };
+    const base: SystemEnv = {
+      harness,
+      fg: 'eval-fg',
+      bg: 'eval-bg',
+      fgLab,
+      bgLab,
+      net,
+      haloFrames: haloFrames(clip.frames.length),
+    };
     const regionMemo = new Map<Tier, Promise<{ fg: SystemResult; bg: SystemResult }>>();
     const regionCache = (tier: Tier) => {
       let p = regionMemo.get(tier);
-      if (!p) { p = regionRuns(harness[tier], clip, base); regionMemo.set(tier, p); }
+      if (!p) {
+        p = regionRuns(harness[tier], clip, base);
+        regionMemo.set(tier, p);
+      }
       return p;
     };
     const inputDistance = styleDistanceOf(clip.frames, clip, fgLab, bgLab);
@@ -112,12 +140,25 @@ export async function runEval(o: EvalOptions, log: (s: string) => void = console
       const res = await sys.run(clip, base);
       const haloRef = clip.masks ? sys.haloRef : null;
       const ref = haloRef && haloRef !== 'own' ? await regionCache(haloRef) : null;
-      const ideal: ((t: number) => HaloIdeal | undefined) | null = !haloRef ? null
-        : ref ? (t) => ({ fg: ref.fg.outputs[t], bg: ref.bg.outputs[t] })
+      const ideal: ((t: number) => HaloIdeal | undefined) | null = !haloRef
+        ? null
+        : ref
+          ? (t) => ({ fg: ref.fg.outputs[t], bg: ref.bg.outputs[t] })
           : (t) => res.idealParts?.get(t);
-      const rec = evaluate(sys.id, clip, res.outputs, res.msPerFrame, res.stages, ideal, { fgLab, bgLab, inputDistance }, res.note);
+      const rec = evaluate(
+        sys.id,
+        clip,
+        res.outputs,
+        res.msPerFrame,
+        res.stages,
+        ideal,
+        { fgLab, bgLab, inputDistance },
+        res.note,
+      );
       records.push(rec);
-      log(`  ${clip.id} | ${sys.id}: warp ${(rec.warping_error * 1000).toFixed(3)}e-3, TCC ${rec.tcc}, gradSSIM ${rec.grad_ssim}, style ${rec.style_distance} (${rec.style_distance_input}), halo ${rec.halo_px ?? '-'}, ${rec.ms_per_frame} ms/frame [${((performance.now() - ts) / 1000).toFixed(1)} s]`);
+      log(
+        `  ${clip.id} | ${sys.id}: warp ${(rec.warping_error * 1000).toFixed(3)}e-3, TCC ${rec.tcc}, gradSSIM ${rec.grad_ssim}, style ${rec.style_distance} (${rec.style_distance_input}), halo ${rec.halo_px ?? '-'}, ${rec.ms_per_frame} ms/frame [${((performance.now() - ts) / 1000).toFixed(1)} s]`,
+      );
       gallery.push([sys.id, await pics.frame(`${clip.id}_last_${sys.id}`, res.outputs.at(-1)!)]);
       if (sys.id === 'neural r=auto') ours = res.outputs;
     }
@@ -127,33 +168,106 @@ export async function runEval(o: EvalOptions, log: (s: string) => void = console
 
   const speedClip = media.shared ? join(media.dir, 'clips', 'iot_asl_again.mkv') : media.clips[0];
   const speed = speedClip
-    ? await measureSpeed(speedClip, harness, 'eval-fg', 'eval-bg', net, { fgLab, bgLab }, { resolutions: o.speedRes, frames: o.speedFrames, netFrames: o.netFrames }, log)
+    ? await measureSpeed(
+        speedClip,
+        harness,
+        'eval-fg',
+        'eval-bg',
+        net,
+        { fgLab, bgLab },
+        { resolutions: o.speedRes, frames: o.speedFrames, netFrames: o.netFrames },
+        log,
+      )
     : [];
   for (const h of Object.values(harness)) await h.close();
 
   const wallS = (performance.now() - t0) / 1000;
-  const options = { quick: o.quick, media: media.dir, frames: o.frames, longSide: o.longSide, speedRes: o.speedRes, cpus: availableParallelism() };
+  const options = {
+    quick: o.quick,
+    media: media.dir,
+    frames: o.frames,
+    longSide: o.longSide,
+    speedRes: o.speedRes,
+    cpus: availableParallelism(),
+  };
   const generated = new Date().toISOString();
-  writeFileSync(join(o.out, 'results.json'), `${JSON.stringify({ generated, options, wall_s: Math.round(wallS), notes: NOTES,
-    clips: clips.map((c) => ({ id: c.id, kind: c.kind, note: c.note, width: c.width, height: c.height, frames: c.frames.length, fps: c.fps, flow: c.flowKind, mask: c.maskKind })),
-    records, speed }, null, 1)}\n`);
-  writeFileSync(join(o.out, 'index.html'), renderReport({ title: 'Restyle quality evaluation', generated, options, wallS, records, speed, clips: sections, notes: NOTES }));
-  log(`\n${textSummary(records)}\n\n${textTable(records)}\n\neval: report in ${join(o.out, 'index.html')} (${wallS.toFixed(0)} s)`);
+  writeFileSync(
+    join(o.out, 'results.json'),
+    `${JSON.stringify(
+      {
+        generated,
+        options,
+        wall_s: Math.round(wallS),
+        notes: NOTES,
+        clips: clips.map((c) => ({
+          id: c.id,
+          kind: c.kind,
+          note: c.note,
+          width: c.width,
+          height: c.height,
+          frames: c.frames.length,
+          fps: c.fps,
+          flow: c.flowKind,
+          mask: c.maskKind,
+        })),
+        records,
+        speed,
+      },
+      null,
+      1,
+    )}\n`,
+  );
+  writeFileSync(
+    join(o.out, 'index.html'),
+    renderReport({
+      title: 'Restyle quality evaluation',
+      generated,
+      options,
+      wallS,
+      records,
+      speed,
+      clips: sections,
+      notes: NOTES,
+    }),
+  );
+  log(
+    `\n${textSummary(records)}\n\n${textTable(records)}\n\neval: report in ${join(o.out, 'index.html')} (${wallS.toFixed(0)} s)`,
+  );
   return { records, speed, wallS };
 }
 
-async function clipSection(clip: EvalClip, ours: I420Frame[], gallery: [string, string][], pics: Pictures): Promise<ClipSection> {
-  const T = clip.frames.length, { width: W, height: H } = clip;
-  const shown = [...new Set([1, Math.round(T / 3), Math.round((2 * T) / 3), T - 1].map((t) => Math.max(1, Math.min(T - 1, t))))];
-  const rows: [string, string[]][] = [['input', []], ['ours (neural r=auto)', []], ['mask', []], ['|Δ input|', []], ['|Δ ours|', []],
-    ['|ours − warped previous ours| (black: occluded)', []]];
+async function clipSection(
+  clip: EvalClip,
+  ours: I420Frame[],
+  gallery: [string, string][],
+  pics: Pictures,
+): Promise<ClipSection> {
+  const T = clip.frames.length,
+    { width: W, height: H } = clip;
+  const shown = [
+    ...new Set([1, Math.round(T / 3), Math.round((2 * T) / 3), T - 1].map((t) => Math.max(1, Math.min(T - 1, t)))),
+  ];
+  const rows: [string, string[]][] = [
+    ['input', []],
+    ['ours (neural r=auto)', []],
+    ['mask', []],
+    ['|Δ input|', []],
+    ['|Δ ours|', []],
+    ['|ours − warped previous ours| (black: occluded)', []],
+  ];
   for (const t of shown) {
     rows[0][1].push(await pics.frame(`${clip.id}_in_${t}`, clip.frames[t]));
     rows[1][1].push(await pics.frame(`${clip.id}_out_${t}`, ours[t]));
-    rows[2][1].push(clip.masks ? await pics.mask(`${clip.id}_mask_${t}`, clip.masks[t], W, H) : await pics.mask(`${clip.id}_mask_${t}`, new Uint8Array(W * H).fill(255), W, H));
+    rows[2][1].push(
+      clip.masks
+        ? await pics.mask(`${clip.id}_mask_${t}`, clip.masks[t], W, H)
+        : await pics.mask(`${clip.id}_mask_${t}`, new Uint8Array(W * H).fill(255), W, H),
+    );
     rows[3][1].push(await pics.diff(`${clip.id}_din_${t}`, frameDifference(clip.frames[t], clip.frames[t - 1]), W, H));
     rows[4][1].push(await pics.diff(`${clip.id}_dout_${t}`, frameDifference(ours[t], ours[t - 1]), W, H));
-    rows[5][1].push(await pics.diff(`${clip.id}_dwarp_${t}`, warpResidual(ours[t], ours[t - 1], clip.flows[t], clip.valid[t]), W, H));
+    rows[5][1].push(
+      await pics.diff(`${clip.id}_dwarp_${t}`, warpResidual(ours[t], ours[t - 1], clip.flows[t], clip.valid[t]), W, H),
+    );
   }
   return { id: clip.id, note: clip.note, width: W, height: H, frames: T, strip: { frames: shown, rows }, gallery };
 }

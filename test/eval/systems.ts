@@ -50,7 +50,13 @@ function meanStages(list: Record<string, number>[]): Record<string, number> {
   return acc;
 }
 
-export interface EngineRunOptions { r1: boolean; tcAdainAlpha?: number; fg?: string; bg?: string; masks?: Uint8Array[] | null }
+export interface EngineRunOptions {
+  r1: boolean;
+  tcAdainAlpha?: number;
+  fg?: string;
+  bg?: string;
+  masks?: Uint8Array[] | null;
+}
 
 /**
  * Runs the engine over a clip. Warm-up: the first frame twice, each waiting for its low-res
@@ -58,19 +64,30 @@ export interface EngineRunOptions { r1: boolean; tcAdainAlpha?: number; fg?: str
  * update (settle). Default r: frames are paced in real time at the clip's frame rate (the
  * policy sees a live camera; the low-res results come in between frames).
  */
-export async function runEngine(h: Harness, clip: EvalClip, env: SystemEnv, o: EngineRunOptions): Promise<SystemResult> {
+export async function runEngine(
+  h: Harness,
+  clip: EvalClip,
+  env: SystemEnv,
+  o: EngineRunOptions,
+): Promise<SystemResult> {
   const opts: Partial<SessionEngineOptions> = o.r1 ? { fixedR: 1 } : {};
   if (o.tcAdainAlpha !== undefined) opts.tcAdainAlpha = o.tcAdainAlpha;
   const s = h.open(o.fg ?? env.fg, o.bg ?? env.bg, opts);
   const masks = o.masks === undefined ? clip.masks : o.masks;
   const dt = 1000 / clip.fps;
-  for (let k = 0; k < 2; k++) { s.processFrame(cloneFrame(clip.frames[0]), k * dt, masks?.[0]); await settle(s); }
-  const outputs: I420Frame[] = [], ms: number[] = [], stages: Record<string, number>[] = [];
+  for (let k = 0; k < 2; k++) {
+    s.processFrame(cloneFrame(clip.frames[0]), k * dt, masks?.[0]);
+    await settle(s);
+  }
+  const outputs: I420Frame[] = [],
+    ms: number[] = [],
+    stages: Record<string, number>[] = [];
   const t0 = performance.now();
   for (let t = 0; t < clip.frames.length; t++) {
     const f = cloneFrame(clip.frames[t]);
     const rep = s.processFrame(f, (t + 2) * dt, masks?.[t]);
-    outputs.push(f); ms.push(rep.totalMs);
+    outputs.push(f);
+    ms.push(rep.totalMs);
     const st: Record<string, number> = { ...rep.stages };
     delete st.lowres;
     for (const [k, v] of Object.entries(rep.lowres)) st[`lowres.${k}`] = v;
@@ -86,24 +103,39 @@ export async function runEngine(h: Harness, clip: EvalClip, env: SystemEnv, o: E
 
 /** Per-pixel blend of two I420 frames by a soft mask (255: a); chroma by the 2×2 mean of the mask. */
 export function blendByMask(a: I420Frame, b: I420Frame, mask: Uint8Array): I420Frame {
-  const out = cloneFrame(b), pa = i420Planes(a), pb = i420Planes(b), po = i420Planes(out), W = a.width;
+  const out = cloneFrame(b),
+    pa = i420Planes(a),
+    pb = i420Planes(b),
+    po = i420Planes(out),
+    W = a.width;
   for (let i = 0; i < W * a.height; i++) po.y[i] = Math.round((mask[i] * pa.y[i] + (255 - mask[i]) * pb.y[i]) / 255);
-  for (let cy = 0; cy < po.chromaHeight; cy++) for (let cx = 0; cx < po.chromaWidth; cx++) {
-    let m = 0, n = 0;
-    for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) {
-      const x = 2 * cx + dx, y = 2 * cy + dy;
-      if (x < W && y < a.height) { m += mask[y * W + x]; n++; }
+  for (let cy = 0; cy < po.chromaHeight; cy++)
+    for (let cx = 0; cx < po.chromaWidth; cx++) {
+      let m = 0,
+        n = 0;
+      for (let dy = 0; dy < 2; dy++)
+        for (let dx = 0; dx < 2; dx++) {
+          const x = 2 * cx + dx,
+            y = 2 * cy + dy;
+          if (x < W && y < a.height) {
+            m += mask[y * W + x];
+            n++;
+          }
+        }
+      m /= 255 * n;
+      const ci = cy * po.chromaWidth + cx;
+      po.u[ci] = Math.round(m * pa.u[ci] + (1 - m) * pb.u[ci]);
+      po.v[ci] = Math.round(m * pa.v[ci] + (1 - m) * pb.v[ci]);
     }
-    m /= 255 * n;
-    const ci = cy * po.chromaWidth + cx;
-    po.u[ci] = Math.round(m * pa.u[ci] + (1 - m) * pb.u[ci]);
-    po.v[ci] = Math.round(m * pa.v[ci] + (1 - m) * pb.v[ci]);
-  }
   return out;
 }
 
 /** fg look on both regions and bg look on both, r = 1 (the halo reference of a tier, and the pixel-blend ablation's parts). */
-export async function regionRuns(h: Harness, clip: EvalClip, env: SystemEnv): Promise<{ fg: SystemResult; bg: SystemResult }> {
+export async function regionRuns(
+  h: Harness,
+  clip: EvalClip,
+  env: SystemEnv,
+): Promise<{ fg: SystemResult; bg: SystemResult }> {
   return {
     fg: await runEngine(h, clip, env, { r1: true, fg: env.fg, bg: env.fg }),
     bg: await runEngine(h, clip, env, { r1: true, fg: env.bg, bg: env.bg }),
@@ -111,7 +143,9 @@ export async function regionRuns(h: Harness, clip: EvalClip, env: SystemEnv): Pr
 }
 
 const engine = (id: string, tier: Tier, o: EngineRunOptions, extra: Partial<SystemDef> = {}): SystemDef => ({
-  id, family: tier, haloRef: tier,
+  id,
+  family: tier,
+  haloRef: tier,
   run: (clip, env) => runEngine(env.harness[tier], clip, env, o),
   ...extra,
 });
@@ -121,7 +155,12 @@ export type RegionRunCache = (tier: Tier) => Promise<{ fg: SystemResult; bg: Sys
 
 export function systems(regionCache: RegionRunCache): SystemDef[] {
   return [
-    { id: 'input (no stylization)', family: 'input', haloRef: null, run: async (clip) => ({ outputs: clip.frames, msPerFrame: clip.frames.map(() => 0), stages: {} }) },
+    {
+      id: 'input (no stylization)',
+      family: 'input',
+      haloRef: null,
+      run: async (clip) => ({ outputs: clip.frames, msPerFrame: clip.frames.map(() => 0), stages: {} }),
+    },
     engine('neural r=1', 'neural', { r1: true }),
     engine('neural r=auto', 'neural', { r1: false }),
     engine('fast r=1', 'fast', { r1: true }),
@@ -129,10 +168,14 @@ export function systems(regionCache: RegionRunCache): SystemDef[] {
     engine('global', 'global', { r1: true }),
     engine('ablation: no TC-AdaIN (neural r=1)', 'neural', { r1: true, tcAdainAlpha: 0 }),
     {
-      id: 'ablation: pixel-space blend (neural r=1)', family: 'neural', haloRef: 'neural', maskedOnly: true,
+      id: 'ablation: pixel-space blend (neural r=1)',
+      family: 'neural',
+      haloRef: 'neural',
+      maskedOnly: true,
       run: async (clip) => {
         const { fg, bg } = await regionCache('neural');
-        const outputs: I420Frame[] = [], ms: number[] = [];
+        const outputs: I420Frame[] = [],
+          ms: number[] = [];
         for (let t = 0; t < clip.frames.length; t++) {
           const t0 = performance.now();
           outputs.push(blendByMask(fg.outputs[t], bg.outputs[t], clip.masks![t]));
@@ -141,14 +184,23 @@ export function systems(regionCache: RegionRunCache): SystemDef[] {
         return { outputs, msPerFrame: ms, stages: {} };
       },
     },
-    engine('ablation: no mask enhancement (neural r=1)', 'neural', { r1: true }, {
-      maskedOnly: true,
-      run: (clip, env) => runEngine(env.harness.neural, clip, env, { r1: true, masks: clip.plainMasks }),
-    }),
+    engine(
+      'ablation: no mask enhancement (neural r=1)',
+      'neural',
+      { r1: true },
+      {
+        maskedOnly: true,
+        run: (clip, env) => runEngine(env.harness.neural, clip, env, { r1: true, masks: clip.plainMasks }),
+      },
+    ),
     {
-      id: 'baseline: per-frame enc→AdaIN→dec', family: 'baseline', haloRef: 'own',
+      id: 'baseline: per-frame enc→AdaIN→dec',
+      family: 'baseline',
+      haloRef: 'own',
       run: async (clip, env) => {
-        const outputs: I420Frame[] = [], ms: number[] = [], idealParts = new Map<number, { fg: I420Frame; bg: I420Frame }>();
+        const outputs: I420Frame[] = [],
+          ms: number[] = [],
+          idealParts = new Map<number, { fg: I420Frame; bg: I420Frame }>();
         for (let t = 0; t < clip.frames.length; t++) {
           const t0 = performance.now();
           const r = await env.net.stylize(clip.frames[t], clip.masks?.[t] ?? null);
@@ -163,10 +215,14 @@ export function systems(regionCache: RegionRunCache): SystemDef[] {
       },
     },
     {
-      id: 'baseline: 3D LUT 33³', family: 'baseline', haloRef: 'own',
+      id: 'baseline: 3D LUT 33³',
+      family: 'baseline',
+      haloRef: 'own',
       run: async (clip, env) => {
         const lut = LutBaseline.fit(clip.frames[0], clip.masks?.[0] ?? null, env.fgLab, env.bgLab);
-        const outputs: I420Frame[] = [], ms: number[] = [], idealParts = new Map<number, { fg: I420Frame; bg: I420Frame }>();
+        const outputs: I420Frame[] = [],
+          ms: number[] = [],
+          idealParts = new Map<number, { fg: I420Frame; bg: I420Frame }>();
         for (let t = 0; t < clip.frames.length; t++) {
           const t0 = performance.now();
           const withRegions = !!clip.masks && env.haloFrames.includes(t);

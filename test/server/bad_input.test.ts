@@ -23,12 +23,16 @@ async function sock(): Promise<Socket> {
 
 const waitFor = async (cond: () => Promise<boolean> | boolean, ms: number, what: string) => {
   const end = Date.now() + ms;
-  while (Date.now() < end) { if (await cond()) return; await new Promise((r) => setTimeout(r, 200)); }
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   throw new Error(`timed out waiting for ${what}`);
 };
 
-const GOOD_OFFER_SHAPE = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n'
-  + 'a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 00:11\r\n';
+const GOOD_OFFER_SHAPE =
+  'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n' +
+  'a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 00:11\r\n';
 
 beforeAll(async () => {
   ns = NetNs.create('badin');
@@ -47,9 +51,19 @@ afterAll(async () => {
 describe('socket messages', () => {
   it('rejects malformed payloads with bad_request and names the field', async () => {
     const s = await sock();
-    const cases: unknown[] = [undefined, null, 42, 'start', [], { fg: 1, bg: 2 }, { fg: 'evening-glow' },
-      { fg: 'evening-glow', bg: 'darkest-hour', extra: true }, { fg: 'x'.repeat(5000), bg: 'darkest-hour' },
-      { fg: 'EVIL/../../etc', bg: 'darkest-hour' }, { fg: 'evening-glow', bg: 'darkest-hour', resolution: '4k' }];
+    const cases: unknown[] = [
+      undefined,
+      null,
+      42,
+      'start',
+      [],
+      { fg: 1, bg: 2 },
+      { fg: 'evening-glow' },
+      { fg: 'evening-glow', bg: 'darkest-hour', extra: true },
+      { fg: 'x'.repeat(5000), bg: 'darkest-hour' },
+      { fg: 'EVIL/../../etc', bg: 'darkest-hour' },
+      { fg: 'evening-glow', bg: 'darkest-hour', resolution: '4k' },
+    ];
     for (const c of cases) {
       const a = await call(s, 'start', c);
       expect(a.ok, JSON.stringify(c)).toBe(false);
@@ -74,7 +88,9 @@ describe('socket messages', () => {
     const s = await sock();
     expect((await call(s, 'rm -rf', {})).error?.code).toBe('unknown_event');
     expect((await call(s, 'start', { fg: 'no-such-style', bg: 'darkest-hour' })).error?.code).toBe('unknown_style');
-    expect((await call(s, 'setStyle', { foreground: 'evening-glow', background: 'nope' })).error?.code).toBe('unknown_style');
+    expect((await call(s, 'setStyle', { foreground: 'evening-glow', background: 'nope' })).error?.code).toBe(
+      'unknown_style',
+    );
     // control before a session
     expect((await call(s, 'offer', { type: 'offer', sdp: GOOD_OFFER_SHAPE })).error?.code).toBe('no_session');
   });
@@ -94,8 +110,15 @@ describe('socket messages', () => {
   it('rejects garbage SDP and ICE candidates', async () => {
     const s = await sock();
     expect((await call(s, 'start', { fg: 'evening-glow', bg: 'darkest-hour' })).ok).toBe(true);
-    expect((await call(s, 'ice', { candidate: 'candidate:1 1 udp 1 10.231.0.2 9 typ host' })).error?.code).toBe('bad_candidate');
-    const garbage = ['hello world', 'v=0\r\nm=audio 9 RTP/AVP 0\r\n', GOOD_OFFER_SHAPE, `${GOOD_OFFER_SHAPE}a=rtpmap:96 VP8/90000\r\n`];
+    expect((await call(s, 'ice', { candidate: 'candidate:1 1 udp 1 10.231.0.2 9 typ host' })).error?.code).toBe(
+      'bad_candidate',
+    );
+    const garbage = [
+      'hello world',
+      'v=0\r\nm=audio 9 RTP/AVP 0\r\n',
+      GOOD_OFFER_SHAPE,
+      `${GOOD_OFFER_SHAPE}a=rtpmap:96 VP8/90000\r\n`,
+    ];
     for (const sdp of garbage) {
       const a = await call(s, 'offer', { type: 'offer', sdp });
       expect(a.ok, sdp.slice(0, 30)).toBe(false);
@@ -121,7 +144,12 @@ describe('socket messages', () => {
 });
 
 describe('style uploads', () => {
-  const post = (body: Buffer | string, type = 'image/png') => fetch(`${srv.url}/api/styles?name=test`, { method: 'POST', headers: { 'Content-Type': type }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+  const post = (body: Buffer | string, type = 'image/png') =>
+    fetch(`${srv.url}/api/styles?name=test`, {
+      method: 'POST',
+      headers: { 'Content-Type': type },
+      body: typeof body === 'string' ? body : new Uint8Array(body),
+    });
 
   it('refuses a non-image, a wrong type, a corrupt image, a decompression bomb and an oversized body', async () => {
     const notImage = await post('this is not an image', 'image/png');
@@ -136,7 +164,7 @@ describe('style uploads', () => {
     const huge = await post(Buffer.alloc(9 << 20, 1), 'image/jpeg');
     expect(huge.status).toBe(413);
     // and nothing was added
-    const list = await (await fetch(`${srv.url}/api/styles`)).json() as { builtIn: boolean }[];
+    const list = (await (await fetch(`${srv.url}/api/styles`)).json()) as { builtIn: boolean }[];
     expect(list.every((s) => s.builtIn)).toBe(true);
   });
 
@@ -146,7 +174,7 @@ describe('style uploads', () => {
     const jpeg = readFileSync(sharedPath('media', 'styles', 'kde_fallenleaf.jpg'));
     const r = await post(jpeg, 'image/jpeg');
     expect(r.status).toBe(201);
-    const info = await r.json() as { id: string; thumbnail: string };
+    const info = (await r.json()) as { id: string; thumbnail: string };
     const thumb = Buffer.from(await (await fetch(`${srv.url}${info.thumbnail}`)).arrayBuffer());
     expect(thumb.length).toBeGreaterThan(1000);
     expect(thumb.length).toBeLessThan(jpeg.length);
@@ -167,14 +195,23 @@ describe('peers that vanish', () => {
     expect(h.engineSessions).toBe(1);
 
     // the control session streamed through every test in this file (at least 15 s of it)
-    await waitFor(() => control.seconds().length >= Math.max(18, killedAt + 6), 30_000, 'control running 18 s, and 6 s after the kill');
+    await waitFor(
+      () => control.seconds().length >= Math.max(18, killedAt + 6),
+      30_000,
+      'control running 18 s, and 6 s after the kill',
+    );
     const secs = control.seconds().slice(3);
     const fps = secs.map((l) => (l.received ?? 0) as number);
-    console.log(`control session per second: ${fps.join(" ")}`);
-    console.log(`control session: ${fps.length} s, fps min ${Math.min(...fps)}, mean ${(fps.reduce((a, b) => a + b, 0) / fps.length).toFixed(1)}`);
+    console.log(`control session per second: ${fps.join(' ')}`);
+    console.log(
+      `control session: ${fps.length} s, fps min ${Math.min(...fps)}, mean ${(fps.reduce((a, b) => a + b, 0) / fps.length).toFixed(1)}`,
+    );
     // while the victim streams, the two sessions share the 2 cores (the control keeps going);
     // once it is gone, the control is back at the camera's rate
-    const after = control.seconds().slice(killedAt + 2).map((l) => (l.received ?? 0) as number);
+    const after = control
+      .seconds()
+      .slice(killedAt + 2)
+      .map((l) => (l.received ?? 0) as number);
     console.log(`control session after the kill: ${after.join(' ')}`);
     expect(Math.min(...fps)).toBeGreaterThanOrEqual(5);
     expect(Math.min(...after)).toBeGreaterThanOrEqual(24);

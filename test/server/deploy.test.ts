@@ -4,7 +4,17 @@
 // /healthz, passes the images' HEALTHCHECK and stops cleanly on SIGTERM.
 // Docker itself is not run here (no daemon, no base images): the files are checked instead.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -48,13 +58,19 @@ describe('lint', () => {
   // Docker builder checks, and the best-practice rules below cover the rest
   it.for(DOCKERFILES)('%s passes dockerfile-utils lint', (file) => {
     const r = spawnSync(bin('dockerfile-utils'), ['lint', '--json', join(ROOT, file)], { encoding: 'utf8' });
-    const problems = JSON.parse(r.stdout || '[]') as { message: string; severity: string; range: { start: { line: number } } }[];
+    const problems = JSON.parse(r.stdout || '[]') as {
+      message: string;
+      severity: string;
+      range: { start: { line: number } };
+    }[];
     expect(problems.map((p) => `${file}:${p.range.start.line + 1} ${p.severity}: ${p.message}`)).toEqual([]);
     expect(r.status).toBe(0);
   });
 
   it('docker/compose.yml passes dclint (compose-spec schema and style rules), warnings included', () => {
-    const r = spawnSync(bin('dclint'), [join(DOCKER, 'compose.yml'), '--max-warnings', '0', '--color', 'false'], { encoding: 'utf8' });
+    const r = spawnSync(bin('dclint'), [join(DOCKER, 'compose.yml'), '--max-warnings', '0', '--color', 'false'], {
+      encoding: 'utf8',
+    });
     expect(r.stdout + r.stderr).not.toMatch(/error|warning/);
     expect(r.status).toBe(0);
   });
@@ -76,19 +92,24 @@ describe('lint', () => {
           if (!/--no-install-recommends/.test(ins.args)) problems.push(`${at}: --no-install-recommends`);
           if (!/rm -rf \/var\/lib\/apt\/lists/.test(ins.args)) problems.push(`${at}: remove /var/lib/apt/lists`);
         }
-        if (ins.op === 'RUN' && /\b(sudo|apt\s)/.test(ins.args)) problems.push(`${at}: no sudo, apt-get rather than apt`);
+        if (ins.op === 'RUN' && /\b(sudo|apt\s)/.test(ins.args))
+          problems.push(`${at}: no sudo, apt-get rather than apt`);
         if (ins.op === 'COPY') {
           const from = /--from=(\S+)/.exec(ins.args)?.[1];
           if (from && !names.has(from)) problems.push(`${at}: --from=${from} is no earlier stage`);
           if (!from) {
-            const srcs = ins.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1);
+            const srcs = ins.args
+              .split(/\s+/)
+              .filter((a) => !a.startsWith('--'))
+              .slice(0, -1);
             for (const src of srcs) {
               if (src !== '.' && !existsSync(join(ROOT, src))) problems.push(`${at}: ${src} not in the repository`);
               if (ignored(src.replace(/\/$/, ''))) problems.push(`${at}: ${src} is excluded by .dockerignore`);
             }
           }
         }
-        if (['CMD', 'ENTRYPOINT'].includes(ins.op) && !ins.args.startsWith('[')) problems.push(`${at}: exec form (JSON)`);
+        if (['CMD', 'ENTRYPOINT'].includes(ins.op) && !ins.args.startsWith('['))
+          problems.push(`${at}: exec form (JSON)`);
         if (ins.op === 'HEALTHCHECK' && !/\bCMD\s+\[/.test(ins.args)) problems.push(`${at}: exec form (JSON)`);
         if (ins.op === 'WORKDIR' && !ins.args.startsWith('/')) problems.push(`${at}: absolute WORKDIR`);
       }
@@ -97,7 +118,8 @@ describe('lint', () => {
     const last = all.at(-1)!;
     const user = last.instrs.filter((i) => i.op === 'USER').at(-1)?.args;
     if (!user || /^(root|0)(:|$)/.test(user)) problems.push('the runtime stage must end as a non-root USER');
-    for (const op of ['CMD', 'HEALTHCHECK', 'EXPOSE']) if (!last.instrs.some((i) => i.op === op)) problems.push(`runtime stage has no ${op}`);
+    for (const op of ['CMD', 'HEALTHCHECK', 'EXPOSE'])
+      if (!last.instrs.some((i) => i.op === op)) problems.push(`runtime stage has no ${op}`);
     expect(problems).toEqual([]);
   });
 });
@@ -105,7 +127,10 @@ describe('lint', () => {
 // ---- agreement with package.json and the server's configuration ---------------------------
 
 describe('images, compose and configuration agree', () => {
-  const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+  const pkg = JSON.parse(read('package.json')) as {
+    scripts: Record<string, string>;
+    dependencies: Record<string, string>;
+  };
   const [buildCmd, runCmd] = pkg.scripts.start.split(' && ');
 
   it('npm start is "<build> && <run>", and each image runs exactly <run> after <build>', () => {
@@ -113,12 +138,24 @@ describe('images, compose and configuration agree', () => {
     expect(runCmd).toBe('node dist/server/src/main.js');
     for (const file of DOCKERFILES) {
       const all = stages(read(file));
-      const cmd = all.at(-1)!.instrs.filter((i) => i.op === 'CMD').at(-1)!;
+      const cmd = all
+        .at(-1)!
+        .instrs.filter((i) => i.op === 'CMD')
+        .at(-1)!;
       expect((JSON.parse(cmd.args) as string[]).join(' '), file).toBe(runCmd);
-      expect(all.at(-1)!.instrs.some((i) => i.op === 'ENTRYPOINT'), `${file}: no ENTRYPOINT`).toBe(false);
+      expect(
+        all.at(-1)!.instrs.some((i) => i.op === 'ENTRYPOINT'),
+        `${file}: no ENTRYPOINT`,
+      ).toBe(false);
       const runs = all[0].instrs.filter((i) => i.op === 'RUN').map((i) => i.args);
-      expect(runs.some((r) => /^npm ci\b/.test(r)), `${file}: npm ci`).toBe(true);
-      expect(runs.some((r) => r.startsWith(buildCmd)), `${file}: ${buildCmd}`).toBe(true);
+      expect(
+        runs.some((r) => /^npm ci\b/.test(r)),
+        `${file}: npm ci`,
+      ).toBe(true);
+      expect(
+        runs.some((r) => r.startsWith(buildCmd)),
+        `${file}: ${buildCmd}`,
+      ).toBe(true);
     }
   });
 
@@ -126,9 +163,23 @@ describe('images, compose and configuration agree', () => {
     for (const p of ['.git', 'node_modules', 'dist', 'test-results', 'docker/.env', 'docker/.env.production'])
       expect(ignored(p), p).toBe(true);
     // tsconfig.json compiles test/ too; the runtime stage copies models/ and server/assets
-    for (const p of ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'server/src/main.ts', 'server/assets',
-      'client/index.html', 'client/vite.config.ts', 'shared/protocol.ts', 'test/global_setup.ts', 'models/selfie_segmentation.onnx',
-      'docker/Dockerfile', 'docker/healthcheck.mjs', 'docker/.env.example', 'docker/mediasoup-worker'])
+    for (const p of [
+      'package.json',
+      'package-lock.json',
+      '.npmrc',
+      'tsconfig.json',
+      'server/src/main.ts',
+      'server/assets',
+      'client/index.html',
+      'client/vite.config.ts',
+      'shared/protocol.ts',
+      'test/global_setup.ts',
+      'models/selfie_segmentation.onnx',
+      'docker/Dockerfile',
+      'docker/healthcheck.mjs',
+      'docker/.env.example',
+      'docker/mediasoup-worker',
+    ])
       expect(ignored(p), p).toBe(false);
   });
 
@@ -143,8 +194,13 @@ describe('images, compose and configuration agree', () => {
     for (const file of DOCKERFILES) {
       const last = stages(read(file)).at(-1)!;
       const expose = last.instrs.filter((i) => i.op === 'EXPOSE').flatMap((i) => i.args.split(/\s+/));
-      expect(expose.sort(), file).toEqual([`${def.port}/tcp`, `${def.fanout.rtcMinPort}-${def.fanout.rtcMaxPort}/udp`].sort());
-      const env = Object.assign({}, ...last.instrs.filter((i) => i.op === 'ENV').map((i) => envPairs(i.args))) as Record<string, string>;
+      expect(expose.sort(), file).toEqual(
+        [`${def.port}/tcp`, `${def.fanout.rtcMinPort}-${def.fanout.rtcMaxPort}/udp`].sort(),
+      );
+      const env = Object.assign(
+        {},
+        ...last.instrs.filter((i) => i.op === 'ENV').map((i) => envPairs(i.args)),
+      ) as Record<string, string>;
       const unknown = Object.keys(env).filter((k) => !known(k) && !NOT_SERVER.has(k));
       expect(unknown, file).toEqual([]);
       // and the values parse
@@ -152,10 +208,13 @@ describe('images, compose and configuration agree', () => {
     }
   });
 
-  it('the GPU image has the Vulkan loader, NVIDIA\'s ICD and the driver capabilities WebGPU needs', () => {
+  it("the GPU image has the Vulkan loader, NVIDIA's ICD and the driver capabilities WebGPU needs", () => {
     const text = read('docker/Dockerfile.gpu');
     const last = stages(text).at(-1)!;
-    const env = Object.assign({}, ...last.instrs.filter((i) => i.op === 'ENV').map((i) => envPairs(i.args))) as Record<string, string>;
+    const env = Object.assign({}, ...last.instrs.filter((i) => i.op === 'ENV').map((i) => envPairs(i.args))) as Record<
+      string,
+      string
+    >;
     expect(env.NVIDIA_DRIVER_CAPABILITIES.split(',').sort()).toEqual(['compute', 'graphics', 'utility']);
     expect(env.EXECUTION_PROVIDER).toBe('webgpu');
     expect(last.instrs.some((i) => i.op === 'RUN' && /apt-get install[^&]*\blibvulkan1\b/.test(i.args))).toBe(true);
@@ -168,12 +227,18 @@ describe('images, compose and configuration agree', () => {
   it('every variable in .env.example is one the server reads, and every one it reads is documented', () => {
     const doc = envExample();
     const documented = new Set(doc.map((d) => d.key));
-    expect(doc.map((d) => d.key).filter((k) => !known(k)), 'unknown to the server').toEqual([]);
-    expect([...KEYS, ...READ_BY_DEPENDENCIES].filter((k) => !documented.has(k)), 'undocumented').toEqual([]);
+    expect(
+      doc.map((d) => d.key).filter((k) => !known(k)),
+      'unknown to the server',
+    ).toEqual([]);
+    expect(
+      [...KEYS, ...READ_BY_DEPENDENCIES].filter((k) => !documented.has(k)),
+      'undocumented',
+    ).toEqual([]);
     expect(doc.length, 'each variable once').toBe(documented.size);
   });
 
-  it('the defaults .env.example shows are the server\'s defaults, and its active lines are the ones compose needs', () => {
+  it("the defaults .env.example shows are the server's defaults, and its active lines are the ones compose needs", () => {
     const def = loadConfig({});
     for (const d of envExample()) {
       if (d.active || d.value === '' || !KEYS.has(d.key)) continue;
@@ -182,9 +247,16 @@ describe('images, compose and configuration agree', () => {
     // active lines are left blank for the operator; compose refuses to start without the
     // ones it needs (${VAR:?...}), and an empty value is not "unset" to the server
     const active = envExample().filter((d) => d.active);
-    expect(active.filter((d) => d.value !== '').map((d) => d.key), 'no values (secrets) in the example').toEqual([]);
+    expect(
+      active.filter((d) => d.value !== '').map((d) => d.key),
+      'no values (secrets) in the example',
+    ).toEqual([]);
     const required = [...read('docker/compose.yml').matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]);
-    for (const k of required) expect(active.map((d) => d.key), k).toContain(k);
+    for (const k of required)
+      expect(
+        active.map((d) => d.key),
+        k,
+      ).toContain(k);
   });
 
   it('compose uses only variables documented in .env.example and known to the server', () => {
@@ -197,11 +269,17 @@ describe('images, compose and configuration agree', () => {
   it('compose: services, env from .env only, host network, GPU reservation, coturn config', () => {
     const c = yaml.parse(read('docker/compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
     expect(Object.keys(c.services).sort()).toEqual(['coturn', 'restyle', 'restyle-gpu']);
-    for (const [name, dockerfile] of [['restyle', 'docker/Dockerfile'], ['restyle-gpu', 'docker/Dockerfile.gpu']]) {
+    for (const [name, dockerfile] of [
+      ['restyle', 'docker/Dockerfile'],
+      ['restyle-gpu', 'docker/Dockerfile.gpu'],
+    ]) {
       const s = c.services[name];
       expect(s.build, name).toEqual({ context: '..', dockerfile });
       expect(s.env_file, name).toBe('.env');
-      expect(Object.keys(s.environment ?? {}).filter((k) => !known(k)), name).toEqual([]);
+      expect(
+        Object.keys(s.environment ?? {}).filter((k) => !known(k)),
+        name,
+      ).toEqual([]);
       expect(s.network_mode, name).toBe('host');
       // longer than the server's own 10 s shutdown limit
       expect(Number.parseInt(s.stop_grace_period, 10), name).toBeGreaterThan(10);
@@ -217,19 +295,31 @@ describe('images, compose and configuration agree', () => {
     expect(turn.command.join(' ')).toMatch(/--static-auth-secret=\$\{TURN_SECRET:\?/);
   });
 
-  it('coturn: REST-API secret auth, no CLI, private peers denied, relay ports apart from the SFU\'s', () => {
-    const conf = read('docker/turnserver.conf').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  it("coturn: REST-API secret auth, no CLI, private peers denied, relay ports apart from the SFU's", () => {
+    const conf = read('docker/turnserver.conf')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     const opt = (k: string) => conf.filter((l) => l === k || l.startsWith(`${k}=`)).map((l) => l.slice(k.length + 1));
-    for (const k of ['use-auth-secret', 'no-cli', 'fingerprint', 'no-multicast-peers']) expect(opt(k), k).toHaveLength(1);
+    for (const k of ['use-auth-secret', 'no-cli', 'fingerprint', 'no-multicast-peers'])
+      expect(opt(k), k).toHaveLength(1);
     expect(opt('realm')[0]).toBeTruthy();
     expect(opt('static-auth-secret'), 'the secret comes from .env, not the file').toEqual([]);
-    for (const range of ['10.0.0.0-10.255.255.255', '172.16.0.0-172.31.255.255', '192.168.0.0-192.168.255.255', '127.0.0.0-127.255.255.255', '169.254.0.0-169.254.255.255'])
+    for (const range of [
+      '10.0.0.0-10.255.255.255',
+      '172.16.0.0-172.31.255.255',
+      '192.168.0.0-192.168.255.255',
+      '127.0.0.0-127.255.255.255',
+      '169.254.0.0-169.254.255.255',
+    ])
       expect(opt('denied-peer-ip'), range).toContain(range);
     const [min, max] = [Number(opt('min-port')[0]), Number(opt('max-port')[0])];
     const def = loadConfig({}).fanout;
     expect(min).toBeGreaterThan(1024);
     expect(max).toBeGreaterThanOrEqual(min);
-    expect(max < def.rtcMinPort || min > def.rtcMaxPort, 'coturn relay range overlaps RTC_MIN_PORT..RTC_MAX_PORT').toBe(true);
+    expect(max < def.rtcMinPort || min > def.rtcMaxPort, 'coturn relay range overlaps RTC_MIN_PORT..RTC_MAX_PORT').toBe(
+      true,
+    );
     expect(read('docker/.env.example')).toContain(`${min}-${max}`);
   });
 });
@@ -244,7 +334,9 @@ function importedPackages(): Set<string> {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (p.endsWith('.js')) {
-        for (const m of readFileSync(p, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'".][^'"]*)['"]/g)) {
+        for (const m of readFileSync(p, 'utf8').matchAll(
+          /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'".][^'"]*)['"]/g,
+        )) {
           const spec = m[1];
           if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) continue;
           out.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
@@ -263,7 +355,11 @@ describe('production start path (as in the images)', () => {
     if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     proc = null;
     if (app) {
-      try { unlinkSync(join(app, 'node_modules')); } catch { /* not made */ }
+      try {
+        unlinkSync(join(app, 'node_modules'));
+      } catch {
+        /* not made */
+      }
       rmSync(dirname(app), { recursive: true, force: true });
     }
     app = null;
@@ -277,79 +373,115 @@ describe('production start path (as in the images)', () => {
   });
 
   // the GPU image on a machine without a GPU adapter: the webgpu provider falls back to cpu
-  it.each(DOCKERFILES)('%s: node dist/server/src/main.js in the image\'s file layout: listening, /healthz ok, HEALTHCHECK, SIGTERM -> exit 0', async (file) => {
-    // lay out /app as the runtime stage does: its COPY --from=build sources, plus its own COPYs
-    const runtime = stages(read(file)).at(-1)!;
-    app = join(mkdtempSync(join(tmpdir(), 'restyle-deploy-')), 'app');
-    mkdirSync(app);
-    for (const ins of runtime.instrs.filter((i) => i.op === 'COPY')) {
-      const parts = ins.args.split(/\s+/).filter((a) => !a.startsWith('--'));
-      const [src, dest] = [parts[0].replace(/^\/app\//, ''), parts[1]];
-      if (dest.startsWith('/')) continue; // outside /app (the GPU image's ICD)
-      const to = dest === './' ? join(app, src) : join(app, dest);
-      mkdirSync(dirname(to), { recursive: true });
-      // node_modules is linked, not copied (the image's is the pruned copy of it)
-      if (src === 'node_modules') symlinkSync(join(ROOT, 'node_modules'), to);
-      else cpSync(join(ROOT, src), to, { recursive: true });
-    }
-    const image = Object.assign({}, ...runtime.instrs.filter((i) => i.op === 'ENV').map((i) => envPairs(i.args))) as Record<string, string>;
-    const [cmd, ...args] = JSON.parse(runtime.instrs.filter((i) => i.op === 'CMD').at(-1)!.args) as string[];
-    expect(cmd).toBe('node');
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp',
-      ...image,
-      // one engine thread: a start/stop check, not a load (the machine measures frame rates)
-      HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ENGINE_THREADS: '1',
-    };
-    if (process.env.MEDIASOUP_WORKER_BIN) env.MEDIASOUP_WORKER_BIN = process.env.MEDIASOUP_WORKER_BIN;
+  it.each(DOCKERFILES)(
+    "%s: node dist/server/src/main.js in the image's file layout: listening, /healthz ok, HEALTHCHECK, SIGTERM -> exit 0",
+    async (file) => {
+      // lay out /app as the runtime stage does: its COPY --from=build sources, plus its own COPYs
+      const runtime = stages(read(file)).at(-1)!;
+      app = join(mkdtempSync(join(tmpdir(), 'restyle-deploy-')), 'app');
+      mkdirSync(app);
+      for (const ins of runtime.instrs.filter((i) => i.op === 'COPY')) {
+        const parts = ins.args.split(/\s+/).filter((a) => !a.startsWith('--'));
+        const [src, dest] = [parts[0].replace(/^\/app\//, ''), parts[1]];
+        if (dest.startsWith('/')) continue; // outside /app (the GPU image's ICD)
+        const to = dest === './' ? join(app, src) : join(app, dest);
+        mkdirSync(dirname(to), { recursive: true });
+        // node_modules is linked, not copied (the image's is the pruned copy of it)
+        if (src === 'node_modules') symlinkSync(join(ROOT, 'node_modules'), to);
+        else cpSync(join(ROOT, src), to, { recursive: true });
+      }
+      const image = Object.assign(
+        {},
+        ...runtime.instrs.filter((i) => i.op === 'ENV').map((i) => envPairs(i.args)),
+      ) as Record<string, string>;
+      const [cmd, ...args] = JSON.parse(runtime.instrs.filter((i) => i.op === 'CMD').at(-1)!.args) as string[];
+      expect(cmd).toBe('node');
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        ...image,
+        // one engine thread: a start/stop check, not a load (the machine measures frame rates)
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        ENGINE_THREADS: '1',
+      };
+      if (process.env.MEDIASOUP_WORKER_BIN) env.MEDIASOUP_WORKER_BIN = process.env.MEDIASOUP_WORKER_BIN;
 
-    const p = spawn(process.execPath, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc = p;
-    const logs: string[] = [];
-    let stderr = '';
-    const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      createInterface({ input: p.stdout! }).on('line', (line) => {
-        logs.push(line);
-        try {
-          const j = JSON.parse(line) as { msg?: string; port?: number };
-          if (j.msg === 'listening') resolve(j.port!);
-        } catch { /* not JSON */ }
+      const p = spawn(process.execPath, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      proc = p;
+      const logs: string[] = [];
+      let stderr = '';
+      const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+      const port = await new Promise<number>((resolve, reject) => {
+        createInterface({ input: p.stdout! }).on('line', (line) => {
+          logs.push(line);
+          try {
+            const j = JSON.parse(line) as { msg?: string; port?: number };
+            if (j.msg === 'listening') resolve(j.port!);
+          } catch {
+            /* not JSON */
+          }
+        });
+        p.stderr!.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        void exited.then((code) =>
+          reject(new Error(`server exited with ${code}:\n${logs.slice(-20).join('\n')}\n${stderr}`)),
+        );
+        setTimeout(
+          () => reject(new Error(`no "listening" line in 60 s:\n${logs.slice(-20).join('\n')}`)),
+          60_000,
+        ).unref();
       });
-      p.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-      void exited.then((code) => reject(new Error(`server exited with ${code}:\n${logs.slice(-20).join('\n')}\n${stderr}`)));
-      setTimeout(() => reject(new Error(`no "listening" line in 60 s:\n${logs.slice(-20).join('\n')}`)), 60_000).unref();
-    });
-    expect(port).toBeGreaterThan(0);
-    // every stdout line is a pino JSON record
-    for (const l of logs) expect(() => JSON.parse(l), l).not.toThrow();
-    expect(logs.some((l) => /"level":(50|60)/.test(l)), logs.join('\n')).toBe(false);
+      expect(port).toBeGreaterThan(0);
+      // every stdout line is a pino JSON record
+      for (const l of logs) expect(() => JSON.parse(l), l).not.toThrow();
+      expect(
+        logs.some((l) => /"level":(50|60)/.test(l)),
+        logs.join('\n'),
+      ).toBe(false);
 
-    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-    expect(res.status).toBe(200);
-    const health = await res.json() as { status: string; executionProvider: string; fanout: { sfu: string } | null };
-    expect(health.status).toBe('ok');
-    expect(health.executionProvider).toBe(image.EXECUTION_PROVIDER ?? 'cpu');
-    expect(['mediasoup', 'werift']).toContain(health.fanout?.sfu);
-    console.log(`[deploy] ${file}: listening on ${port}, SFU ${health.fanout?.sfu}, provider ${health.executionProvider}`);
-    const page = await fetch(`http://127.0.0.1:${port}/`);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toMatch(/<html/i);
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(res.status).toBe(200);
+      const health = (await res.json()) as {
+        status: string;
+        executionProvider: string;
+        fanout: { sfu: string } | null;
+      };
+      expect(health.status).toBe('ok');
+      expect(health.executionProvider).toBe(image.EXECUTION_PROVIDER ?? 'cpu');
+      expect(['mediasoup', 'werift']).toContain(health.fanout?.sfu);
+      console.log(
+        `[deploy] ${file}: listening on ${port}, SFU ${health.fanout?.sfu}, provider ${health.executionProvider}`,
+      );
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<html/i);
 
-    // the images' HEALTHCHECK, as Docker runs it (inside the container's environment)
-    const hc = JSON.parse(/CMD\s+(\[.*\])/.exec(runtime.instrs.find((i) => i.op === 'HEALTHCHECK')!.args)![1]) as string[];
-    const check = () => new Promise<number | null>((r) => {
-      const c = spawn(process.execPath, hc.slice(1), { cwd: app!, env: { ...env, PORT: String(port) }, stdio: 'ignore' });
-      c.once('exit', (code) => r(code));
-    });
-    expect(await check()).toBe(0);
+      // the images' HEALTHCHECK, as Docker runs it (inside the container's environment)
+      const hc = JSON.parse(
+        /CMD\s+(\[.*\])/.exec(runtime.instrs.find((i) => i.op === 'HEALTHCHECK')!.args)![1],
+      ) as string[];
+      const check = () =>
+        new Promise<number | null>((r) => {
+          const c = spawn(process.execPath, hc.slice(1), {
+            cwd: app!,
+            env: { ...env, PORT: String(port) },
+            stdio: 'ignore',
+          });
+          c.once('exit', (code) => r(code));
+        });
+      expect(await check()).toBe(0);
 
-    const t0 = Date.now();
-    p.kill('SIGTERM');
-    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
-    expect(code, logs.slice(-10).join('\n')).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(10_000);
-    expect(logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
-    expect(await check(), 'HEALTHCHECK fails once the server is gone').toBe(1);
-  }, 90_000);
+      const t0 = Date.now();
+      p.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
+      expect(code, logs.slice(-10).join('\n')).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+      expect(await check(), 'HEALTHCHECK fails once the server is gone').toBe(1);
+    },
+    90_000,
+  );
 });

@@ -11,7 +11,15 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { RoomTokens } from '../../server/src/fanout/room_tokens.js';
-import { craftedPng, mutatedCandidates, mutatedSdps, SEED, socketMessages, uploads, VALID_OFFER } from '../support/fuzz_inputs.js';
+import {
+  craftedPng,
+  mutatedCandidates,
+  mutatedSdps,
+  SEED,
+  socketMessages,
+  uploads,
+  VALID_OFFER,
+} from '../support/fuzz_inputs.js';
 import { sharedPath } from '../support/media.js';
 import { NetNs } from '../support/netns.js';
 import { startPeer, type PeerHandle } from '../support/peer_process.js';
@@ -19,12 +27,25 @@ import { startServer, type ServerHandle } from '../support/server_process.js';
 import { call, connect } from '../support/socket_client.js';
 
 const FULL = process.env.FUZZ_FULL === '1';
-const COUNT = FULL ? { messages: 1000, sdp: 300, ice: 300, uploads: 200 } : { messages: 200, sdp: 50, ice: 50, uploads: 40 };
+const COUNT = FULL
+  ? { messages: 1000, sdp: 300, ice: 300, uploads: 200 }
+  : { messages: 200, sdp: 50, ice: 50, uploads: 40 };
 const ROOM_SECRET = 'fuzz-room-secret-0123456789';
 const ALLOWED = 'https://obs.example.com';
 /** error codes a hostile message may get; `internal` would be a server bug */
-const CLIENT_CODES = new Set(['bad_request', 'unknown_event', 'unknown_style', 'no_session', 'bad_sdp', 'bad_candidate', 'rate_limited',
-  'server_full', 'unauthorized', 'no_publisher', 'room_full']);
+const CLIENT_CODES = new Set([
+  'bad_request',
+  'unknown_event',
+  'unknown_style',
+  'no_session',
+  'bad_sdp',
+  'bad_candidate',
+  'rate_limited',
+  'server_full',
+  'unauthorized',
+  'no_publisher',
+  'room_full',
+]);
 
 /** a small second client (a viewer's phone): its own session shares the 2 cores with the control */
 const VICTIM = { seconds: 60, size: [320, 240] as [number, number], fps: 15, label: 'victim' };
@@ -40,15 +61,26 @@ const report: { batch: string; inputs: number; seconds: number; fpsMean: number;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const waitFor = async (cond: () => Promise<boolean> | boolean, ms: number, what: string) => {
   const end = Date.now() + ms;
-  while (Date.now() < end) { if (await cond()) return; await sleep(250); }
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await sleep(250);
+  }
   throw new Error(`timed out waiting for ${what}`);
 };
 
 /** Only the control session's resources are left (its session, peer and engine session). */
 async function onlyControlLeft(): Promise<boolean> {
   const h = await srv.health();
-  return h.status === 'ok' && h.sessions === 1 && h.peerConnections === 1 && h.engineSessions === 1 && h.maskSessions === 1
-    && h.uplinks === 0 && h.fanout?.viewers === 0 && h.fanout?.publishers === 0;
+  return (
+    h.status === 'ok' &&
+    h.sessions === 1 &&
+    h.peerConnections === 1 &&
+    h.engineSessions === 1 &&
+    h.maskSessions === 1 &&
+    h.uplinks === 0 &&
+    h.fanout?.viewers === 0 &&
+    h.fanout?.publishers === 0
+  );
 }
 
 /**
@@ -63,16 +95,31 @@ async function batch(name: string, inputs: number, run: () => Promise<void>, flo
   await waitFor(onlyControlLeft, 20_000, `${name}: resources back to the control session's alone`);
   // at least 3 whole seconds of the control's stream in the window
   await waitFor(() => control.seconds().length >= from + 4, 10_000, 'control seconds');
-  const fps = control.seconds().slice(from + 1).map((l) => (l.received ?? 0) as number);
-  const row = { batch: name, inputs, seconds: Math.round((Date.now() - t0) / 1000), fpsMean: +(fps.reduce((a, b) => a + b, 0) / fps.length).toFixed(1), fpsMin: Math.min(...fps) };
+  const fps = control
+    .seconds()
+    .slice(from + 1)
+    .map((l) => (l.received ?? 0) as number);
+  const row = {
+    batch: name,
+    inputs,
+    seconds: Math.round((Date.now() - t0) / 1000),
+    fpsMean: +(fps.reduce((a, b) => a + b, 0) / fps.length).toFixed(1),
+    fpsMin: Math.min(...fps),
+  };
   report.push(row);
-  console.log(`[fuzz] ${name}: ${inputs} inputs in ${row.seconds} s; control ${row.fpsMean} fps mean, ${row.fpsMin} min (${fps.join(' ')})`);
+  console.log(
+    `[fuzz] ${name}: ${inputs} inputs in ${row.seconds} s; control ${row.fpsMean} fps mean, ${row.fpsMin} min (${fps.join(' ')})`,
+  );
   expect(row.fpsMean, `${name}: control session fps`).toBeGreaterThanOrEqual(floor);
 }
 
 async function withSockets<T>(n: number, fn: (sockets: Socket[]) => Promise<T>): Promise<T> {
   const sockets = await Promise.all(Array.from({ length: n }, () => connect(srv.url)));
-  try { return await fn(sockets); } finally { for (const s of sockets) s.close(); }
+  try {
+    return await fn(sockets);
+  } finally {
+    for (const s of sockets) s.close();
+  }
 }
 
 /** The ack of a hostile message: ok, or a client error with a message (never `internal`). */
@@ -85,7 +132,12 @@ function expectClientOutcome(a: { ok: boolean; error?: { code: string; message: 
 beforeAll(async () => {
   ns = NetNs.create('fuzz');
   srv = await startServer(ns, {
-    ENGINE_FAULTS: '1', CONNECT_TIMEOUT_MS: '5000', MEDIA_TIMEOUT_MS: '5000', ROOM_SECRET, ALLOWED_ORIGINS: ALLOWED, FANOUT: 'werift',
+    ENGINE_FAULTS: '1',
+    CONNECT_TIMEOUT_MS: '5000',
+    MEDIA_TIMEOUT_MS: '5000',
+    ROOM_SECRET,
+    ALLOWED_ORIGINS: ALLOWED,
+    FANOUT: 'werift',
   });
   control = startPeer(ns, srv.nsUrl, { seconds: 400, label: 'control' });
   await waitFor(() => control.seconds().some((l) => (l.received ?? 0) > 15), 30_000, 'control stream');
@@ -95,10 +147,16 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  if (report.length) console.log(`[fuzz] seed ${SEED}${FULL ? ' (full counts)' : ''}\n${report.map((r) => `  ${r.batch.padEnd(34)} ${String(r.inputs).padStart(5)} inputs ${String(r.seconds).padStart(4)} s  control fps mean ${r.fpsMean} min ${r.fpsMin}`).join('\n')}`);
+  if (report.length)
+    console.log(
+      `[fuzz] seed ${SEED}${FULL ? ' (full counts)' : ''}\n${report.map((r) => `  ${r.batch.padEnd(34)} ${String(r.inputs).padStart(5)} inputs ${String(r.seconds).padStart(4)} s  control fps mean ${r.fpsMean} min ${r.fpsMin}`).join('\n')}`,
+    );
   control?.kill('SIGTERM');
   // a server that died mid-suite: its last words
-  if (srv && srv.proc.exitCode !== null || srv?.proc.signalCode) console.log(`[fuzz] server exited (${srv.proc.exitCode ?? srv.proc.signalCode}):\n${srv.logs.slice(-15).join('\n')}`);
+  if ((srv && srv.proc.exitCode !== null) || srv?.proc.signalCode)
+    console.log(
+      `[fuzz] server exited (${srv.proc.exitCode ?? srv.proc.signalCode}):\n${srv.logs.slice(-15).join('\n')}`,
+    );
   await srv?.close();
   ns?.close();
 });
@@ -128,25 +186,43 @@ describe('fuzz', () => {
   it(`answers ${COUNT.messages} generated malformed socket messages with client errors`, async () => {
     const msgs = socketMessages(COUNT.messages, valid());
     const codes = new Map<string, number>();
-    await batch('socket messages', msgs.length, () => withSockets(4, async (sockets) => {
-      await Promise.all(sockets.map(async (s, k) => {
-        for (let i = k; i < msgs.length; i += sockets.length) {
-          const { event, payload } = msgs[i];
-          const a = await call(s, event, payload);
-          expectClientOutcome(a, `${event} ${JSON.stringify(payload)?.slice(0, 120)}`);
-          codes.set(a.ok ? 'ok' : a.error!.code, (codes.get(a.ok ? 'ok' : a.error!.code) ?? 0) + 1);
-          await sleep(15);
-        }
-      }));
-      // every socket still answers after its share
-      for (const s of sockets) expect((await call(s, 'ping', { t: 2 })).ok).toBe(true);
-    }));
+    await batch('socket messages', msgs.length, () =>
+      withSockets(4, async (sockets) => {
+        await Promise.all(
+          sockets.map(async (s, k) => {
+            for (let i = k; i < msgs.length; i += sockets.length) {
+              const { event, payload } = msgs[i];
+              const a = await call(s, event, payload);
+              expectClientOutcome(a, `${event} ${JSON.stringify(payload)?.slice(0, 120)}`);
+              codes.set(a.ok ? 'ok' : a.error!.code, (codes.get(a.ok ? 'ok' : a.error!.code) ?? 0) + 1);
+              await sleep(15);
+            }
+          }),
+        );
+        // every socket still answers after its share
+        for (const s of sockets) expect((await call(s, 'ping', { t: 2 })).ok).toBe(true);
+      }),
+    );
     console.log(`[fuzz] socket message outcomes: ${JSON.stringify(Object.fromEntries(codes))}`);
     expect(codes.get('bad_request') ?? 0).toBeGreaterThan(msgs.length / 3);
   }, 180_000);
 
   it('survives malformed socket.io / engine.io packets (each on its own connection)', async () => {
-    const packets = ['', '4', '42', '42[', '42["start",{"fg":', '43', '4x["ping"]', '2probe', '6', '9'.repeat(5000), '42["ping",{"t":1}]'.repeat(200), '4{"__proto__":1}', '\u0000\u0001\u0002'];
+    const packets = [
+      '',
+      '4',
+      '42',
+      '42[',
+      '42["start",{"fg":',
+      '43',
+      '4x["ping"]',
+      '2probe',
+      '6',
+      '9'.repeat(5000),
+      '42["ping",{"t":1}]'.repeat(200),
+      '4{"__proto__":1}',
+      '\u0000\u0001\u0002',
+    ];
     await batch('raw packets', packets.length, async () => {
       for (const p of packets) {
         const s = await connect(srv.url);
@@ -158,28 +234,38 @@ describe('fuzz', () => {
   }, 60_000);
 
   it(`rejects ${COUNT.sdp} mutated SDP offers and ${COUNT.ice} mutated ICE candidates with bad_sdp / bad_candidate`, async () => {
-    const sdps = mutatedSdps(VALID_OFFER, COUNT.sdp), cands = mutatedCandidates(COUNT.ice);
+    const sdps = mutatedSdps(VALID_OFFER, COUNT.sdp),
+      cands = mutatedCandidates(COUNT.ice);
     const outcome = { sdpOk: 0, sdpBad: 0, iceOk: 0, iceBad: 0 };
-    await batch('SDP offers and ICE candidates', sdps.length + cands.length, () => withSockets(1, async ([s]) => {
-      let fresh = false;
-      for (const sdp of sdps) {
-        if (!fresh) { expect((await call(s, 'start', { fg: 'evening-glow', bg: 'darkest-hour' })).ok).toBe(true); fresh = true; }
-        const a = await call(s, 'offer', { type: 'offer', sdp });
-        expectClientOutcome(a, `offer ${JSON.stringify(sdp.slice(0, 200))}`);
-        if (a.ok) { outcome.sdpOk++; fresh = false; } else outcome.sdpBad++;
-        await sleep(10);
-      }
-      // candidates for a negotiated session (a peer that never connects)
-      expect((await call(s, 'start', { fg: 'evening-glow', bg: 'darkest-hour' })).ok).toBe(true);
-      expect((await call(s, 'offer', { type: 'offer', sdp: VALID_OFFER })).ok).toBe(true);
-      for (const c of cands) {
-        const a = await call(s, 'ice', c);
-        expectClientOutcome(a, `ice ${JSON.stringify(c).slice(0, 200)}`);
-        if (a.ok) outcome.iceOk++; else outcome.iceBad++;
-        await sleep(10);
-      }
-      s.emit('stop');
-    }));
+    await batch('SDP offers and ICE candidates', sdps.length + cands.length, () =>
+      withSockets(1, async ([s]) => {
+        let fresh = false;
+        for (const sdp of sdps) {
+          if (!fresh) {
+            expect((await call(s, 'start', { fg: 'evening-glow', bg: 'darkest-hour' })).ok).toBe(true);
+            fresh = true;
+          }
+          const a = await call(s, 'offer', { type: 'offer', sdp });
+          expectClientOutcome(a, `offer ${JSON.stringify(sdp.slice(0, 200))}`);
+          if (a.ok) {
+            outcome.sdpOk++;
+            fresh = false;
+          } else outcome.sdpBad++;
+          await sleep(10);
+        }
+        // candidates for a negotiated session (a peer that never connects)
+        expect((await call(s, 'start', { fg: 'evening-glow', bg: 'darkest-hour' })).ok).toBe(true);
+        expect((await call(s, 'offer', { type: 'offer', sdp: VALID_OFFER })).ok).toBe(true);
+        for (const c of cands) {
+          const a = await call(s, 'ice', c);
+          expectClientOutcome(a, `ice ${JSON.stringify(c).slice(0, 200)}`);
+          if (a.ok) outcome.iceOk++;
+          else outcome.iceBad++;
+          await sleep(10);
+        }
+        s.emit('stop');
+      }),
+    );
     console.log(`[fuzz] SDP/ICE outcomes: ${JSON.stringify(outcome)}`);
     expect(outcome.sdpBad).toBeGreaterThan(sdps.length / 2);
     expect(outcome.iceBad).toBeGreaterThan(cands.length / 2);
@@ -187,16 +273,25 @@ describe('fuzz', () => {
 
   it(`refuses ${COUNT.uploads} hostile uploads with 4xx (never 5xx) and serves nothing unprocessed`, async () => {
     const jpeg = readFileSync(sharedPath('media', 'styles', 'kde_fallenleaf.jpg'));
-    const real = [{ type: 'image/jpeg', body: jpeg },
+    const real = [
+      { type: 'image/jpeg', body: jpeg },
       { type: 'image/png', body: await sharp(jpeg).resize(320).png().toBuffer() },
-      { type: 'image/webp', body: await sharp(jpeg).resize(320).webp().toBuffer() }];
+      { type: 'image/webp', body: await sharp(jpeg).resize(320).webp().toBuffer() },
+    ];
     const cases = uploads(COUNT.uploads, real);
-    cases.push({ what: 'oversized body', type: 'image/jpeg', body: Buffer.alloc(9 << 20, 0xff) }, { what: 'empty', type: 'image/png', body: Buffer.alloc(0) });
+    cases.push(
+      { what: 'oversized body', type: 'image/jpeg', body: Buffer.alloc(9 << 20, 0xff) },
+      { what: 'empty', type: 'image/png', body: Buffer.alloc(0) },
+    );
     const statuses = new Map<number, number>();
     await batch('uploads', cases.length, async () => {
       for (const c of cases) {
-        const r = await fetch(`${srv.url}/api/styles?name=fuzz`, { method: 'POST', headers: c.type ? { 'Content-Type': c.type } : {}, body: new Uint8Array(c.body) });
-        const body = await r.json().catch(() => null) as { error?: string; message?: string; id?: string } | null;
+        const r = await fetch(`${srv.url}/api/styles?name=fuzz`, {
+          method: 'POST',
+          headers: c.type ? { 'Content-Type': c.type } : {},
+          body: new Uint8Array(c.body),
+        });
+        const body = (await r.json().catch(() => null)) as { error?: string; message?: string; id?: string } | null;
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
         expect(r.status < 500, `${c.what}: ${r.status} ${JSON.stringify(body)}`).toBe(true);
         if (r.status >= 400) expect(body?.message?.length ?? 0, c.what).toBeGreaterThan(5);
@@ -204,7 +299,11 @@ describe('fuzz', () => {
     });
     console.log(`[fuzz] upload statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
     // an accepted upload (a truncated image that still decodes) is served only as a re-encoded thumbnail
-    const list = await (await fetch(`${srv.url}/api/styles`)).json() as { id: string; builtIn: boolean; thumbnail: string }[];
+    const list = (await (await fetch(`${srv.url}/api/styles`)).json()) as {
+      id: string;
+      builtIn: boolean;
+      thumbnail: string;
+    }[];
     for (const st of list.filter((x) => !x.builtIn)) {
       const thumb = Buffer.from(await (await fetch(`${srv.url}${st.thumbnail}`)).arrayBuffer());
       expect(thumb.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))).toBe(true);
@@ -241,51 +340,97 @@ describe('faults', () => {
   }, 90_000);
 
   it('frees a streaming peer killed mid-stream', async () => {
-    await batch('vanish mid-stream', 1, async () => {
-      const victim = startPeer(ns, srv.nsUrl, VICTIM);
-      await waitFor(() => victim.seconds().some((l) => (l.received ?? 0) > 3), 30_000, 'victim streaming');
-      victim.kill('SIGKILL');
-    }, SHARED_FLOOR);
+    await batch(
+      'vanish mid-stream',
+      1,
+      async () => {
+        const victim = startPeer(ns, srv.nsUrl, VICTIM);
+        await waitFor(() => victim.seconds().some((l) => (l.received ?? 0) > 3), 30_000, 'victim streaming');
+        victim.kill('SIGKILL');
+      },
+      SHARED_FLOOR,
+    );
   }, 90_000);
 
   it('replaces an engine thread that throws or exits; its session streams on, the others never notice', async () => {
-    await batch('engine thread throws / exits', 2, async () => {
-      const victim = startPeer(ns, srv.nsUrl, VICTIM);
-      await waitFor(() => victim.seconds().some((l) => (l.received ?? 0) > 3), 30_000, 'victim streaming');
-      const sid = victim.lines.find((l) => l.event === 'started')?.sessionId as string | undefined;
-      expect(sid, JSON.stringify(victim.lines.slice(0, 3))).toBeTruthy();
-      for (const what of ['throw', 'exit']) {
-        const before = (await srv.health()).engineRestarts as number;
-        const r = await fetch(`${srv.url}/api/_faults/sessions/${sid}/engine?what=${what}`, { method: 'POST' });
-        expect(r.status).toBe(202);
-        await waitFor(async () => (await srv.health()).engineRestarts === before + 1, 10_000, `thread restart after ${what}`);
-        const n = victim.seconds().length;
-        await waitFor(() => victim.seconds().slice(n + 1).some((l) => (l.received ?? 0) > 3), 20_000, `victim frames after ${what}`);
-      }
-      victim.kill('SIGTERM');
-    }, SHARED_FLOOR);
+    await batch(
+      'engine thread throws / exits',
+      2,
+      async () => {
+        const victim = startPeer(ns, srv.nsUrl, VICTIM);
+        await waitFor(() => victim.seconds().some((l) => (l.received ?? 0) > 3), 30_000, 'victim streaming');
+        const sid = victim.lines.find((l) => l.event === 'started')?.sessionId as string | undefined;
+        expect(sid, JSON.stringify(victim.lines.slice(0, 3))).toBeTruthy();
+        for (const what of ['throw', 'exit']) {
+          const before = (await srv.health()).engineRestarts as number;
+          const r = await fetch(`${srv.url}/api/_faults/sessions/${sid}/engine?what=${what}`, { method: 'POST' });
+          expect(r.status).toBe(202);
+          await waitFor(
+            async () => (await srv.health()).engineRestarts === before + 1,
+            10_000,
+            `thread restart after ${what}`,
+          );
+          const n = victim.seconds().length;
+          await waitFor(
+            () =>
+              victim
+                .seconds()
+                .slice(n + 1)
+                .some((l) => (l.received ?? 0) > 3),
+            20_000,
+            `victim frames after ${what}`,
+          );
+        }
+        victim.kill('SIGTERM');
+      },
+      SHARED_FLOOR,
+    );
   }, 120_000);
 });
 
 describe('refused without decoding', () => {
   it('a disallowed origin, a forged token and an upload declaring 30000x30000 pixels', async () => {
-    const decoded = async () => Number(/restyle_images_decoded_total (\d+)/.exec(await (await fetch(`${srv.url}/metrics`)).text())?.[1]);
+    const decoded = async () =>
+      Number(/restyle_images_decoded_total (\d+)/.exec(await (await fetch(`${srv.url}/metrics`)).text())?.[1]);
     const before = await decoded();
     const jpeg = readFileSync(sharedPath('media', 'styles', 'kde_fallenleaf.jpg'));
     // a page on another site posting a real image
-    const evil = await fetch(`${srv.url}/api/styles?name=x`, { method: 'POST', headers: { 'Content-Type': 'image/jpeg', Origin: 'https://evil.example' }, body: jpeg });
+    const evil = await fetch(`${srv.url}/api/styles?name=x`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'image/jpeg', Origin: 'https://evil.example' },
+      body: jpeg,
+    });
     expect(evil.status).toBe(403);
     expect((await evil.json()).error).toBe('origin_not_allowed');
     // ... and opening a socket
     const { io } = await import('socket.io-client');
     const refused = await new Promise<string>((resolve) => {
-      const s = io(srv.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { Origin: 'https://evil.example' } });
-      s.once('connect', () => { s.close(); resolve('connected'); });
-      s.once('connect_error', (e) => { s.close(); resolve(`refused: ${e.message}`); });
+      const s = io(srv.url, {
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        extraHeaders: { Origin: 'https://evil.example' },
+      });
+      s.once('connect', () => {
+        s.close();
+        resolve('connected');
+      });
+      s.once('connect_error', (e) => {
+        s.close();
+        resolve(`refused: ${e.message}`);
+      });
     });
     expect(refused).toMatch(/^refused/);
-    const allowed = io(srv.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { Origin: ALLOWED } });
-    await new Promise<void>((resolve, reject) => { allowed.once('connect', () => resolve()); allowed.once('connect_error', reject); });
+    const allowed = io(srv.url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { Origin: ALLOWED },
+    });
+    await new Promise<void>((resolve, reject) => {
+      allowed.once('connect', () => resolve());
+      allowed.once('connect_error', reject);
+    });
     // a token signed with another secret, and a genuine one with its signature tampered
     const forged = new RoomTokens('not-the-server-secret-0000').mint('fuzzroom', 'view', 600).token;
     const genuine = new RoomTokens(ROOM_SECRET).mint('fuzzroom', 'view', 600).token;
@@ -297,7 +442,11 @@ describe('refused without decoding', () => {
     expect((await call(allowed, 'room', { room: 'fuzzroom', token: genuine })).ok).toBe(true);
     allowed.close();
     // a decompression bomb: refused from its header
-    const bomb = await fetch(`${srv.url}/api/styles?name=bomb`, { method: 'POST', headers: { 'Content-Type': 'image/png' }, body: new Uint8Array(craftedPng(30_000, 30_000)) });
+    const bomb = await fetch(`${srv.url}/api/styles?name=bomb`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'image/png' },
+      body: new Uint8Array(craftedPng(30_000, 30_000)),
+    });
     expect(bomb.status).toBe(413);
     expect((await bomb.json()).message).toMatch(/30000x30000/);
     expect(await decoded()).toBe(before);

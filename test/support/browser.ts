@@ -16,19 +16,30 @@ export interface BrowserOptions {
 
 export async function launchBrowser(ns: NetNs, opts: BrowserOptions = {}): Promise<Browser> {
   const args = [
-    '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
     '--use-fake-ui-for-media-stream',
     opts.y4m ? '--use-fake-device-for-media-stream' : '--use-fake-device-for-media-stream=fps=30',
     ...(opts.y4m ? [`--use-file-for-fake-video-capture=${opts.y4m}`] : []),
     ...(opts.origin ? [`--unsafely-treat-insecure-origin-as-secure=${new URL(opts.origin).origin}`] : []),
-    '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--disable-quic', '--autoplay-policy=no-user-gesture-required',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--autoplay-policy=no-user-gesture-required',
     // host candidates as plain IPs (the server's libwebrtc cannot resolve mDNS .local names)
     '--disable-features=WebRtcHideLocalIpsWithMdns',
-    '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+    '--disable-background-timer-throttling',
+    '--disable-renderer-backgrounding',
+    '--disable-backgrounding-occluded-windows',
   ];
   return chromium.launch({
-    executablePath: ns.chromiumWrapper(), headless: true, args, timeout: 60_000,
+    executablePath: ns.chromiumWrapper(),
+    headless: true,
+    args,
+    timeout: 60_000,
     env: { ...process.env, HOME: mkdtempSync(join(tmpdir(), 'rs-chrome-home-')) },
   });
 }
@@ -36,7 +47,9 @@ export async function launchBrowser(ns: NetNs, opts: BrowserOptions = {}): Promi
 /** Collects console errors and page errors of a page. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(e.message));
   return errors;
 }
@@ -50,10 +63,20 @@ export async function waitForPage(page: Page, fn: string, timeoutMs: number): Pr
     const predicate = new Function(`return (${fn});`) as () => unknown;
     await page.waitForFunction(predicate, undefined, { timeout: timeoutMs, polling: 200 });
   } catch (e) {
-    const state = await page.evaluate(() => {
-      const h = (globalThis as unknown as { __restyle?: Record<string, unknown> }).__restyle;
-      return h ? JSON.stringify({ status: h.status, sessionId: h.sessionId, framesPresented: h.framesPresented, errors: h.errors, lastStats: h.lastStats }) : 'no __restyle';
-    }).catch((err: unknown) => `unreadable: ${String(err)}`);
+    const state = await page
+      .evaluate(() => {
+        const h = (globalThis as unknown as { __restyle?: Record<string, unknown> }).__restyle;
+        return h
+          ? JSON.stringify({
+              status: h.status,
+              sessionId: h.sessionId,
+              framesPresented: h.framesPresented,
+              errors: h.errors,
+              lastStats: h.lastStats,
+            })
+          : 'no __restyle';
+      })
+      .catch((err: unknown) => `unreadable: ${String(err)}`);
     throw new Error(`${e instanceof Error ? e.message : String(e)}\npage state: ${state}`, { cause: e });
   }
 }
@@ -63,6 +86,10 @@ export async function openLivePage(browser: Browser, url: string): Promise<{ pag
   const page = await browser.newPage();
   const errors = watchErrors(page);
   await page.goto(url);
-  await waitForPage(page, 'window.__restyle && window.__restyle.status === "live" && window.__restyle.framesPresented > 30', 60_000);
+  await waitForPage(
+    page,
+    'window.__restyle && window.__restyle.status === "live" && window.__restyle.framesPresented > 30',
+    60_000,
+  );
   return { page, errors };
 }

@@ -16,7 +16,9 @@ function cached(name: string, make: (out: string) => void): string {
 }
 
 function ffmpeg(args: string[]): void {
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 /**
@@ -24,7 +26,9 @@ function ffmpeg(args: string[]): void {
  * to ~10 s so the loop point is rare; optionally scaled.
  */
 export function webcamY4m(width = 640, height = 480): string {
-  const clips = ['again', 'book', 'brother', 'eat', 'help'].map((w) => sharedPath('media', 'clips', `iot_asl_${w}.mkv`));
+  const clips = ['again', 'book', 'brother', 'eat', 'help'].map((w) =>
+    sharedPath('media', 'clips', `iot_asl_${w}.mkv`),
+  );
   return cached(`asl_${width}x${height}.y4m`, (out) => {
     const inputs = clips.flatMap((c) => ['-i', c]);
     const filter = `${clips.map((_, i) => `[${i}:v]`).join('')}concat=n=${clips.length}:v=1:a=0,fps=30,scale=${width}:${height},format=yuv420p[v]`;
@@ -33,8 +37,13 @@ export function webcamY4m(width = 640, height = 480): string {
 }
 
 /** The same clip as raw I420 frames (concatenated), for Node peers. */
-export function webcamI420(width = 640, height = 480): { path: string; width: number; height: number; frameBytes: number } {
+export function webcamI420(
+  width = 640,
+  height = 480,
+): { path: string; width: number; height: number; frameBytes: number } {
   const y4m = webcamY4m(width, height);
-  const path = cached(`asl_${width}x${height}.i420`, (out) => ffmpeg(['-i', y4m, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', out]));
-  return { path, width, height, frameBytes: width * height * 3 / 2 };
+  const path = cached(`asl_${width}x${height}.i420`, (out) =>
+    ffmpeg(['-i', y4m, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', out]),
+  );
+  return { path, width, height, frameBytes: (width * height * 3) / 2 };
 }

@@ -7,8 +7,16 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const read = (rel: string) => readFileSync(join(ROOT, rel), 'utf8');
 
-export interface Instr { line: number; op: string; args: string }
-export interface Stage { name: string; from: string; instrs: Instr[] }
+export interface Instr {
+  line: number;
+  op: string;
+  args: string;
+}
+export interface Stage {
+  name: string;
+  from: string;
+  instrs: Instr[];
+}
 
 /** Instructions of a Dockerfile (comments dropped, continuation lines joined). */
 export function instructions(text: string): Instr[] {
@@ -24,7 +32,11 @@ export function instructions(text: string): Instr[] {
       const m = /^\s*([A-Za-z]+)\s*(.*)$/.exec(body)!;
       cur = { line: i + 1, op: m[1].toUpperCase(), args: m[2] };
     }
-    if (!line.endsWith('\\')) { cur.args = cur.args.trim(); out.push(cur); cur = null; }
+    if (!line.endsWith('\\')) {
+      cur.args = cur.args.trim();
+      out.push(cur);
+      cur = null;
+    }
   });
   return out;
 }
@@ -57,10 +69,12 @@ export function configKeys(): Set<string> {
 
 /** docker/.env.example: every documented variable, with its value ("# KEY=value" lines too). */
 export function envExample(): { key: string; value: string; active: boolean }[] {
-  return read('docker/.env.example').split('\n').flatMap((l) => {
-    const m = /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(l.trim());
-    return m ? [{ key: m[2], value: m[3].trim(), active: !m[1] }] : [];
-  });
+  return read('docker/.env.example')
+    .split('\n')
+    .flatMap((l) => {
+      const m = /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(l.trim());
+      return m ? [{ key: m[2], value: m[3].trim(), active: !m[1] }] : [];
+    });
 }
 
 /** Whether .dockerignore keeps `path` (relative to the context) out of the build context: the pattern forms it uses (paths, `*`, `!`). */

@@ -27,7 +27,8 @@ export async function engineHarness(tierMode: TierMode, provider: ExecutionProvi
   ctx.neuralAvailable = ctx.lowres && tierMode !== 'fast' ? await ctx.lowres.neuralReady() : false;
   let n = 0;
   return {
-    ctx, library,
+    ctx,
+    library,
     open: (fg, bg, opts) => new SessionEngine(ctx, fg, bg, opts, `s${++n}`),
     addStyle: (id, rgb, width, height) => {
       const sab = new SharedArrayBuffer(rgb.length);
@@ -36,7 +37,9 @@ export async function engineHarness(tierMode: TierMode, provider: ExecutionProvi
       ctx.styles.put(img);
       ctx.lowres?.putStyles([img]);
     },
-    close: async () => { await ctx.lowres?.close(); },
+    close: async () => {
+      await ctx.lowres?.close();
+    },
   };
 }
 

@@ -21,11 +21,18 @@ export const CLIPS = join(SHARED, 'media', 'clips');
 
 export function sharedPath(...parts: string[]): string {
   const p = join(SHARED, ...parts);
-  if (!existsSync(p)) throw new Error(`missing test asset ${p} (tests read the shared media folder beside the repository, ../shared; set RESTYLE_SHARED to its path)`);
+  if (!existsSync(p))
+    throw new Error(
+      `missing test asset ${p} (tests read the shared media folder beside the repository, ../shared; set RESTYLE_SHARED to its path)`,
+    );
   return p;
 }
 
-export interface RgbImage { rgb: Uint8Array; width: number; height: number }
+export interface RgbImage {
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+}
 
 /** Decodes an image to RGB, optionally resized to exactly width x height (cover crop). */
 export async function loadRgb(path: string, width?: number, height?: number): Promise<RgbImage> {

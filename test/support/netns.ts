@@ -16,16 +16,33 @@ function ip(...args: string[]): void {
 }
 
 export class NetNs {
-  private constructor(readonly name: string, readonly dir: string) {}
+  private constructor(
+    readonly name: string,
+    readonly dir: string,
+  ) {}
 
   static create(tag: string): NetNs {
     const name = `rs-${tag}-${process.pid}`.slice(0, 15);
-    try { ip('netns', 'del', name); } catch { /* not there */ }
+    try {
+      ip('netns', 'del', name);
+    } catch {
+      /* not there */
+    }
     ip('netns', 'add', name);
     // IPv4 only: IPv6 link-local addresses appear a moment after the links come up, which
     // Chromium reports as a network change (ERR_NETWORK_CHANGED) in the middle of a test
-    execFileSync('ip', ['netns', 'exec', name, 'sh', '-c',
-      'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6'], { stdio: 'ignore' });
+    execFileSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        name,
+        'sh',
+        '-c',
+        'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6',
+      ],
+      { stdio: 'ignore' },
+    );
     ip('-n', name, 'link', 'set', 'lo', 'up');
     ip('-n', name, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1');
     ip('-n', name, 'addr', 'add', `${SERVER_IP}/24`, 'dev', 'veth0');
@@ -49,6 +66,10 @@ export class NetNs {
   }
 
   close(): void {
-    try { ip('netns', 'del', this.name); } catch { /* already gone */ }
+    try {
+      ip('netns', 'del', this.name);
+    } catch {
+      /* already gone */
+    }
   }
 }

@@ -14,25 +14,36 @@ import { wrtc, type WrtcVideoSink } from '../../server/src/media/wrtc.js';
 
 const { values: a } = parseArgs({
   options: {
-    url: { type: 'string' }, frames: { type: 'string' }, size: { type: 'string', default: '640x480' },
-    seconds: { type: 'string', default: '10' }, fg: { type: 'string', default: 'evening-glow' },
-    bg: { type: 'string', default: 'darkest-hour' }, echo: { type: 'boolean', default: false },
-    fps: { type: 'string', default: '30' }, label: { type: 'string', default: 'peer' },
+    url: { type: 'string' },
+    frames: { type: 'string' },
+    size: { type: 'string', default: '640x480' },
+    seconds: { type: 'string', default: '10' },
+    fg: { type: 'string', default: 'evening-glow' },
+    bg: { type: 'string', default: 'darkest-hour' },
+    echo: { type: 'boolean', default: false },
+    fps: { type: 'string', default: '30' },
+    label: { type: 'string', default: 'peer' },
   },
 });
 const [W, H] = a.size!.split('x').map(Number);
-const FRAME = W * H * 3 / 2;
-const SECONDS = Number(a.seconds), FPS = Number(a.fps);
-const BLOCK = 16, BITS = 16, STAMP_Y = 8;
+const FRAME = (W * H * 3) / 2;
+const SECONDS = Number(a.seconds),
+  FPS = Number(a.fps);
+const BLOCK = 16,
+  BITS = 16,
+  STAMP_Y = 8;
 
-function out(o: Record<string, unknown>): void { process.stdout.write(`${JSON.stringify({ label: a.label, ...o })}\n`); }
+function out(o: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ label: a.label, ...o })}\n`);
+}
 
 /** Writes the frame number into the luma plane: [white ref][black ref][16 bits]. */
 function stamp(y: Uint8Array, n: number): void {
   const put = (bx: number, v: number) => {
     for (let r = 0; r < BLOCK; r++) y.fill(v, (STAMP_Y + r) * W + bx * BLOCK, (STAMP_Y + r) * W + bx * BLOCK + BLOCK);
   };
-  put(0, 235); put(1, 16);
+  put(0, 235);
+  put(1, 16);
   for (let i = 0; i < BITS; i++) put(2 + i, (n >> i) & 1 ? 235 : 16);
 }
 
@@ -41,7 +52,8 @@ function readStamp(y: Uint8Array, w: number, h: number): number | null {
   const k = w / W;
   if (Math.abs(h / H - k) > 0.01 || BLOCK * k < 6) return null;
   // the inner part of each block, scaled: a 16 px block is 8 px at half size (2..6 read)
-  const lo = Math.ceil(4 * k), hi = Math.floor((BLOCK - 4) * k);
+  const lo = Math.ceil(4 * k),
+    hi = Math.floor((BLOCK - 4) * k);
   const at = (bx: number) => {
     let s = 0;
     for (let r = lo; r < hi; r++) {
@@ -50,7 +62,8 @@ function readStamp(y: Uint8Array, w: number, h: number): number | null {
     }
     return s / ((hi - lo) * (hi - lo));
   };
-  const white = at(0), black = at(1);
+  const white = at(0),
+    black = at(1);
   if (white - black < 40) return null;
   const mid = (white + black) / 2;
   let n = 0;
@@ -68,18 +81,29 @@ async function main(): Promise<void> {
   const fd = openSync(a.frames!, 'r');
   const nFrames = Math.floor(statSync(a.frames!).size / FRAME);
   const socket = io(a.url!, { transports: ['websocket'], reconnection: false });
-  await new Promise<void>((res, rej) => { socket.once('connect', () => res()); socket.once('connect_error', rej); });
+  await new Promise<void>((res, rej) => {
+    socket.once('connect', () => res());
+    socket.once('connect_error', rej);
+  });
   const errors: unknown[] = [];
   socket.on('error', (e) => errors.push(e));
-  const ack = await socket.timeout(20_000).emitWithAck('start', { fg: a.fg, bg: a.bg, echo: a.echo || undefined }) as Ack<StartAck>;
-  if (!ack.ok) { out({ event: 'refused', error: ack.error }); process.exit(2); }
+  const ack = (await socket
+    .timeout(20_000)
+    .emitWithAck('start', { fg: a.fg, bg: a.bg, echo: a.echo || undefined })) as Ack<StartAck>;
+  if (!ack.ok) {
+    out({ event: 'refused', error: ack.error });
+    process.exit(2);
+  }
   out({ event: 'started', sessionId: ack.data!.sessionId });
   const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
   const source = new wrtc.nonstandard.RTCVideoSource();
   const track = source.createTrack();
   pc.addTransceiver(track, { direction: 'sendrecv' });
   const sentAt = new Map<number, number>();
-  let received = 0, sent = 0, lastRecv = 0, lastSent = 0;
+  let received = 0,
+    sent = 0,
+    lastRecv = 0,
+    lastSent = 0;
   let lat: number[] = [];
   const allLat: number[] = [];
   let serverStats: StatsMsg | null = null;
@@ -90,19 +114,43 @@ async function main(): Promise<void> {
       received++;
       const n = readStamp(frame.data, frame.width, frame.height);
       const t0 = n === null ? undefined : sentAt.get(n);
-      if (t0 !== undefined) { const l = performance.now() - t0; lat.push(l); allLat.push(l); sentAt.delete(n!); }
+      if (t0 !== undefined) {
+        const l = performance.now() - t0;
+        lat.push(l);
+        allLat.push(l);
+        sentAt.delete(n!);
+      }
     };
   };
   pc.onicecandidate = (e) => {
-    if (e.candidate) socket.emit('ice', { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex });
+    if (e.candidate)
+      socket.emit('ice', {
+        candidate: e.candidate.candidate,
+        sdpMid: e.candidate.sdpMid,
+        sdpMLineIndex: e.candidate.sdpMLineIndex,
+      });
   };
-  socket.on('ice', (c) => { pc.addIceCandidate(c).catch(() => {}); });
-  socket.on('stats', (s: StatsMsg) => { serverStats = s; });
-  const answered = new Promise<void>((res) => socket.once('answer', async (m: { sdp: string }) => { await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp }); res(); }));
+  socket.on('ice', (c) => {
+    pc.addIceCandidate(c).catch(() => {});
+  });
+  socket.on('stats', (s: StatsMsg) => {
+    serverStats = s;
+  });
+  const answered = new Promise<void>((res) =>
+    socket.once('answer', async (m: { sdp: string }) => {
+      await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp });
+      res();
+    }),
+  );
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
-  const oack = await socket.timeout(20_000).emitWithAck('offer', { type: 'offer', sdp: pc.localDescription?.sdp ?? offer.sdp }) as Ack;
-  if (!oack.ok) { out({ event: 'offer-refused', error: oack.error }); process.exit(2); }
+  const oack = (await socket
+    .timeout(20_000)
+    .emitWithAck('offer', { type: 'offer', sdp: pc.localDescription?.sdp ?? offer.sdp })) as Ack;
+  if (!oack.ok) {
+    out({ event: 'offer-refused', error: oack.error });
+    process.exit(2);
+  }
   await answered;
 
   const buf = new Uint8Array(FRAME);
@@ -118,42 +166,72 @@ async function main(): Promise<void> {
       sentAt.set(id, performance.now());
       if (sentAt.size > 600) sentAt.delete(sentAt.keys().next().value!);
       source.onFrame({ width: W, height: H, data: buf });
-      n++; sent++;
+      n++;
+      sent++;
     }
   }, 5);
   const perSecond: Record<string, unknown>[] = [];
   const statTimer = setInterval(() => {
     const line = {
-      t: +((performance.now() - t0) / 1000).toFixed(1), sent: sent - lastSent, received: received - lastRecv,
-      latP50: pct(lat, 0.5), latP95: pct(lat, 0.95), ice: pc.iceConnectionState,
+      t: +((performance.now() - t0) / 1000).toFixed(1),
+      sent: sent - lastSent,
+      received: received - lastRecv,
+      latP50: pct(lat, 0.5),
+      latP95: pct(lat, 0.95),
+      ice: pc.iceConnectionState,
       // the second's samples too, so a reader can pool percentiles over many seconds and peers
       latMs: lat.map(Math.round),
-      server: serverStats ? {
-        fpsIn: serverStats.fpsIn, fpsOut: serverStats.fpsOut, drops: serverStats.drops, p95: serverStats.engineP95,
-        tier: serverStats.tier, degradation: serverStats.degradation,
-      } : null,
+      server: serverStats
+        ? {
+            fpsIn: serverStats.fpsIn,
+            fpsOut: serverStats.fpsOut,
+            drops: serverStats.drops,
+            p95: serverStats.engineP95,
+            tier: serverStats.tier,
+            degradation: serverStats.degradation,
+          }
+        : null,
     };
-    lastSent = sent; lastRecv = received; lat = [];
+    lastSent = sent;
+    lastRecv = received;
+    lat = [];
     perSecond.push(line);
     out({ event: 'second', ...line });
   }, 1000);
 
   const stop = () => {
-    clearInterval(sendTimer); clearInterval(statTimer);
+    clearInterval(sendTimer);
+    clearInterval(statTimer);
     const steady = perSecond.slice(3);
     const fps = steady.map((s) => s.received as number);
     out({
-      event: 'summary', seconds: perSecond.length, sentTotal: sent, receivedTotal: received,
+      event: 'summary',
+      seconds: perSecond.length,
+      sentTotal: sent,
+      receivedTotal: received,
       fpsMean: fps.length ? +(fps.reduce((x, y) => x + y, 0) / fps.length).toFixed(1) : 0,
       fpsMin: fps.length ? Math.min(...fps) : 0,
-      latP50: pct(allLat, 0.5), latP95: pct(allLat, 0.95), latN: allLat.length, errors,
+      latP50: pct(allLat, 0.5),
+      latP95: pct(allLat, 0.95),
+      latN: allLat.length,
+      errors,
     });
-    try { sink?.stop(); track.stop(); pc.close(); } catch { /* closing */ }
-    socket.close(); closeSync(fd);
+    try {
+      sink?.stop();
+      track.stop();
+      pc.close();
+    } catch {
+      /* closing */
+    }
+    socket.close();
+    closeSync(fd);
     setTimeout(() => process.exit(0), 100);
   };
   setTimeout(stop, SECONDS * 1000);
   process.on('SIGTERM', stop);
 }
 
-main().catch((e) => { out({ event: 'crash', error: String(e && (e as Error).stack || e) }); process.exit(1); });
+main().catch((e) => {
+  out({ event: 'crash', error: String((e && (e as Error).stack) || e) });
+  process.exit(1);
+});

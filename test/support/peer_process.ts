@@ -34,11 +34,34 @@ export interface PeerHandle {
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function startPeer(ns: NetNs, url: string, opts: { seconds: number; size?: [number, number]; fps?: number; fg?: string; bg?: string; echo?: boolean; label?: string }): PeerHandle {
+export function startPeer(
+  ns: NetNs,
+  url: string,
+  opts: {
+    seconds: number;
+    size?: [number, number];
+    fps?: number;
+    fg?: string;
+    bg?: string;
+    echo?: boolean;
+    label?: string;
+  },
+): PeerHandle {
   const [w, h] = opts.size ?? [640, 480];
   const clip = webcamI420(w, h);
-  const args = [join(ROOT, 'dist', 'test', 'support', 'peer_client.js'), '--url', url, '--frames', clip.path,
-    '--size', `${w}x${h}`, '--seconds', String(opts.seconds), '--label', opts.label ?? 'peer'];
+  const args = [
+    join(ROOT, 'dist', 'test', 'support', 'peer_client.js'),
+    '--url',
+    url,
+    '--frames',
+    clip.path,
+    '--size',
+    `${w}x${h}`,
+    '--seconds',
+    String(opts.seconds),
+    '--label',
+    opts.label ?? 'peer',
+  ];
   if (opts.fg) args.push('--fg', opts.fg);
   if (opts.bg) args.push('--bg', opts.bg);
   if (opts.echo) args.push('--echo');
@@ -46,12 +69,17 @@ export function startPeer(ns: NetNs, url: string, opts: { seconds: number; size?
   const proc = ns.spawn(process.execPath, args, { cwd: ROOT });
   const lines: PeerLine[] = [];
   createInterface({ input: proc.stdout! }).on('line', (l) => {
-    try { lines.push(JSON.parse(l)); } catch { lines.push({ event: 'text', text: l }); }
+    try {
+      lines.push(JSON.parse(l));
+    } catch {
+      lines.push({ event: 'text', text: l });
+    }
   });
   proc.stderr!.on('data', (d: Buffer) => lines.push({ event: 'stderr', text: d.toString() }));
   const done = new Promise<void>((r) => proc.once('exit', () => r()));
   return {
-    proc, lines,
+    proc,
+    lines,
     seconds: () => lines.filter((l) => l.event === 'second'),
     async summary() {
       await done;
@@ -59,6 +87,8 @@ export function startPeer(ns: NetNs, url: string, opts: { seconds: number; size?
       if (!s) throw new Error(`peer ended without a summary: ${JSON.stringify(lines.slice(-5))}`);
       return s;
     },
-    kill: (signal = 'SIGKILL') => { proc.kill(signal); },
+    kill: (signal = 'SIGKILL') => {
+      proc.kill(signal);
+    },
   };
 }

@@ -23,7 +23,16 @@
 // at the DAVIS tolerance) rather than to rank RVM against others. Composites also have cleaner
 // edges and lighting mismatches that real frames do not; they complement real-clip tests.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
@@ -70,7 +79,9 @@ function rvm(): Promise<ort.InferenceSession> {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
     });
-    rvmSession.catch(() => { rvmSession = null; });
+    rvmSession.catch(() => {
+      rvmSession = null;
+    });
   }
   return rvmSession;
 }
@@ -103,13 +114,19 @@ export function cutPerson(photo: string, width: number, height: number): Promise
   return p;
 }
 
-async function cutPersonUncached(path: string, width: number, height: number, st: { size: number; mtimeMs: number }): Promise<Cutout> {
+async function cutPersonUncached(
+  path: string,
+  width: number,
+  height: number,
+  st: { size: number; mtimeMs: number },
+): Promise<Cutout> {
   const name = `${basename(path, extname(path))}_${width}x${height}`;
   const ratio = rvmDownsampleRatio(width, height);
   const model = statSync(sharedPath(...RVM_MODEL));
   const hash = createHash('sha256')
     .update(JSON.stringify([CACHE_VERSION, st.size, st.mtimeMs, model.size, model.mtimeMs, ratio, RVM_ITERATIONS]))
-    .digest('hex').slice(0, 16);
+    .digest('hex')
+    .slice(0, 16);
   const n = width * height;
   const file = join(FIXTURE_CACHE_DIR, `${name}_${hash}.fgra`);
   if (existsSync(file)) {
@@ -150,7 +167,11 @@ async function cutPersonUncached(path: string, width: number, height: number, st
   mkdirSync(FIXTURE_CACHE_DIR, { recursive: true });
   for (const old of readdirSync(FIXTURE_CACHE_DIR)) {
     if (old.startsWith(`${name}_`) && old.endsWith('.fgra') && old !== basename(file)) {
-      try { unlinkSync(join(FIXTURE_CACHE_DIR, old)); } catch { /* another run removed it */ }
+      try {
+        unlinkSync(join(FIXTURE_CACHE_DIR, old));
+      } catch {
+        /* another run removed it */
+      }
     }
   }
   const tmp = `${file}.${process.pid}.tmp`;
@@ -171,7 +192,8 @@ function toByte(v: number): number {
 export function compositeOnto(cut: Cutout, bg: RgbImage, dx = 0, dy = 0): Composite {
   const { width: w, height: h } = cut;
   if (bg.width !== w || bg.height !== h) throw new Error(`background is ${bg.width}x${bg.height}, cutout ${w}x${h}`);
-  dx = Math.round(dx); dy = Math.round(dy);
+  dx = Math.round(dx);
+  dy = Math.round(dy);
   const rgb = new Uint8Array(bg.rgb.subarray(0, 3 * w * h));
   const mask = new Uint8Array(w * h);
   for (let y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
@@ -220,14 +242,70 @@ export interface ReferencePair {
  * background while a person segmenter is right to see people there.
  */
 export const REFERENCE_SET: readonly ReferencePair[] = [
-  { id: 'asl_bythewater', person: 'iot_asl_again_f30.jpg', background: 'kde_bythewater.jpg', width: 640, height: 480, note: 'webcam upper body, hands; lake and pier, bright horizon' },
-  { id: 'asl_city', person: 'iot_asl_again_f30.jpg', background: 'dps_in3.jpg', width: 640, height: 480, note: 'webcam upper body over busy lit towers' },
-  { id: 'asl_path', person: 'iot_asl_again_f30.jpg', background: 'kde_path.jpg', width: 640, height: 480, note: 'dark hoodie on dark forest: low contrast' },
-  { id: 'headpose_path', person: 'iot_headpose_male_f20.jpg', background: 'kde_path.jpg', width: 480, height: 270, note: 'small webcam frame; dark shirt on dark forest' },
-  { id: 'headpose_valletta', person: 'iot_headpose_male_f20.jpg', background: 'dps_in1.jpg', width: 480, height: 270, note: 'small webcam frame; warm skyline and sea' },
-  { id: 'headpose_city', person: 'iot_headpose_male_f20.jpg', background: 'dps_in3.jpg', width: 480, height: 270, note: 'small webcam frame; busy towers' },
-  { id: 'portrait_bythewater', person: 'dps_in11.jpg', background: 'kde_bythewater.jpg', width: 530, height: 700, note: 'portrait close-up, hair over sky and water' },
-  { id: 'portrait_valletta', person: 'dps_in11.jpg', background: 'dps_in1.jpg', width: 530, height: 700, note: 'portrait close-up; warm background like the skin' },
+  {
+    id: 'asl_bythewater',
+    person: 'iot_asl_again_f30.jpg',
+    background: 'kde_bythewater.jpg',
+    width: 640,
+    height: 480,
+    note: 'webcam upper body, hands; lake and pier, bright horizon',
+  },
+  {
+    id: 'asl_city',
+    person: 'iot_asl_again_f30.jpg',
+    background: 'dps_in3.jpg',
+    width: 640,
+    height: 480,
+    note: 'webcam upper body over busy lit towers',
+  },
+  {
+    id: 'asl_path',
+    person: 'iot_asl_again_f30.jpg',
+    background: 'kde_path.jpg',
+    width: 640,
+    height: 480,
+    note: 'dark hoodie on dark forest: low contrast',
+  },
+  {
+    id: 'headpose_path',
+    person: 'iot_headpose_male_f20.jpg',
+    background: 'kde_path.jpg',
+    width: 480,
+    height: 270,
+    note: 'small webcam frame; dark shirt on dark forest',
+  },
+  {
+    id: 'headpose_valletta',
+    person: 'iot_headpose_male_f20.jpg',
+    background: 'dps_in1.jpg',
+    width: 480,
+    height: 270,
+    note: 'small webcam frame; warm skyline and sea',
+  },
+  {
+    id: 'headpose_city',
+    person: 'iot_headpose_male_f20.jpg',
+    background: 'dps_in3.jpg',
+    width: 480,
+    height: 270,
+    note: 'small webcam frame; busy towers',
+  },
+  {
+    id: 'portrait_bythewater',
+    person: 'dps_in11.jpg',
+    background: 'kde_bythewater.jpg',
+    width: 530,
+    height: 700,
+    note: 'portrait close-up, hair over sky and water',
+  },
+  {
+    id: 'portrait_valletta',
+    person: 'dps_in11.jpg',
+    background: 'dps_in1.jpg',
+    width: 530,
+    height: 700,
+    note: 'portrait close-up; warm background like the skin',
+  },
 ];
 
 /** Builds a reference pair's composite (person shifted by dx, dy) and its exact mask. */
@@ -254,9 +332,11 @@ function checkSame(a: Uint8Array, b: Uint8Array): void {
 /** Intersection over union of the binarised masks; 1 when both are empty. */
 export function iou(pred: Uint8Array, truth: Uint8Array): number {
   checkSame(pred, truth);
-  let inter = 0, union = 0;
+  let inter = 0,
+    union = 0;
   for (let i = 0; i < pred.length; i++) {
-    const p = on(pred[i]), t = on(truth[i]);
+    const p = on(pred[i]),
+      t = on(truth[i]);
     if (p && t) inter++;
     if (p || t) union++;
   }
@@ -274,11 +354,14 @@ export function maskChangeFraction(a: Uint8Array, b: Uint8Array): number {
 /** Alpha-weighted mean x (pixels, 0 = left column) of a mask; NaN for an empty mask. */
 export function centroidX(mask: Uint8Array, w: number, h: number): number {
   if (mask.length !== w * h) throw new Error(`mask is ${mask.length} px, expected ${w}x${h}`);
-  let s = 0, sx = 0;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const a = mask[y * w + x];
-    s += a; sx += a * x;
-  }
+  let s = 0,
+    sx = 0;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const a = mask[y * w + x];
+      s += a;
+      sx += a * x;
+    }
   return s === 0 ? NaN : sx / s;
 }
 
@@ -294,12 +377,18 @@ export function defaultBoundaryTolerance(w: number, h: number): number {
  */
 export function boundaryMap(mask: Uint8Array, w: number, h: number): Uint8Array {
   const b = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const i = y * w + x;
-    if (!on(mask[i])) continue;
-    if ((x > 0 && !on(mask[i - 1])) || (x < w - 1 && !on(mask[i + 1]))
-      || (y > 0 && !on(mask[i - w])) || (y < h - 1 && !on(mask[i + w]))) b[i] = 1;
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!on(mask[i])) continue;
+      if (
+        (x > 0 && !on(mask[i - 1])) ||
+        (x < w - 1 && !on(mask[i + 1])) ||
+        (y > 0 && !on(mask[i - w])) ||
+        (y < h - 1 && !on(mask[i + w]))
+      )
+        b[i] = 1;
+    }
   return b;
 }
 
@@ -309,21 +398,35 @@ export function boundaryMap(mask: Uint8Array, w: number, h: number): Uint8Array 
  * reverse, F = 2PR / (P + R). Default tolerance: round(0.008 × diagonal), e.g. 6 px at 640×480
  * (DAVIS's code takes the ceiling, 7). Both boundaries empty → 1; only one empty → 0.
  */
-export function boundaryF(pred: Uint8Array, truth: Uint8Array, w: number, h: number, tolerancePx = defaultBoundaryTolerance(w, h)): number {
+export function boundaryF(
+  pred: Uint8Array,
+  truth: Uint8Array,
+  w: number,
+  h: number,
+  tolerancePx = defaultBoundaryTolerance(w, h),
+): number {
   checkSame(pred, truth);
   if (pred.length !== w * h) throw new Error(`mask is ${pred.length} px, expected ${w}x${h}`);
-  const bp = boundaryMap(pred, w, h), bt = boundaryMap(truth, w, h);
-  let np = 0, nt = 0;
-  for (let i = 0; i < bp.length; i++) { np += bp[i]; nt += bt[i]; }
+  const bp = boundaryMap(pred, w, h),
+    bt = boundaryMap(truth, w, h);
+  let np = 0,
+    nt = 0;
+  for (let i = 0; i < bp.length; i++) {
+    np += bp[i];
+    nt += bt[i];
+  }
   if (np === 0 && nt === 0) return 1;
   if (np === 0 || nt === 0) return 0;
   const tol2 = tolerancePx * tolerancePx;
-  const dt = squaredDistances((i) => bt[i] === 1, w, h), dp = squaredDistances((i) => bp[i] === 1, w, h);
-  let hitP = 0, hitT = 0;
+  const dt = squaredDistances((i) => bt[i] === 1, w, h),
+    dp = squaredDistances((i) => bp[i] === 1, w, h);
+  let hitP = 0,
+    hitT = 0;
   for (let i = 0; i < bp.length; i++) {
     if (bp[i] && dt[i] <= tol2) hitP++;
     if (bt[i] && dp[i] <= tol2) hitT++;
   }
-  const precision = hitP / np, recall = hitT / nt;
+  const precision = hitP / np,
+    recall = hitT / nt;
   return precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
 }

@@ -25,9 +25,16 @@ export interface ServerHandle {
 function forward(socketPath: string): Promise<Server> {
   const srv = createServer((c) => {
     const u = createConnection(socketPath);
-    c.pipe(u); u.pipe(c);
-    const end = () => { c.destroy(); u.destroy(); };
-    c.on('error', end); u.on('error', end); c.on('close', end); u.on('close', end);
+    c.pipe(u);
+    u.pipe(c);
+    const end = () => {
+      c.destroy();
+      u.destroy();
+    };
+    c.on('error', end);
+    u.on('error', end);
+    c.on('close', end);
+    u.on('close', end);
   });
   return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(srv)));
 }
@@ -60,7 +67,9 @@ export async function startServer(ns: NetNs, env: Record<string, string> = {}): 
   const url = `http://127.0.0.1:${(fwd.address() as AddressInfo).port}`;
   return {
     nsUrl: `http://${SERVER_IP}:${port}`,
-    url, proc, logs,
+    url,
+    proc,
+    logs,
     async health() {
       const r = await fetch(`${url}/healthz`);
       return (await r.json()) as HealthReport;
@@ -69,7 +78,13 @@ export async function startServer(ns: NetNs, env: Record<string, string> = {}): 
       fwd.close();
       if (proc.exitCode !== null) return;
       proc.kill('SIGTERM');
-      await new Promise<void>((r) => { proc.once('exit', () => r()); setTimeout(() => { proc.kill('SIGKILL'); r(); }, 12_000).unref(); });
+      await new Promise<void>((r) => {
+        proc.once('exit', () => r());
+        setTimeout(() => {
+          proc.kill('SIGKILL');
+          r();
+        }, 12_000).unref();
+      });
     },
   };
 }

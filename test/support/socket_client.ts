@@ -11,13 +11,21 @@ export async function connect(url: string): Promise<Socket> {
   return s;
 }
 
-export async function call<T = unknown>(s: Socket, event: string, payload?: unknown, timeoutMs = 15_000): Promise<Ack<T>> {
+export async function call<T = unknown>(
+  s: Socket,
+  event: string,
+  payload?: unknown,
+  timeoutMs = 15_000,
+): Promise<Ack<T>> {
   return (await s.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
 }
 
 export function nextEvent<T = unknown>(s: Socket, event: string, timeoutMs = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-    s.once(event, (m: T) => { clearTimeout(t); resolve(m); });
+    s.once(event, (m: T) => {
+      clearTimeout(t);
+      resolve(m);
+    });
   });
 }

@@ -11,7 +11,8 @@ export function faultRouter(sessions: SessionManager): Router {
   r.post('/api/_faults/sessions/:sid/engine', async (req, res) => {
     // Unix-socket connections (the tests' path) have no remote address
     const addr = req.socket.remoteAddress;
-    if (addr !== undefined && !isLoopback(addr)) return void res.status(403).json({ error: 'forbidden', message: 'fault injection is local only' });
+    if (addr !== undefined && !isLoopback(addr))
+      return void res.status(403).json({ error: 'forbidden', message: 'fault injection is local only' });
     const what = req.query.what === 'exit' ? 'exit' : 'throw';
     const s = sessions.get(String(req.params.sid));
     if (!s) return void res.status(404).json({ error: 'no_session', message: `no session ${req.params.sid}` });

@@ -27,42 +27,54 @@ export function apiRouter(styles: StyleLibrary, metrics: Metrics, health: Health
 
   // uploads: the raw image is the request body (Content-Type image/jpeg|png|webp); name in ?name=
   const raw = express.raw({ type: () => true, limit: styles.limits.maxBytes });
-  r.post('/api/styles', (req: Request, res: Response, next) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > styles.limits.maxBytes) {
-      metrics.uploads.inc({ result: 'too_large' });
-      res.status(413).json({ error: 'too_large', message: `upload is ${declared} bytes; the limit is ${styles.limits.maxBytes}` });
-      req.resume();
-      return;
-    }
-    const type = String(req.headers['content-type'] ?? '');
-    if (!/^image\/(jpeg|png|webp)$/.test(type.split(';')[0].trim())) {
-      metrics.uploads.inc({ result: 'unsupported_type' });
-      res.status(415).json({ error: 'unsupported_type', message: 'send the image as the request body with Content-Type image/jpeg, image/png or image/webp' });
-      req.resume();
-      return;
-    }
-    next();
-  }, raw, async (req: Request, res: Response) => {
-    try {
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const info = await styles.upload(body, String(req.query.name ?? 'My style'), req.ip ?? 'unknown');
-      metrics.uploads.inc({ result: 'ok' });
-      log.info({ style: info.id, bytes: body.length }, 'style uploaded');
-      res.status(201).json(info);
-    } catch (e) {
-      if (e instanceof ImageRejected) {
-        metrics.uploads.inc({ result: e.code });
-        res.status(e.status).json({ error: e.code, message: e.message });
-      } else if (e instanceof StyleLimitError) {
-        metrics.uploads.inc({ result: 'limit' });
-        res.status(429).json({ error: 'limit', message: e.message });
-      } else {
-        log.error({ err: String(e) }, 'upload failed');
-        res.status(500).json({ error: 'internal', message: 'upload failed' });
+  r.post(
+    '/api/styles',
+    (req: Request, res: Response, next) => {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > styles.limits.maxBytes) {
+        metrics.uploads.inc({ result: 'too_large' });
+        res
+          .status(413)
+          .json({ error: 'too_large', message: `upload is ${declared} bytes; the limit is ${styles.limits.maxBytes}` });
+        req.resume();
+        return;
       }
-    }
-  });
+      const type = String(req.headers['content-type'] ?? '');
+      if (!/^image\/(jpeg|png|webp)$/.test(type.split(';')[0].trim())) {
+        metrics.uploads.inc({ result: 'unsupported_type' });
+        res
+          .status(415)
+          .json({
+            error: 'unsupported_type',
+            message: 'send the image as the request body with Content-Type image/jpeg, image/png or image/webp',
+          });
+        req.resume();
+        return;
+      }
+      next();
+    },
+    raw,
+    async (req: Request, res: Response) => {
+      try {
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const info = await styles.upload(body, String(req.query.name ?? 'My style'), req.ip ?? 'unknown');
+        metrics.uploads.inc({ result: 'ok' });
+        log.info({ style: info.id, bytes: body.length }, 'style uploaded');
+        res.status(201).json(info);
+      } catch (e) {
+        if (e instanceof ImageRejected) {
+          metrics.uploads.inc({ result: e.code });
+          res.status(e.status).json({ error: e.code, message: e.message });
+        } else if (e instanceof StyleLimitError) {
+          metrics.uploads.inc({ result: 'limit' });
+          res.status(429).json({ error: 'limit', message: e.message });
+        } else {
+          log.error({ err: String(e) }, 'upload failed');
+          res.status(500).json({ error: 'internal', message: 'upload failed' });
+        }
+      }
+    },
+  );
 
   r.get('/healthz', async (_req, res) => {
     res.set('Cache-Control', 'no-cache').json(await health.health());
@@ -73,12 +85,19 @@ export function apiRouter(styles: StyleLibrary, metrics: Metrics, health: Health
   });
 
   // body-parser errors (e.g. body over the limit while streaming)
-  r.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: (e?: unknown) => void) => {
-    if (err?.type === 'entity.too.large') {
-      res.status(413).json({ error: 'too_large', message: `upload exceeds ${styles.limits.maxBytes} bytes` });
-    } else if (err?.status && err.status < 500) {
-      res.status(err.status).json({ error: 'bad_request', message: err.message ?? 'bad request' });
-    } else next(err);
-  });
+  r.use(
+    (
+      err: { status?: number; type?: string; message?: string },
+      _req: Request,
+      res: Response,
+      next: (e?: unknown) => void,
+    ) => {
+      if (err?.type === 'entity.too.large') {
+        res.status(413).json({ error: 'too_large', message: `upload exceeds ${styles.limits.maxBytes} bytes` });
+      } else if (err?.status && err.status < 500) {
+        res.status(err.status).json({ error: 'bad_request', message: err.message ?? 'bad request' });
+      } else next(err);
+    },
+  );
   return r;
 }

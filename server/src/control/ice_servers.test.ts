@@ -12,8 +12,13 @@ describe('ICE servers for clients', () => {
   });
 
   it('gives STUN URLs as they are and TURN URLs with per-client credentials', () => {
-    const ice = new IceServers({ urls: ['stun:stun.example.org:3478', 'turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349'], turnSecret: 'x'.repeat(20), turnTtlS: 300 });
-    const a = ice.forClient('alice'), b = ice.forClient('bob');
+    const ice = new IceServers({
+      urls: ['stun:stun.example.org:3478', 'turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349'],
+      turnSecret: 'x'.repeat(20),
+      turnTtlS: 300,
+    });
+    const a = ice.forClient('alice'),
+      b = ice.forClient('bob');
     expect(a[0]).toEqual({ urls: 'stun:stun.example.org:3478' });
     expect(a[1].urls).toEqual(['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349']);
     expect(a[1].username).toMatch(/^\d+:alice$/);
@@ -21,8 +26,15 @@ describe('ICE servers for clients', () => {
   });
 
   it('falls back to the static TURN credentials without a secret, and to none without TURN', () => {
-    expect(new IceServers({ urls: ['turn:t:3478'], turnSecret: null, turnTtlS: 60, staticUser: 'u', staticCredential: 'p' }).forClient('x'))
-      .toEqual([{ urls: ['turn:t:3478'], username: 'u', credential: 'p' }]);
+    expect(
+      new IceServers({
+        urls: ['turn:t:3478'],
+        turnSecret: null,
+        turnTtlS: 60,
+        staticUser: 'u',
+        staticCredential: 'p',
+      }).forClient('x'),
+    ).toEqual([{ urls: ['turn:t:3478'], username: 'u', credential: 'p' }]);
     expect(new IceServers({ urls: [], turnSecret: 'x'.repeat(20), turnTtlS: 60 }).forClient('x')).toEqual([]);
   });
 });

@@ -17,7 +17,12 @@ export interface IceConfig {
   staticCredential?: string;
 }
 
-export function turnCredential(secret: string, clientId: string, ttlS: number, nowMs = Date.now()): { username: string; credential: string } {
+export function turnCredential(
+  secret: string,
+  clientId: string,
+  ttlS: number,
+  nowMs = Date.now(),
+): { username: string; credential: string } {
   const username = `${Math.floor(nowMs / 1000) + ttlS}:${clientId.replace(/[^\w.-]/g, '_').slice(0, 64)}`;
   return { username, credential: createHmac('sha1', secret).update(username).digest('base64') };
 }
@@ -25,7 +30,9 @@ export function turnCredential(secret: string, clientId: string, ttlS: number, n
 export class IceServers {
   constructor(private readonly c: IceConfig) {}
 
-  get hasTurn(): boolean { return this.c.urls.some(isTurn); }
+  get hasTurn(): boolean {
+    return this.c.urls.some(isTurn);
+  }
 
   /** The list for one client: TURN entries carry credentials valid for turnTtlS. */
   forClient(clientId: string, nowMs = Date.now()): IceServer[] {

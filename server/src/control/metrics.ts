@@ -15,26 +15,69 @@ export class Metrics {
   readonly registry = new Registry();
   readonly sessions: Gauge;
   readonly peers: Gauge;
-  readonly framesIn = new Counter({ name: 'restyle_frames_in_total', help: 'Camera frames decoded by the server', registers: [this.registry] });
-  readonly framesOut = new Counter({ name: 'restyle_frames_out_total', help: 'Stylized frames handed to the encoder', registers: [this.registry] });
-  readonly framesDropped = new Counter({ name: 'restyle_frames_dropped_total', help: 'Frames replaced by a newer one before the engine took them', registers: [this.registry] });
+  readonly framesIn = new Counter({
+    name: 'restyle_frames_in_total',
+    help: 'Camera frames decoded by the server',
+    registers: [this.registry],
+  });
+  readonly framesOut = new Counter({
+    name: 'restyle_frames_out_total',
+    help: 'Stylized frames handed to the encoder',
+    registers: [this.registry],
+  });
+  readonly framesDropped = new Counter({
+    name: 'restyle_frames_dropped_total',
+    help: 'Frames replaced by a newer one before the engine took them',
+    registers: [this.registry],
+  });
   readonly engineMs = new Histogram({
-    name: 'restyle_engine_frame_ms', help: 'Engine time per frame (ms)', registers: [this.registry],
+    name: 'restyle_engine_frame_ms',
+    help: 'Engine time per frame (ms)',
+    registers: [this.registry],
     buckets: [2, 5, 10, 15, 20, 25, 33, 40, 50, 75, 100, 200],
   });
-  readonly threadRestarts = new Counter({ name: 'restyle_engine_thread_restarts_total', help: 'Engine worker threads replaced after a crash', registers: [this.registry] });
+  readonly threadRestarts = new Counter({
+    name: 'restyle_engine_thread_restarts_total',
+    help: 'Engine worker threads replaced after a crash',
+    registers: [this.registry],
+  });
   readonly degradation: Gauge;
-  readonly clientErrors = new Counter({ name: 'restyle_client_errors_total', help: 'Errors returned to clients', labelNames: ['code'], registers: [this.registry] });
+  readonly clientErrors = new Counter({
+    name: 'restyle_client_errors_total',
+    help: 'Errors returned to clients',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
   readonly imagesDecoded: Gauge;
-  readonly uploads = new Counter({ name: 'restyle_style_uploads_total', help: 'Style uploads by result', labelNames: ['result'], registers: [this.registry] });
+  readonly uploads = new Counter({
+    name: 'restyle_style_uploads_total',
+    help: 'Style uploads by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
 
   constructor(census: () => CensusSource) {
     collectDefaultMetrics({ register: this.registry });
     const gauge = (name: string, help: string, read: (c: CensusSource) => number): Gauge =>
-      new Gauge({ name, help, registers: [this.registry], collect() { this.set(read(census())); } });
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(census()));
+        },
+      });
     this.sessions = gauge('restyle_sessions', 'Live stylizing sessions', (c) => c.sessions);
     this.peers = gauge('restyle_peer_connections', 'Open server-side WebRTC peer connections', (c) => c.peers);
-    this.degradation = gauge('restyle_degradation_level', 'Highest engine degradation level over live sessions (0 = full quality)', (c) => c.degradation);
-    this.imagesDecoded = gauge('restyle_images_decoded_total', 'Uploaded images whose pixels were decoded (refused ones never are)', (c) => c.imagesDecoded);
+    this.degradation = gauge(
+      'restyle_degradation_level',
+      'Highest engine degradation level over live sessions (0 = full quality)',
+      (c) => c.degradation,
+    );
+    this.imagesDecoded = gauge(
+      'restyle_images_decoded_total',
+      'Uploaded images whose pixels were decoded (refused ones never are)',
+      (c) => c.imagesDecoded,
+    );
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OriginPolicy } from './origin_policy.js';
 
 describe('origin policy', () => {
-  it('serves the server\'s own pages and clients without an Origin', () => {
+  it("serves the server's own pages and clients without an Origin", () => {
     const p = new OriginPolicy([]);
     expect(p.check(undefined, 'restyle.example:8080')).toBeNull();
     expect(p.check('http://restyle.example:8080', 'restyle.example:8080')).toBeNull();

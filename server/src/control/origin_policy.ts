@@ -22,7 +22,11 @@ export class OriginPolicy {
     const o = normalize(origin);
     if (this.allowed.has(o)) return null;
     let h: string;
-    try { h = new URL(o).host; } catch { return `malformed Origin "${origin.slice(0, 80)}"`; }
+    try {
+      h = new URL(o).host;
+    } catch {
+      return `malformed Origin "${origin.slice(0, 80)}"`;
+    }
     if (host && h === host.toLowerCase()) return null;
     return `origin ${o.slice(0, 80)} is not allowed (set ALLOWED_ORIGINS)`;
   }
@@ -42,11 +46,18 @@ export class OriginPolicy {
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     const origin = req.headers.origin;
     const why = this.check(origin, req.headers.host);
-    if (why) { res.status(403).json({ error: 'origin_not_allowed', message: why }); return; }
+    if (why) {
+      res.status(403).json({ error: 'origin_not_allowed', message: why });
+      return;
+    }
     if (origin && this.crossAllowed(origin)) {
       res.vary('Origin').set('Access-Control-Allow-Origin', origin);
       if (req.method === 'OPTIONS') {
-        res.set('Access-Control-Allow-Methods', 'GET, POST').set('Access-Control-Allow-Headers', 'Content-Type, Authorization').status(204).end();
+        res
+          .set('Access-Control-Allow-Methods', 'GET, POST')
+          .set('Access-Control-Allow-Headers', 'Content-Type, Authorization')
+          .status(204)
+          .end();
         return;
       }
     }

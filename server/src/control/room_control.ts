@@ -3,7 +3,16 @@
 // peer, signalled over this socket). Every request carries a room token; the viewers this
 // connection opened are released with it.
 import type {
-  PublishAck, PublishMsg, RoomAck, RoomMsg, SelfViewMsg, UnviewMsg, ViewAck, ViewAnswerMsg, ViewIceMsg, ViewMsg,
+  PublishAck,
+  PublishMsg,
+  RoomAck,
+  RoomMsg,
+  SelfViewMsg,
+  UnviewMsg,
+  ViewAck,
+  ViewAnswerMsg,
+  ViewIceMsg,
+  ViewMsg,
 } from '../../../shared/protocol.js';
 import { FanoutError, type Fanout } from '../fanout/fanout.js';
 import { TokenError, type RoomRole, type RoomTokens } from '../fanout/room_tokens.js';
@@ -11,7 +20,12 @@ import type { Session } from '../media/session.js';
 import type { RestyleSocket } from './restyle_socket.js';
 
 export class RoomError extends Error {
-  constructor(readonly code: 'unauthorized' | 'no_publisher' | 'no_session' | 'bad_request' | 'room_full', message: string) { super(message); }
+  constructor(
+    readonly code: 'unauthorized' | 'no_publisher' | 'no_session' | 'bad_request' | 'room_full',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export interface RoomDeps {
@@ -31,10 +45,15 @@ export class RoomControl {
   /** this connection's viewer of its own published stream (its self view) */
   private selfViewer: string | null = null;
 
-  constructor(private readonly socket: RestyleSocket, private readonly d: RoomDeps) {}
+  constructor(
+    private readonly socket: RestyleSocket,
+    private readonly d: RoomDeps,
+  ) {}
 
   private check(token: string, room: string, role: RoomRole): void {
-    try { this.d.tokens.verify(token, room, role); } catch (e) {
+    try {
+      this.d.tokens.verify(token, room, role);
+    } catch (e) {
       if (e instanceof TokenError) throw new RoomError('unauthorized', e.message);
       throw e;
     }
@@ -50,13 +69,17 @@ export class RoomControl {
     if (!session || session.closed) throw new RoomError('no_session', 'start a session before publishing it');
     if (!session.streaming) throw new RoomError('no_session', 'the session is not streaming yet: send the offer first');
     const name = m.name ?? `guest-${session.id.slice(0, 6)}`;
-    const taken = this.d.fanout.publishers(m.room).includes(name) && !(this.published?.room === m.room && this.published.name === name);
+    const taken =
+      this.d.fanout.publishers(m.room).includes(name) &&
+      !(this.published?.room === m.room && this.published.name === name);
     if (taken) throw new RoomError('bad_request', `"${name}" already publishes in room "${m.room}"`);
     this.unpublish();
     const uplink = await session.uplink(m.alpha ?? false);
     this.d.fanout.publish(m.room, name, uplink, m.alpha ?? false);
     this.published = { room: m.room, name, session, alpha: m.alpha ?? false };
-    session.once('closed', () => { if (this.published?.name === name) this.unpublish(); });
+    session.once('closed', () => {
+      if (this.published?.name === name) this.unpublish();
+    });
     this.announce(m.room);
     return { room: m.room, name };
   }
@@ -96,7 +119,13 @@ export class RoomControl {
       });
       id = v.viewerId;
       this.viewers.set(id, { room: m.room, participant });
-      return { viewerId: id, participant, offer: v.offer, alpha: v.alpha, iceServers: this.d.iceServers(`${this.socket.id}-${id}`) };
+      return {
+        viewerId: id,
+        participant,
+        offer: v.offer,
+        alpha: v.alpha,
+        iceServers: this.d.iceServers(`${this.socket.id}-${id}`),
+      };
     } catch (e) {
       if (e instanceof FanoutError && e.code === 'no_publisher') throw new RoomError('no_publisher', e.message);
       throw e;
@@ -105,7 +134,9 @@ export class RoomControl {
 
   async answer(m: ViewAnswerMsg): Promise<void> {
     this.own(m.viewerId);
-    try { await this.d.fanout.answer(m.viewerId, m.sdp); } catch (e) {
+    try {
+      await this.d.fanout.answer(m.viewerId, m.sdp);
+    } catch (e) {
       if (e instanceof FanoutError) throw new RoomError('bad_request', e.message);
       throw e;
     }
@@ -130,8 +161,10 @@ export class RoomControl {
    */
   selfView(m: SelfViewMsg): void {
     this.own(m.viewerId);
-    const v = this.viewers.get(m.viewerId)!, pub = this.published;
-    if (!pub || pub.room !== v.room || pub.name !== v.participant) throw new RoomError('bad_request', `viewer ${m.viewerId} does not watch this connection's own stream`);
+    const v = this.viewers.get(m.viewerId)!,
+      pub = this.published;
+    if (!pub || pub.room !== v.room || pub.name !== v.participant)
+      throw new RoomError('bad_request', `viewer ${m.viewerId} does not watch this connection's own stream`);
     if (pub.alpha || pub.session.closed) return; // a packed stream is no picture to show
     this.selfViewer = m.viewerId;
     pub.session.setReturnVideo(false);

@@ -4,7 +4,15 @@
 // ack) naming the problem and touches nothing else.
 import type { Logger } from 'pino';
 import {
-  CLIENT_EVENTS, ClientMessage, describeZodError, type Ack, type ErrorCode, type ErrorMsg, type MaskOptions, type PongData, type StartAck,
+  CLIENT_EVENTS,
+  ClientMessage,
+  describeZodError,
+  type Ack,
+  type ErrorCode,
+  type ErrorMsg,
+  type MaskOptions,
+  type PongData,
+  type StartAck,
 } from '../../../shared/protocol.js';
 import type { RestyleServer, RestyleSocket } from './restyle_socket.js';
 import { RoomControl, RoomError, type RoomDeps } from './room_control.js';
@@ -29,15 +37,27 @@ export interface ControlDeps {
 type AckFn = (a: Ack<unknown>) => void;
 
 class ClientError extends Error {
-  constructor(readonly code: ErrorCode, message: string) { super(message); }
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function toClientError(e: unknown): ClientError {
   if (e instanceof ClientError) return e;
-  if (e instanceof ServerFullError) return new ClientError(e.max === 0 ? 'shutting_down' : 'server_full', e.max === 0 ? 'the server is shutting down' : `server busy: all ${e.max} stylizer slots are in use, try again shortly`);
+  if (e instanceof ServerFullError)
+    return new ClientError(
+      e.max === 0 ? 'shutting_down' : 'server_full',
+      e.max === 0
+        ? 'the server is shutting down'
+        : `server busy: all ${e.max} stylizer slots are in use, try again shortly`,
+    );
   if (e instanceof SessionError) return new ClientError(e.code, e.message);
   if (e instanceof RoomError) return new ClientError(e.code, e.message);
-  if (e instanceof EngineError) return new ClientError(e.code === 'unknown_style' ? 'unknown_style' : 'internal', e.message);
+  if (e instanceof EngineError)
+    return new ClientError(e.code === 'unknown_style' ? 'unknown_style' : 'internal', e.message);
   return new ClientError('internal', 'internal error');
 }
 
@@ -50,12 +70,20 @@ class Connection {
   private log: Logger;
   private readonly rooms: RoomControl;
 
-  constructor(private readonly socket: RestyleSocket, private readonly d: ControlDeps) {
+  constructor(
+    private readonly socket: RestyleSocket,
+    private readonly d: ControlDeps,
+  ) {
     this.log = d.log.child({ socket: socket.id });
     this.rooms = new RoomControl(socket, d.rooms);
     this.bucket = new TokenBucket(d.messagesPerSecond, d.messagesPerSecond * 2);
-    socket.onAny((event: string, ...args: unknown[]) => { void this.dispatch(event, args); });
-    socket.on('disconnect', (reason) => { this.rooms.close(); this.endSession(`socket ${reason}`); });
+    socket.onAny((event: string, ...args: unknown[]) => {
+      void this.dispatch(event, args);
+    });
+    socket.on('disconnect', (reason) => {
+      this.rooms.close();
+      this.endSession(`socket ${reason}`);
+    });
     this.statsTimer = setInterval(() => {
       if (this.session && !this.session.closed) socket.emit('stats', this.session.snapshot());
     }, 1000);
@@ -65,15 +93,18 @@ class Connection {
   private async dispatch(event: string, args: unknown[]): Promise<void> {
     const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as AckFn) : null;
     try {
-      if (!this.bucket.take()) throw new ClientError('rate_limited', `more than ${this.d.messagesPerSecond} messages per second`);
-      if (!CLIENT_EVENTS.some((e) => e === event)) throw new ClientError('unknown_event', `unknown event "${event.slice(0, 40)}"`);
+      if (!this.bucket.take())
+        throw new ClientError('rate_limited', `more than ${this.d.messagesPerSecond} messages per second`);
+      if (!CLIENT_EVENTS.some((e) => e === event))
+        throw new ClientError('unknown_event', `unknown event "${event.slice(0, 40)}"`);
       const parsed = ClientMessage.safeParse({ event, msg: args[0] });
       if (!parsed.success) throw new ClientError('bad_request', `${event}: ${describeZodError(parsed.error, ['msg'])}`);
       const data = await this.handle(parsed.data);
       ack?.({ ok: true, data });
     } catch (e) {
       const ce = toClientError(e);
-      if (ce.code === 'internal') this.log.error({ event, err: e instanceof Error ? e.stack : String(e) }, 'handler failed');
+      if (ce.code === 'internal')
+        this.log.error({ event, err: e instanceof Error ? e.stack : String(e) }, 'handler failed');
       const err: ErrorMsg = { code: ce.code, message: ce.message, event: event.slice(0, 40) };
       this.d.metrics.clientErrors.inc({ code: ce.code });
       if (ack) ack({ ok: false, error: err });
@@ -95,7 +126,8 @@ class Connection {
     switch (event) {
       case 'start': {
         const m = msg;
-        this.checkStyle(m.fg); this.checkStyle(m.bg);
+        this.checkStyle(m.fg);
+        this.checkStyle(m.bg);
         this.endSession('restarted');
         const s = await this.d.sessions.create(m.fg, m.bg, m.echo ?? false, m.resolution);
         this.session = s;
@@ -119,7 +151,8 @@ class Connection {
         await this.needSession().addIce(msg);
         return undefined;
       case 'setStyle': {
-        this.checkStyle(msg.foreground); this.checkStyle(msg.background);
+        this.checkStyle(msg.foreground);
+        this.checkStyle(msg.background);
         const t = msg.transitionMs;
         await this.needSession().setStyle(msg.foreground, msg.background, t);
         this.socket.emit('styleApplied', { foreground: msg.foreground, background: msg.background, transitionMs: t });
@@ -163,5 +196,7 @@ class Connection {
 }
 
 export function attachControl(io: RestyleServer, deps: ControlDeps): void {
-  io.on('connection', (socket) => { new Connection(socket, deps); });
+  io.on('connection', (socket) => {
+    new Connection(socket, deps);
+  });
 }

@@ -3,7 +3,10 @@ export class TokenBucket {
   private tokens: number;
   private last = performance.now();
 
-  constructor(private readonly rate: number, private readonly burst: number) {
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
     this.tokens = burst;
   }
 

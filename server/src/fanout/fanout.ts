@@ -12,10 +12,19 @@ export interface ViewerSignal {
   closed(reason: string): void;
 }
 
-export interface FanoutCensus { rooms: number; publishers: number; viewers: number }
+export interface FanoutCensus {
+  rooms: number;
+  publishers: number;
+  viewers: number;
+}
 
 export class FanoutError extends Error {
-  constructor(readonly code: 'no_publisher' | 'no_viewer' | 'bad_sdp', message: string) { super(message); }
+  constructor(
+    readonly code: 'no_publisher' | 'no_viewer' | 'bad_sdp',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export interface Fanout {
@@ -27,9 +36,16 @@ export interface Fanout {
   /** viewers of all publishers in `room` */
   viewerCount(room: string): number;
   /** A new viewer of one publisher: its id and the server's SDP offer. */
-  view(room: string, publisherId: string, signal: ViewerSignal): Promise<{ viewerId: string; offer: string; alpha: boolean }>;
+  view(
+    room: string,
+    publisherId: string,
+    signal: ViewerSignal,
+  ): Promise<{ viewerId: string; offer: string; alpha: boolean }>;
   answer(viewerId: string, sdp: string): Promise<void>;
-  addIce(viewerId: string, c: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }): Promise<void>;
+  addIce(
+    viewerId: string,
+    c: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null },
+  ): Promise<void>;
   leave(viewerId: string): void;
   census(): FanoutCensus;
   close(): void;

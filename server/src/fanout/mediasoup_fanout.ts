@@ -25,7 +25,10 @@ interface Publisher extends BookPublisher<Viewer> {
   off: (() => void) | null;
 }
 
-interface Viewer extends BookViewer { transport: WebRtcTransport; consumer: Consumer }
+interface Viewer extends BookViewer {
+  transport: WebRtcTransport;
+  consumer: Consumer;
+}
 
 const CONSENT_TIMEOUT_S = 8;
 const RTCP_PSFB = 206;
@@ -33,13 +36,25 @@ const RTCP_PSFB = 206;
 export class MediasoupFanout extends RoomBook<Publisher, Viewer> implements Fanout {
   readonly kind = 'mediasoup' as const;
 
-  private constructor(private readonly worker: Worker, private readonly router: Router, private readonly opts: MediasoupOptions) { super(); }
+  private constructor(
+    private readonly worker: Worker,
+    private readonly router: Router,
+    private readonly opts: MediasoupOptions,
+  ) {
+    super();
+  }
 
   /** Starts the worker (MEDIASOUP_WORKER_BIN or mediasoup's own path); throws when it cannot. */
   static async create(opts: MediasoupOptions, onDied: (e: Error) => void): Promise<MediasoupFanout> {
-    const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: opts.rtcMinPort, rtcMaxPort: opts.rtcMaxPort });
+    const worker = await mediasoup.createWorker({
+      logLevel: 'warn',
+      rtcMinPort: opts.rtcMinPort,
+      rtcMaxPort: opts.rtcMaxPort,
+    });
     worker.on('died', onDied);
-    const router = await worker.createRouter({ mediaCodecs: [{ kind: 'video', mimeType: 'video/VP8', clockRate: 90000 }] });
+    const router = await worker.createRouter({
+      mediaCodecs: [{ kind: 'video', mimeType: 'video/VP8', clockRate: 90000 }],
+    });
     return new MediasoupFanout(worker, router, opts);
   }
 
@@ -50,19 +65,34 @@ export class MediasoupFanout extends RoomBook<Publisher, Viewer> implements Fano
       const producer = await transport.produce({
         kind: 'video',
         rtpParameters: {
-          codecs: [{ mimeType: 'video/VP8', payloadType: uplink.payloadType, clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] }],
+          codecs: [
+            {
+              mimeType: 'video/VP8',
+              payloadType: uplink.payloadType,
+              clockRate: 90000,
+              rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+            },
+          ],
           encodings: [{ ssrc: uplink.ssrc }],
         },
       });
       // PLI (fmt 1) or FIR (fmt 4) from the consumers: ask the publisher's encoder for a keyframe
       transport.on('rtcp', (buf: Buffer) => {
         for (let o = 0; o + 4 <= buf.length;) {
-          const fmt = buf[o] & 0x1f, pt = buf[o + 1], len = (buf.readUInt16BE(o + 2) + 1) * 4;
-          if (pt === RTCP_PSFB && (fmt === 1 || fmt === 4)) { uplink.requestKeyframe(); break; }
+          const fmt = buf[o] & 0x1f,
+            pt = buf[o + 1],
+            len = (buf.readUInt16BE(o + 2) + 1) * 4;
+          if (pt === RTCP_PSFB && (fmt === 1 || fmt === 4)) {
+            uplink.requestKeyframe();
+            break;
+          }
           o += len;
         }
       });
-      if (this.isCurrent(room, p)) p.off = uplink.onRtp((pkt) => { if (!producer.closed) producer.send(pkt.serialize()); });
+      if (this.isCurrent(room, p))
+        p.off = uplink.onRtp((pkt) => {
+          if (!producer.closed) producer.send(pkt.serialize());
+        });
       return { transport, producer };
     })();
     p.ready.catch(() => {});
@@ -72,32 +102,52 @@ export class MediasoupFanout extends RoomBook<Publisher, Viewer> implements Fano
   protected override releasePublisher(p: Publisher): void {
     p.off?.();
     p.off = null;
-    void p.ready.then(({ transport }) => transport.close(), () => {});
+    void p.ready.then(
+      ({ transport }) => transport.close(),
+      () => {},
+    );
   }
 
-  async view(room: string, publisherId: string, signal: ViewerSignal): Promise<{ viewerId: string; offer: string; alpha: boolean }> {
+  async view(
+    room: string,
+    publisherId: string,
+    signal: ViewerSignal,
+  ): Promise<{ viewerId: string; offer: string; alpha: boolean }> {
     const p = this.publisher(room, publisherId);
     const { producer } = await p.ready;
     const transport = await this.router.createWebRtcTransport({
       listenInfos: [{ protocol: 'udp', ip: this.opts.listenIp, announcedAddress: this.opts.announcedAddress }],
-      enableUdp: true, enableTcp: false,
+      enableUdp: true,
+      enableTcp: false,
       // browsers refresh consent every ~5 s: 8 s without it and the viewer is gone
       iceConsentTimeout: CONSENT_TIMEOUT_S,
     });
     let consumer: Consumer;
     try {
-      consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: this.router.rtpCapabilities, paused: false });
+      consumer = await transport.consume({
+        producerId: producer.id,
+        rtpCapabilities: this.router.rtpCapabilities,
+        paused: false,
+      });
     } catch (e) {
       transport.close();
       throw e;
     }
     const v: Viewer = { id: this.newViewerId(), room, publisher: publisherId, transport, consumer, signal };
-    transport.on('dtlsstatechange', (st) => { if (st === 'failed' || st === 'closed') this.drop(v, `dtls ${st}`); });
+    transport.on('dtlsstatechange', (st) => {
+      if (st === 'failed' || st === 'closed') this.drop(v, `dtls ${st}`);
+    });
     // 'disconnected' comes after CONSENT_TIMEOUT_S without consent checks: the viewer vanished
-    transport.on('icestatechange', (st) => { if (st === 'disconnected' || st === 'closed') this.drop(v, 'vanished'); });
+    transport.on('icestatechange', (st) => {
+      if (st === 'disconnected' || st === 'closed') this.drop(v, 'vanished');
+    });
     consumer.on('producerclose', () => this.drop(v, 'publisher left'));
     this.addViewer(p, v);
-    return { viewerId: v.id, offer: consumerOffer(transport, consumer.rtpParameters, `restyle-${publisherId}`), alpha: p.alpha };
+    return {
+      viewerId: v.id,
+      offer: consumerOffer(transport, consumer.rtpParameters, `restyle-${publisherId}`),
+      alpha: p.alpha,
+    };
   }
 
   async answer(viewerId: string, sdp: string): Promise<void> {
@@ -112,12 +162,16 @@ export class MediasoupFanout extends RoomBook<Publisher, Viewer> implements Fano
   }
 
   /** mediasoup is ICE-lite: the browser's candidates are learned from its checks. */
-  async addIce(viewerId: string): Promise<void> { this.need(viewerId); }
+  async addIce(viewerId: string): Promise<void> {
+    this.need(viewerId);
+  }
 
   close(): void {
     this.unpublishAll();
     this.worker.close();
   }
 
-  protected releaseViewer(v: Viewer): void { v.transport.close(); }
+  protected releaseViewer(v: Viewer): void {
+    v.transport.close();
+  }
 }

@@ -5,8 +5,18 @@
 import { FanoutError, type FanoutCensus, type ViewerSignal } from './fanout.js';
 import type { Uplink } from '../media/uplink.js';
 
-export interface BookViewer { id: string; room: string; publisher: string; signal: ViewerSignal }
-export interface BookPublisher<V> { id: string; uplink: Uplink; alpha: boolean; viewers: Set<V> }
+export interface BookViewer {
+  id: string;
+  room: string;
+  publisher: string;
+  signal: ViewerSignal;
+}
+export interface BookPublisher<V> {
+  id: string;
+  uplink: Uplink;
+  alpha: boolean;
+  viewers: Set<V>;
+}
 
 export abstract class RoomBook<P extends BookPublisher<V>, V extends BookViewer> {
   protected readonly rooms = new Map<string, Map<string, P>>();
@@ -22,15 +32,21 @@ export abstract class RoomBook<P extends BookPublisher<V>, V extends BookViewer>
   protected addPublisher(room: string, p: P): void {
     this.unpublish(room, p.id);
     let r = this.rooms.get(room);
-    if (!r) { r = new Map(); this.rooms.set(room, r); }
+    if (!r) {
+      r = new Map();
+      this.rooms.set(room, r);
+    }
     r.set(p.id, p);
   }
 
   /** True while `p` is still the publication of its id in `room`. */
-  protected isCurrent(room: string, p: P): boolean { return this.rooms.get(room)?.get(p.id) === p; }
+  protected isCurrent(room: string, p: P): boolean {
+    return this.rooms.get(room)?.get(p.id) === p;
+  }
 
   unpublish(room: string, publisherId: string): void {
-    const r = this.rooms.get(room), p = r?.get(publisherId);
+    const r = this.rooms.get(room),
+      p = r?.get(publisherId);
     if (!r || !p) return;
     for (const v of [...p.viewers]) this.drop(v, 'publisher left');
     this.releasePublisher(p);
@@ -39,7 +55,9 @@ export abstract class RoomBook<P extends BookPublisher<V>, V extends BookViewer>
   }
 
   /** Publishers in a room (ids). */
-  publishers(room: string): string[] { return [...(this.rooms.get(room)?.keys() ?? [])]; }
+  publishers(room: string): string[] {
+    return [...(this.rooms.get(room)?.keys() ?? [])];
+  }
 
   viewerCount(room: string): number {
     let n = 0;
@@ -53,7 +71,9 @@ export abstract class RoomBook<P extends BookPublisher<V>, V extends BookViewer>
     return p;
   }
 
-  protected newViewerId(): string { return `v${this.nextId++}`; }
+  protected newViewerId(): string {
+    return `v${this.nextId++}`;
+  }
 
   protected addViewer(p: P, v: V): void {
     p.viewers.add(v);

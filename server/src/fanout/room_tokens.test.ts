@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { RoomTokens, TokenError, type TokenProblem } from './room_tokens.js';
 
 function problem(f: () => unknown): TokenProblem | 'none' {
-  try { f(); return 'none'; } catch (e) { if (e instanceof TokenError) return e.problem; throw e; }
+  try {
+    f();
+    return 'none';
+  } catch (e) {
+    if (e instanceof TokenError) return e.problem;
+    throw e;
+  }
 }
 
 describe('RoomTokens', () => {

@@ -34,7 +34,8 @@ export class WeriftFanout extends RoomBook<Publisher, Viewer> implements Fanout 
     // werift's ICE does not notice a peer that vanished: its RTCP stopping does
     this.watchdog = setInterval(() => {
       const now = Date.now();
-      for (const v of [...this.viewers.values()]) if (v.lastRtcp && now - v.lastRtcp > SILENT_AFTER_MS) this.drop(v, 'vanished');
+      for (const v of [...this.viewers.values()])
+        if (v.lastRtcp && now - v.lastRtcp > SILENT_AFTER_MS) this.drop(v, 'vanished');
     }, 1000);
     this.watchdog.unref();
   }
@@ -45,21 +46,45 @@ export class WeriftFanout extends RoomBook<Publisher, Viewer> implements Fanout 
   }
 
   /** A new viewer of one publisher: returns its id and the server's SDP offer. */
-  async view(room: string, publisherId: string, signal: ViewerSignal): Promise<{ viewerId: string; offer: string; alpha: boolean }> {
+  async view(
+    room: string,
+    publisherId: string,
+    signal: ViewerSignal,
+  ): Promise<{ viewerId: string; offer: string; alpha: boolean }> {
     const p = this.publisher(room, publisherId);
-    const pc = new RTCPeerConnection({ codecs: { video: [VP8_CODEC()] }, iceAdditionalHostAddresses: this.hostAddresses, iceUseIpv6: false });
+    const pc = new RTCPeerConnection({
+      codecs: { video: [VP8_CODEC()] },
+      iceAdditionalHostAddresses: this.hostAddresses,
+      iceUseIpv6: false,
+    });
     const track = new MediaStreamTrack({ kind: 'video' });
     const tr = pc.addTransceiver(track, { direction: 'sendonly' });
     const v: Viewer = {
-      id: this.newViewerId(), room, publisher: publisherId, pc, signal, lost: null, lastRtcp: 0,
-      unsubscribe: p.uplink.onRtp((pkt) => { if (pc.iceConnectionState === 'connected') track.writeRtp(pkt); }),
+      id: this.newViewerId(),
+      room,
+      publisher: publisherId,
+      pc,
+      signal,
+      lost: null,
+      lastRtcp: 0,
+      unsubscribe: p.uplink.onRtp((pkt) => {
+        if (pc.iceConnectionState === 'connected') track.writeRtp(pkt);
+      }),
     };
     tr.sender.onPictureLossIndication.subscribe(() => p.uplink.requestKeyframe());
-    tr.sender.onRtcp.subscribe(() => { v.lastRtcp = Date.now(); });
-    pc.onIceCandidate.subscribe((c) => { if (c?.candidate) signal.ice({ candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null }); });
+    tr.sender.onRtcp.subscribe(() => {
+      v.lastRtcp = Date.now();
+    });
+    pc.onIceCandidate.subscribe((c) => {
+      if (c?.candidate)
+        signal.ice({ candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null });
+    });
     pc.iceConnectionStateChange.subscribe((st) => {
       if (st === 'connected') {
-        if (v.lost) { clearTimeout(v.lost); v.lost = null; }
+        if (v.lost) {
+          clearTimeout(v.lost);
+          v.lost = null;
+        }
         v.lastRtcp = Date.now();
         p.uplink.requestKeyframe(); // the viewer starts on a keyframe
       } else if (st === 'failed' || st === 'closed') this.drop(v, `ice ${st}`);
@@ -79,8 +104,15 @@ export class WeriftFanout extends RoomBook<Publisher, Viewer> implements Fanout 
     }
   }
 
-  async addIce(viewerId: string, c: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }): Promise<void> {
-    await this.need(viewerId).pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined });
+  async addIce(
+    viewerId: string,
+    c: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null },
+  ): Promise<void> {
+    await this.need(viewerId).pc.addIceCandidate({
+      candidate: c.candidate,
+      sdpMid: c.sdpMid ?? undefined,
+      sdpMLineIndex: c.sdpMLineIndex ?? undefined,
+    });
   }
 
   close(): void {

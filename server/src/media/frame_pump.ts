@@ -14,7 +14,10 @@ export class FramePump<F> {
   completed = 0;
   failed = 0;
 
-  constructor(private readonly run: (frame: F) => Promise<void>, private readonly onError: (e: unknown) => void = () => {}) {}
+  constructor(
+    private readonly run: (frame: F) => Promise<void>,
+    private readonly onError: (e: unknown) => void = () => {},
+  ) {}
 
   push(frame: F): void {
     if (this.closed) return;
@@ -44,7 +47,9 @@ export class FramePump<F> {
     this.busy = false;
   }
 
-  get inFlight(): boolean { return this.busy; }
+  get inFlight(): boolean {
+    return this.busy;
+  }
 
   /** No more frames: the waiting one is dropped (the one in the engine finishes). */
   close(): void {

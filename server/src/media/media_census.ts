@@ -17,12 +17,23 @@ export class MediaCensus {
   #uplinks = 0;
   #selfViews = 0;
 
-  peerOpened(): void { this.#peers++; this.#peersCreated++; }
-  peerClosed(): void { this.#peers--; }
-  uplinkOpened(): void { this.#uplinks++; }
-  uplinkClosed(): void { this.#uplinks--; }
+  peerOpened(): void {
+    this.#peers++;
+    this.#peersCreated++;
+  }
+  peerClosed(): void {
+    this.#peers--;
+  }
+  uplinkOpened(): void {
+    this.#uplinks++;
+  }
+  uplinkClosed(): void {
+    this.#uplinks--;
+  }
   /** a return leg paused (true) or resumed (false) */
-  selfView(paused: boolean): void { this.#selfViews += paused ? 1 : -1; }
+  selfView(paused: boolean): void {
+    this.#selfViews += paused ? 1 : -1;
+  }
 
   get counts(): MediaCounts {
     return { peers: this.#peers, peersCreated: this.#peersCreated, uplinks: this.#uplinks, selfViews: this.#selfViews };

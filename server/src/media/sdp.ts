@@ -3,7 +3,11 @@
 // both offer and answer gives full resolution from the first second (measured in
 // ../shared/ENVIRONMENT.md).
 
-export interface BitrateRange { startKbps: number; minKbps: number; maxKbps: number }
+export interface BitrateRange {
+  startKbps: number;
+  minKbps: number;
+  maxKbps: number;
+}
 
 /** The frame size START_BITRATE_KBPS is stated for (720p). */
 export const REFERENCE_PIXELS = 1280 * 720;
@@ -27,7 +31,9 @@ export function mungeBitrate(sdp: string, r: BitrateRange | null): string {
   for (const pt of pts) {
     const fmtp = new RegExp(`a=fmtp:${pt} ([^\\r\\n]*)`);
     if (fmtp.test(sdp)) {
-      sdp = sdp.replace(fmtp, (line, params: string) => (params.includes('x-google-start-bitrate') ? line : `a=fmtp:${pt} ${params};${extra}`));
+      sdp = sdp.replace(fmtp, (line, params: string) =>
+        params.includes('x-google-start-bitrate') ? line : `a=fmtp:${pt} ${params};${extra}`,
+      );
     } else {
       sdp = sdp.replace(new RegExp(`(a=rtpmap:${pt} [^\\r\\n]*\\r?\\n)`), `$1a=fmtp:${pt} ${extra}\r\n`);
     }

@@ -3,14 +3,28 @@
 // on the same connection. Everything the session owns is released by close().
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { RESOLUTION_SIZE, type IceMsg, type MaskMode, type Resolution, type StatsMsg } from '../../../shared/protocol.js';
+import {
+  RESOLUTION_SIZE,
+  type IceMsg,
+  type MaskMode,
+  type Resolution,
+  type StatsMsg,
+} from '../../../shared/protocol.js';
 import type { EngineHandle, EnginePool, FrameReport } from '../engine/pool/engine_pool.js';
 import { Uplink } from './uplink.js';
 import { FramePump } from './frame_pump.js';
 import type { MediaCensus } from './media_census.js';
 import { bitrateRange, looksLikeVideoOffer, mungeBitrate } from './sdp.js';
 import { SessionStats } from './session_stats.js';
-import { wrtc, type WrtcFrame, type WrtcIceServer, type WrtcPeerConnection, type WrtcTrack, type WrtcVideoSink, type WrtcVideoSource } from './wrtc.js';
+import {
+  wrtc,
+  type WrtcFrame,
+  type WrtcIceServer,
+  type WrtcPeerConnection,
+  type WrtcTrack,
+  type WrtcVideoSink,
+  type WrtcVideoSource,
+} from './wrtc.js';
 
 export interface MediaOptions {
   /** the server peer's ICE servers (TURN credentials minted for this session) */
@@ -25,10 +39,26 @@ export interface MediaOptions {
 }
 
 export class SessionError extends Error {
-  constructor(readonly code: 'bad_sdp' | 'bad_candidate' | 'internal' | 'unknown_style', message: string) { super(message); }
+  constructor(
+    readonly code: 'bad_sdp' | 'bad_candidate' | 'internal' | 'unknown_style',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-const ECHO_REPORT = { stages: {}, lowres: {}, totalMs: 0, tier: 'global', r: 0, mask: 'full-frame', transition: 1, width: 0, height: 0, degradation: 0 } as const satisfies FrameReport;
+const ECHO_REPORT = {
+  stages: {},
+  lowres: {},
+  totalMs: 0,
+  tier: 'global',
+  r: 0,
+  mask: 'full-frame',
+  transition: 1,
+  width: 0,
+  height: 0,
+  degradation: 0,
+} as const satisfies FrameReport;
 
 export interface SessionEvents {
   ice: [IceMsg];
@@ -59,15 +89,33 @@ export class Session extends EventEmitter<SessionEvents> {
   #closed = false;
   #closeReason = '';
 
-  private constructor(readonly id: string, private readonly engine: EngineHandle, private readonly opts: MediaOptions,
-    readonly log: Logger, readonly echo: boolean, private readonly pixels: number) {
+  private constructor(
+    readonly id: string,
+    private readonly engine: EngineHandle,
+    private readonly opts: MediaOptions,
+    readonly log: Logger,
+    readonly echo: boolean,
+    private readonly pixels: number,
+  ) {
     super();
-    this.pump = new FramePump(async ({ frame, at }) => this.stylize(frame, at), (e) => this.log.warn({ err: String(e) }, 'frame failed'));
+    this.pump = new FramePump(
+      async ({ frame, at }) => this.stylize(frame, at),
+      (e) => this.log.warn({ err: String(e) }, 'frame failed'),
+    );
     this.startWatchdog();
   }
 
   /** `resolution`: the camera size the page asked for (it sizes the bitrate of every leg) */
-  static async create(id: string, pool: EnginePool, fg: string, bg: string, opts: MediaOptions, log: Logger, echo = false, resolution: Resolution = '720p'): Promise<Session> {
+  static async create(
+    id: string,
+    pool: EnginePool,
+    fg: string,
+    bg: string,
+    opts: MediaOptions,
+    log: Logger,
+    echo = false,
+    resolution: Resolution = '720p',
+  ): Promise<Session> {
     const engine = await pool.open(id, fg, bg);
     const { width, height } = RESOLUTION_SIZE[resolution];
     return new Session(id, engine, opts, log, echo, width * height);
@@ -103,7 +151,12 @@ export class Session extends EventEmitter<SessionEvents> {
   private async negotiate(pc: WrtcPeerConnection, sdp: string): Promise<string> {
     const range = bitrateRange(this.opts.startBitrateKbps, this.pixels);
     pc.onicecandidate = (e) => {
-      if (e.candidate?.candidate) this.emit('ice', { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid ?? null, sdpMLineIndex: e.candidate.sdpMLineIndex ?? null });
+      if (e.candidate?.candidate)
+        this.emit('ice', {
+          candidate: e.candidate.candidate,
+          sdpMid: e.candidate.sdpMid ?? null,
+          sdpMLineIndex: e.candidate.sdpMLineIndex ?? null,
+        });
     };
     pc.oniceconnectionstatechange = () => {
       const st = pc.iceConnectionState;
@@ -137,9 +190,14 @@ export class Session extends EventEmitter<SessionEvents> {
   async addIce(c: IceMsg): Promise<void> {
     if (!this.pc) throw new SessionError('bad_candidate', 'send the offer before ICE candidates');
     if (!c.candidate) return; // end of candidates
-    if (!/^candidate:/.test(c.candidate)) throw new SessionError('bad_candidate', 'candidate must start with "candidate:"');
+    if (!/^candidate:/.test(c.candidate))
+      throw new SessionError('bad_candidate', 'candidate must start with "candidate:"');
     try {
-      await this.pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? '0', sdpMLineIndex: c.sdpMLineIndex ?? 0 });
+      await this.pc.addIceCandidate({
+        candidate: c.candidate,
+        sdpMid: c.sdpMid ?? '0',
+        sdpMLineIndex: c.sdpMLineIndex ?? 0,
+      });
     } catch (e) {
       throw new SessionError('bad_candidate', `candidate rejected: ${(e as Error).message}`);
     }
@@ -150,7 +208,9 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   /** True once the offer is answered (the stylized stream has a source to publish). */
-  get streaming(): boolean { return !!this.source && !this.#closed; }
+  get streaming(): boolean {
+    return !!this.source && !this.#closed;
+  }
 
   /**
    * The session's stylized stream as RTP for the SFU: one loopback uplink (one more encode,
@@ -162,29 +222,61 @@ export class Session extends EventEmitter<SessionEvents> {
   async uplink(alpha = false): Promise<Uplink> {
     if (this.#closed) throw new SessionError('internal', 'session closed');
     if (!this.source) throw new SessionError('internal', 'the session is not streaming yet: send the offer first');
-    if (this.uplinkP && this.uplinkAlpha !== alpha) { void this.uplinkP.then((u) => u.close(), () => {}); this.uplinkP = null; }
+    if (this.uplinkP && this.uplinkAlpha !== alpha) {
+      void this.uplinkP.then(
+        (u) => u.close(),
+        () => {},
+      );
+      this.uplinkP = null;
+    }
     if (!this.uplinkP) {
       this.uplinkAlpha = alpha;
       this.packedSource = alpha ? new wrtc.nonstandard.RTCVideoSource() : null;
       // its own source (not the return leg's), so the return leg can pause while the uplink runs
       this.uplinkSource = this.packedSource ?? new wrtc.nonstandard.RTCVideoSource();
-      this.uplinkP = Uplink.open(this.uplinkSource, { bitrate: bitrateRange(this.opts.startBitrateKbps, this.pixels * (alpha ? 2 : 1)), connectTimeoutMs: 15_000, census: this.opts.census });
-      this.uplinkP.then((u) => { if (this.#closed) u.close(); }, () => { this.uplinkP = null; this.packedSource = null; this.uplinkSource = null; });
+      this.uplinkP = Uplink.open(this.uplinkSource, {
+        bitrate: bitrateRange(this.opts.startBitrateKbps, this.pixels * (alpha ? 2 : 1)),
+        connectTimeoutMs: 15_000,
+        census: this.opts.census,
+      });
+      this.uplinkP.then(
+        (u) => {
+          if (this.#closed) u.close();
+        },
+        () => {
+          this.uplinkP = null;
+          this.packedSource = null;
+          this.uplinkSource = null;
+        },
+      );
     }
     return this.uplinkP;
   }
 
   /** Colour left, mask right (as luma, neutral chroma), into the reused packed buffer. */
-  private pack(out: { width: number; height: number; data: Uint8Array }, mask: Uint8Array): { width: number; height: number; data: Uint8Array } {
-    const { width: W, height: H, data } = out, PW = 2 * W, cw = (W + 1) >> 1, ch = (H + 1) >> 1, pcw = W; // 2W wide: chroma W
+  private pack(
+    out: { width: number; height: number; data: Uint8Array },
+    mask: Uint8Array,
+  ): { width: number; height: number; data: Uint8Array } {
+    const { width: W, height: H, data } = out,
+      PW = 2 * W,
+      cw = (W + 1) >> 1,
+      ch = (H + 1) >> 1,
+      pcw = W; // 2W wide: chroma W
     const bytes = PW * H + 2 * pcw * ch;
-    if (this.packed.length !== bytes) { this.packed = new Uint8Array(bytes); this.packed.fill(128, PW * H); }
+    if (this.packed.length !== bytes) {
+      this.packed = new Uint8Array(bytes);
+      this.packed.fill(128, PW * H);
+    }
     const p = this.packed;
     for (let y = 0; y < H; y++) {
       p.set(data.subarray(y * W, y * W + W), y * PW);
       p.set(mask.subarray(y * W, y * W + W), y * PW + W);
     }
-    const su = W * H, sv = su + cw * ch, du = PW * H, dv = du + pcw * ch;
+    const su = W * H,
+      sv = su + cw * ch,
+      du = PW * H,
+      dv = du + pcw * ch;
     for (let y = 0; y < ch; y++) {
       p.set(data.subarray(su + y * cw, su + y * cw + cw), du + y * pcw);
       p.set(data.subarray(sv + y * cw, sv + y * cw + cw), dv + y * pcw);
@@ -200,11 +292,17 @@ export class Session extends EventEmitter<SessionEvents> {
     if (this.returnPaused === !on) return;
     this.returnPaused = !on;
     this.opts.census.selfView(!on);
-    this.log.info({ returnVideo: on }, on ? 'return leg resumed' : 'return leg paused: the publisher watches itself through the SFU');
+    this.log.info(
+      { returnVideo: on },
+      on ? 'return leg resumed' : 'return leg paused: the publisher watches itself through the SFU',
+    );
   }
 
   /** Mask mode and debug view; returns the options now in force. */
-  async setOptions(o: { maskMode?: MaskMode; showMask?: boolean }, transitionMs: number): Promise<{ maskMode: MaskMode; showMask: boolean }> {
+  async setOptions(
+    o: { maskMode?: MaskMode; showMask?: boolean },
+    transitionMs: number,
+  ): Promise<{ maskMode: MaskMode; showMask: boolean }> {
     await this.engine.setOptions(o, transitionMs);
     return this.options;
   }
@@ -235,7 +333,15 @@ export class Session extends EventEmitter<SessionEvents> {
     if (this.#closed || !this.source) return;
     const before = this.stats.lastReport;
     if (before && before.degradation !== out.report.degradation) {
-      this.log.info({ from: before.degradation, to: out.report.degradation, tier: out.report.tier, size: `${out.width}x${out.height}` }, 'degradation level changed');
+      this.log.info(
+        {
+          from: before.degradation,
+          to: out.report.degradation,
+          tier: out.report.tier,
+          size: `${out.width}x${out.height}`,
+        },
+        'degradation level changed',
+      );
     }
     const t = performance.now();
     const colour = { width: out.width, height: out.height, data: out.data };
@@ -263,11 +369,21 @@ export class Session extends EventEmitter<SessionEvents> {
     const r = this.stats.lastReport;
     return {
       sessionId: this.id,
-      fpsIn: w.fpsIn, fpsOut: w.fpsOut, drops: w.drops, dropsTotal: dropsNow,
-      width: this.stats.width, height: this.stats.height,
-      stages: w.stages, engineP95: w.engineP95,
-      tier: this.echo ? 'echo' : r?.tier ?? '-', r: r?.r ?? 0, degradation: r?.degradation ?? 0, mask: r?.mask ?? '-', ...this.options,
-      foreground: this.engine.fg, background: this.engine.bg,
+      fpsIn: w.fpsIn,
+      fpsOut: w.fpsOut,
+      drops: w.drops,
+      dropsTotal: dropsNow,
+      width: this.stats.width,
+      height: this.stats.height,
+      stages: w.stages,
+      engineP95: w.engineP95,
+      tier: this.echo ? 'echo' : (r?.tier ?? '-'),
+      r: r?.r ?? 0,
+      degradation: r?.degradation ?? 0,
+      mask: r?.mask ?? '-',
+      ...this.options,
+      foreground: this.engine.fg,
+      background: this.engine.bg,
     };
   }
 
@@ -276,21 +392,45 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   private releasePeer(): void {
-    try { if (this.sink) { this.sink.onframe = null; this.sink.stop(); } } catch { /* already stopped */ }
-    try { this.outTrack?.stop(); } catch { /* already stopped */ }
+    try {
+      if (this.sink) {
+        this.sink.onframe = null;
+        this.sink.stop();
+      }
+    } catch {
+      /* already stopped */
+    }
+    try {
+      this.outTrack?.stop();
+    } catch {
+      /* already stopped */
+    }
     if (this.pc) {
-      this.pc.onicecandidate = null; this.pc.ontrack = null;
-      this.pc.oniceconnectionstatechange = null; this.pc.onconnectionstatechange = null;
-      try { this.pc.close(); } catch { /* already closed */ }
+      this.pc.onicecandidate = null;
+      this.pc.ontrack = null;
+      this.pc.oniceconnectionstatechange = null;
+      this.pc.onconnectionstatechange = null;
+      try {
+        this.pc.close();
+      } catch {
+        /* already closed */
+      }
       this.opts.census.peerClosed();
     }
-    this.sink = null; this.outTrack = null; this.source = null; this.pc = null;
+    this.sink = null;
+    this.outTrack = null;
+    this.source = null;
+    this.pc = null;
   }
 
-  get closed(): boolean { return this.#closed; }
+  get closed(): boolean {
+    return this.#closed;
+  }
 
   /** Why the session ended ('' while it runs). */
-  get closeReason(): string { return this.#closeReason; }
+  get closeReason(): string {
+    return this.#closeReason;
+  }
 
   /** Releases everything the session owns; safe to call more than once. */
   close(reason: string): void {
@@ -300,10 +440,16 @@ export class Session extends EventEmitter<SessionEvents> {
     if (this.watchdog) clearInterval(this.watchdog);
     this.setReturnVideo(true);
     this.pump.close();
-    void this.uplinkP?.then((u) => u.close(), () => {});
+    void this.uplinkP?.then(
+      (u) => u.close(),
+      () => {},
+    );
     this.releasePeer();
     void this.engine.close();
-    this.log.info({ reason, framesIn: this.stats.framesInTotal, framesOut: this.stats.framesOutTotal, drops: this.pump.dropped }, 'session closed');
+    this.log.info(
+      { reason, framesIn: this.stats.framesInTotal, framesOut: this.stats.framesOutTotal, drops: this.pump.dropped },
+      'session closed',
+    );
     this.emit('closed', reason);
   }
 }

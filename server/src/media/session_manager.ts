@@ -9,7 +9,9 @@ import { MediaCensus, type MediaCounts } from './media_census.js';
 import { Session, type MediaOptions } from './session.js';
 
 export class ServerFullError extends Error {
-  constructor(readonly max: number) { super(`server full: ${max} live sessions`); }
+  constructor(readonly max: number) {
+    super(`server full: ${max} live sessions`);
+  }
 }
 
 export interface SessionManagerEvents {
@@ -24,20 +26,32 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   private opening = 0;
   private accepting = true;
 
-  constructor(private readonly pool: EnginePool, media: Omit<MediaOptions, 'census'>, readonly maxSessions: number,
-    private readonly log: Logger) {
+  constructor(
+    private readonly pool: EnginePool,
+    media: Omit<MediaOptions, 'census'>,
+    readonly maxSessions: number,
+    private readonly log: Logger,
+  ) {
     super();
     this.media = { ...media, census: this.census };
   }
 
   /** Native media objects alive over all sessions (peers, uplinks, paused return legs). */
-  get mediaCounts(): MediaCounts { return this.census.counts; }
+  get mediaCounts(): MediaCounts {
+    return this.census.counts;
+  }
 
-  get size(): number { return this.sessions.size; }
+  get size(): number {
+    return this.sessions.size;
+  }
 
-  get(id: string): Session | undefined { return this.sessions.get(id); }
+  get(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
 
-  all(): Session[] { return [...this.sessions.values()]; }
+  all(): Session[] {
+    return [...this.sessions.values()];
+  }
 
   /** Highest degradation level over the live sessions (0: all at full quality). */
   maxDegradation(): number {
@@ -67,9 +81,13 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   }
 
   /** Stops accepting new sessions (graceful shutdown). */
-  stopAccepting(): void { this.accepting = false; }
+  stopAccepting(): void {
+    this.accepting = false;
+  }
 
-  get isAccepting(): boolean { return this.accepting; }
+  get isAccepting(): boolean {
+    return this.accepting;
+  }
 
   closeAll(reason: string): void {
     for (const s of this.all()) s.close(reason);

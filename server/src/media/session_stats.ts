@@ -16,11 +16,15 @@ export class SessionStats {
   height = 0;
 
   frameIn(width: number, height: number): void {
-    this.framesIn++; this.framesInTotal++; this.width = width; this.height = height;
+    this.framesIn++;
+    this.framesInTotal++;
+    this.width = width;
+    this.height = height;
   }
 
   frameOut(report: FrameReport, queueMs: number, handoffMs: number): void {
-    this.framesOut++; this.framesOutTotal++;
+    this.framesOut++;
+    this.framesOutTotal++;
     this.lastReport = report;
     for (const [k, v] of Object.entries(report.stages)) this.stageSums[k] = (this.stageSums[k] ?? 0) + v;
     this.stageSums.queue = (this.stageSums.queue ?? 0) + queueMs;
@@ -30,7 +34,13 @@ export class SessionStats {
   }
 
   /** Closes the current window and returns its figures. */
-  roll(dropsInWindow: number): { fpsIn: number; fpsOut: number; drops: number; stages: Record<string, number>; engineP95: number } {
+  roll(dropsInWindow: number): {
+    fpsIn: number;
+    fpsOut: number;
+    drops: number;
+    stages: Record<string, number>;
+    engineP95: number;
+  } {
     const now = performance.now();
     const secs = Math.max(1e-3, (now - this.windowStart) / 1000);
     const stages: Record<string, number> = {};
@@ -44,7 +54,11 @@ export class SessionStats {
       stages,
       engineP95: +p95.toFixed(2),
     };
-    this.framesIn = 0; this.framesOut = 0; this.stageSums = {}; this.stageCount = 0; this.engineMs = [];
+    this.framesIn = 0;
+    this.framesOut = 0;
+    this.stageSums = {};
+    this.stageCount = 0;
+    this.engineMs = [];
     this.windowStart = now;
     return out;
   }

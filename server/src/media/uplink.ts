@@ -10,14 +10,19 @@ import type { MediaCensus } from './media_census.js';
 import { wrtc, type WrtcPeerConnection, type WrtcTrack, type WrtcVideoSource } from './wrtc.js';
 
 /** VP8 as the SFUs forward it (wrtc and werift share no H.264 here). */
-export const VP8_CODEC = () => new RTCRtpCodecParameters({
-  mimeType: 'video/VP8', clockRate: 90000,
-  rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }],
-});
+export const VP8_CODEC = () =>
+  new RTCRtpCodecParameters({
+    mimeType: 'video/VP8',
+    clockRate: 90000,
+    rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }],
+  });
 
 /** Keeps only loopback ICE candidates: the leg never leaves the machine. */
 export function loopbackOnly(sdp: string): string {
-  return sdp.split(/\r\n/).filter((l) => !l.startsWith('a=candidate:') || / 127\.0\.0\.1 /.test(l)).join('\r\n');
+  return sdp
+    .split(/\r\n/)
+    .filter((l) => !l.startsWith('a=candidate:') || / 127\.0\.0\.1 /.test(l))
+    .join('\r\n');
 }
 const isLoopback = (c: string) => / 127\.0\.0\.1 /.test(c);
 
@@ -39,11 +44,18 @@ export class Uplink {
   #packets = 0;
   #closed = false;
 
-  private constructor(source: WrtcVideoSource, private readonly opts: UplinkOptions) {
+  private constructor(
+    source: WrtcVideoSource,
+    private readonly opts: UplinkOptions,
+  ) {
     this.track = source.createTrack();
     this.pub = new wrtc.RTCPeerConnection();
     this.pub.addTrack(this.track);
-    this.sub = new RTCPeerConnection({ codecs: { video: [VP8_CODEC()] }, iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
+    this.sub = new RTCPeerConnection({
+      codecs: { video: [VP8_CODEC()] },
+      iceAdditionalHostAddresses: ['127.0.0.1'],
+      iceUseIpv6: false,
+    });
     opts.census.uplinkOpened();
   }
 
@@ -73,20 +85,47 @@ export class Uplink {
     });
     const tr = sub.addTransceiver('video', { direction: 'recvonly' });
     this.receiver = tr.receiver;
-    pub.onicecandidate = (e) => { if (e.candidate?.candidate && isLoopback(e.candidate.candidate)) sub.addIceCandidate({ candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid ?? undefined, sdpMLineIndex: e.candidate.sdpMLineIndex ?? undefined }).catch(() => {}); };
-    sub.onIceCandidate.subscribe((c) => { if (c?.candidate && isLoopback(c.candidate)) pub.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null }).catch(() => {}); });
+    pub.onicecandidate = (e) => {
+      if (e.candidate?.candidate && isLoopback(e.candidate.candidate))
+        sub
+          .addIceCandidate({
+            candidate: e.candidate.candidate,
+            sdpMid: e.candidate.sdpMid ?? undefined,
+            sdpMLineIndex: e.candidate.sdpMLineIndex ?? undefined,
+          })
+          .catch(() => {});
+    };
+    sub.onIceCandidate.subscribe((c) => {
+      if (c?.candidate && isLoopback(c.candidate))
+        pub
+          .addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null })
+          .catch(() => {});
+    });
     const range = this.opts.bitrate;
     const offer = await sub.createOffer();
     await sub.setLocalDescription(offer);
-    await pub.setRemoteDescription({ type: 'offer', sdp: loopbackOnly(mungeBitrate(sub.localDescription!.sdp, range)) });
+    await pub.setRemoteDescription({
+      type: 'offer',
+      sdp: loopbackOnly(mungeBitrate(sub.localDescription!.sdp, range)),
+    });
     const answer = await pub.createAnswer();
     await pub.setLocalDescription(answer);
-    await sub.setRemoteDescription({ type: 'answer', sdp: loopbackOnly(mungeBitrate(pub.localDescription!.sdp, range)) });
+    await sub.setRemoteDescription({
+      type: 'answer',
+      sdp: loopbackOnly(mungeBitrate(pub.localDescription!.sdp, range)),
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`uplink: no RTP within ${this.opts.connectTimeoutMs} ms`)), this.opts.connectTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`uplink: no RTP within ${this.opts.connectTimeoutMs} ms`)),
+        this.opts.connectTimeoutMs,
+      );
     });
-    try { await Promise.race([first, timeout]); } finally { clearTimeout(timer); }
+    try {
+      await Promise.race([first, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Every RTP packet of the stylized stream; returns the unsubscribe function. */
@@ -96,15 +135,23 @@ export class Uplink {
   }
 
   /** The encoder's RTP payload type (known once the first packet arrived). */
-  get payloadType(): number { return this.#payloadType; }
+  get payloadType(): number {
+    return this.#payloadType;
+  }
 
   /** RTP packets received from the encoder so far. */
-  get packets(): number { return this.#packets; }
+  get packets(): number {
+    return this.#packets;
+  }
 
-  get closed(): boolean { return this.#closed; }
+  get closed(): boolean {
+    return this.#closed;
+  }
 
   /** The encoder's SSRC (known once the first packet arrived). */
-  get ssrc(): number { return this.remoteSsrc; }
+  get ssrc(): number {
+    return this.remoteSsrc;
+  }
 
   /** Asks the encoder for a keyframe (a new viewer, or a viewer's PLI). */
   requestKeyframe(): void {
@@ -114,7 +161,9 @@ export class Uplink {
   /** Frames the uplink's encoder produced (from libwebrtc's stats). */
   async framesEncoded(): Promise<number> {
     let n = 0;
-    (await this.pub.getStats()).forEach((r) => { if (r.type === 'outbound-rtp' && r.kind === 'video') n += r.framesEncoded ?? 0; });
+    (await this.pub.getStats()).forEach((r) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') n += r.framesEncoded ?? 0;
+    });
     return n;
   }
 
@@ -122,9 +171,17 @@ export class Uplink {
     if (this.#closed) return;
     this.#closed = true;
     this.listeners.clear();
-    try { this.track.stop(); } catch { /* stopped */ }
+    try {
+      this.track.stop();
+    } catch {
+      /* stopped */
+    }
     this.pub.onicecandidate = null;
-    try { this.pub.close(); } catch { /* closed */ }
+    try {
+      this.pub.close();
+    } catch {
+      /* closed */
+    }
     void this.sub.close().catch(() => {});
     this.opts.census.uplinkClosed();
   }

@@ -2,7 +2,12 @@
 // parts the server uses are declared, so the server does not need the DOM typings.
 import { createRequire } from 'node:module';
 
-export interface WrtcFrame { width: number; height: number; data: Uint8Array; rotation?: number }
+export interface WrtcFrame {
+  width: number;
+  height: number;
+  data: Uint8Array;
+  rotation?: number;
+}
 
 export interface WrtcTrack {
   readonly kind: string;
@@ -11,15 +16,39 @@ export interface WrtcTrack {
   stop(): void;
 }
 
-export interface WrtcVideoSink { onframe: ((e: { frame: WrtcFrame }) => void) | null; stop(): void; readonly stopped: boolean }
-export interface WrtcVideoSource { createTrack(): WrtcTrack; onFrame(frame: WrtcFrame): void }
+export interface WrtcVideoSink {
+  onframe: ((e: { frame: WrtcFrame }) => void) | null;
+  stop(): void;
+  readonly stopped: boolean;
+}
+export interface WrtcVideoSource {
+  createTrack(): WrtcTrack;
+  onFrame(frame: WrtcFrame): void;
+}
 
-export interface WrtcIceCandidateInit { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }
-export interface WrtcDescription { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp: string }
+export interface WrtcIceCandidateInit {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+}
+export interface WrtcDescription {
+  type: 'offer' | 'answer' | 'pranswer' | 'rollback';
+  sdp: string;
+}
 /** One entry of getStats(): the fields the server reads are typed, the rest are whatever libwebrtc reports. */
-export interface WrtcStats { type: string; kind?: string; framesEncoded?: number; [field: string]: unknown }
-export interface WrtcStatsReport { forEach(cb: (r: WrtcStats) => void): void }
-export interface WrtcSender { track: WrtcTrack | null; replaceTrack(t: WrtcTrack | null): Promise<void> }
+export interface WrtcStats {
+  type: string;
+  kind?: string;
+  framesEncoded?: number;
+  [field: string]: unknown;
+}
+export interface WrtcStatsReport {
+  forEach(cb: (r: WrtcStats) => void): void;
+}
+export interface WrtcSender {
+  track: WrtcTrack | null;
+  replaceTrack(t: WrtcTrack | null): Promise<void>;
+}
 export interface WrtcTransceiver {
   readonly mid: string | null;
   readonly sender: WrtcSender;
@@ -48,7 +77,11 @@ export interface WrtcPeerConnection {
   close(): void;
 }
 
-export interface WrtcIceServer { urls: string | string[]; username?: string; credential?: string }
+export interface WrtcIceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
 
 interface WrtcModule {
   RTCPeerConnection: new (config?: { iceServers?: WrtcIceServer[] }) => WrtcPeerConnection;

@@ -20,10 +20,17 @@ export interface StyleRecord {
   createdAt: number;
 }
 
-interface BuiltInEntry { id: string; name: string; file: string | null; credit: string }
+interface BuiltInEntry {
+  id: string;
+  name: string;
+  file: string | null;
+  credit: string;
+}
 
 export class StyleLimitError extends Error {
-  constructor(message: string) { super(message); }
+  constructor(message: string) {
+    super(message);
+  }
 }
 
 export interface StyleLibraryEvents {
@@ -36,11 +43,17 @@ export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
   /** images whose pixels were decoded (a refused upload must not add to it: /metrics, tests) */
   #decoded = 0;
 
-  constructor(readonly limits: ImageLimits, readonly maxUploads: number, readonly maxUploadsPerOwner: number) {
+  constructor(
+    readonly limits: ImageLimits,
+    readonly maxUploads: number,
+    readonly maxUploadsPerOwner: number,
+  ) {
     super();
   }
 
-  get imagesDecoded(): number { return this.#decoded; }
+  get imagesDecoded(): number {
+    return this.#decoded;
+  }
 
   /** Loads the built-in styles from a folder with a styles.json manifest. */
   async loadBuiltIns(dir: string): Promise<void> {
@@ -49,7 +62,12 @@ export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
     for (const e of entries) {
       let image: StyleImage, thumbnail: Buffer;
       if (e.file) {
-        const d = await decodeImage(readFileSync(join(dir, e.file)), { maxBytes: 16 << 20, maxPixels: 50e6, maxSide: 20000 }, STYLE_SIDE, this.#counted);
+        const d = await decodeImage(
+          readFileSync(join(dir, e.file)),
+          { maxBytes: 16 << 20, maxPixels: 50e6, maxSide: 20000 },
+          STYLE_SIDE,
+          this.#counted,
+        );
         image = { id: e.id, width: d.width, height: d.height, rgb: toShared(d.rgb) };
         thumbnail = d.thumbnail;
       } else {
@@ -57,11 +75,19 @@ export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
         image = { id: e.id, width: 0, height: 0, rgb: new SharedArrayBuffer(0) };
         thumbnail = await natural;
       }
-      this.add({ info: { id: e.id, name: e.name, thumbnail: thumbUrl(e.id), builtIn: true, credit: e.credit }, image, thumbnail, owner: null, createdAt: Date.now() });
+      this.add({
+        info: { id: e.id, name: e.name, thumbnail: thumbUrl(e.id), builtIn: true, credit: e.credit },
+        image,
+        thumbnail,
+        owner: null,
+        createdAt: Date.now(),
+      });
     }
   }
 
-  readonly #counted = (): void => { this.#decoded++; };
+  readonly #counted = (): void => {
+    this.#decoded++;
+  };
 
   private add(r: StyleRecord): void {
     this.records.set(r.info.id, r);
@@ -81,9 +107,19 @@ export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
       this.remove(oldest.info.id);
     }
     const id = `u-${randomBytes(6).toString('hex')}`;
-    const clean = name.replace(/[^\p{L}\p{N} ._-]/gu, '').trim().slice(0, 60) || 'My style';
+    const clean =
+      name
+        .replace(/[^\p{L}\p{N} ._-]/gu, '')
+        .trim()
+        .slice(0, 60) || 'My style';
     const info: StyleInfo = { id, name: clean, thumbnail: thumbUrl(id), builtIn: false };
-    this.add({ info, image: { id, width: d.width, height: d.height, rgb: toShared(d.rgb) }, thumbnail: d.thumbnail, owner, createdAt: Date.now() });
+    this.add({
+      info,
+      image: { id, width: d.width, height: d.height, rgb: toShared(d.rgb) },
+      thumbnail: d.thumbnail,
+      owner,
+      createdAt: Date.now(),
+    });
     return info;
   }
 
@@ -95,14 +131,26 @@ export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
     return true;
   }
 
-  has(id: string): boolean { return this.records.has(id); }
-  get(id: string): StyleRecord | undefined { return this.records.get(id); }
-  list(): StyleInfo[] { return [...this.records.values()].map((r) => r.info); }
-  images(): StyleImage[] { return [...this.records.values()].map((r) => r.image); }
-  get size(): number { return this.records.size; }
+  has(id: string): boolean {
+    return this.records.has(id);
+  }
+  get(id: string): StyleRecord | undefined {
+    return this.records.get(id);
+  }
+  list(): StyleInfo[] {
+    return [...this.records.values()].map((r) => r.info);
+  }
+  images(): StyleImage[] {
+    return [...this.records.values()].map((r) => r.image);
+  }
+  get size(): number {
+    return this.records.size;
+  }
 }
 
-function thumbUrl(id: string): string { return `/api/styles/${id}/thumbnail.jpg`; }
+function thumbUrl(id: string): string {
+  return `/api/styles/${id}/thumbnail.jpg`;
+}
 
 function toShared(rgb: Uint8Array): SharedArrayBuffer {
   const sab = new SharedArrayBuffer(rgb.length);
@@ -113,10 +161,15 @@ function toShared(rgb: Uint8Array): SharedArrayBuffer {
 /** The "natural" style's thumbnail: a neutral grey gradient (built at start, not shipped as a file). */
 async function naturalThumbnail(): Promise<Buffer> {
   const sharp = (await import('sharp')).default;
-  const w = 160, h = 120, px = Buffer.alloc(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const v = 90 + Math.round(100 * x / w);
-    px.fill(v, (y * w + x) * 3, (y * w + x) * 3 + 3);
-  }
-  return sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+  const w = 160,
+    h = 120,
+    px = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const v = 90 + Math.round((100 * x) / w);
+      px.fill(v, (y * w + x) * 3, (y * w + x) * 3 + 3);
+    }
+  return sharp(px, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 80 })
+    .toBuffer();
 }

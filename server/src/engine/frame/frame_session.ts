@@ -12,7 +12,10 @@ import { SessionEngine } from './session_engine.js';
 
 export const NATURAL = 'natural';
 
-export interface SessionOptions { maskMode: MaskMode; showMask: boolean }
+export interface SessionOptions {
+  maskMode: MaskMode;
+  showMask: boolean;
+}
 
 /** The pair of looks the engine applies for the chosen looks and mask mode. */
 export function effectiveLooks(fg: string, bg: string, mode: MaskMode): { fg: string; bg: string } {
@@ -30,17 +33,30 @@ export class FrameSession {
   readonly #options: SessionOptions = { maskMode: 'styled', showMask: false };
   #closed = false;
 
-  constructor(ctx: EngineContext, fg: string, bg: string, mask: SpeakerMask | null, readonly sid: string) {
+  constructor(
+    ctx: EngineContext,
+    fg: string,
+    bg: string,
+    mask: SpeakerMask | null,
+    readonly sid: string,
+  ) {
     this.#engine = new SessionEngine(ctx, fg, bg, {}, sid);
     this.#mask = mask;
-    this.#fg = fg; this.#bg = bg;
+    this.#fg = fg;
+    this.#bg = bg;
   }
 
-  get engine(): SessionEngine { return this.#engine; }
+  get engine(): SessionEngine {
+    return this.#engine;
+  }
 
-  get options(): Readonly<SessionOptions> { return this.#options; }
+  get options(): Readonly<SessionOptions> {
+    return this.#options;
+  }
 
-  get hasMaskState(): boolean { return !!this.#mask && !this.#closed; }
+  get hasMaskState(): boolean {
+    return !!this.#mask && !this.#closed;
+  }
 
   /**
    * Stylizes the frame in place; `maskOut` (optional, width x height) receives the speaker
@@ -53,7 +69,10 @@ export class FrameSession {
     const frame = this.#engine.policy.halfRes ? halveI420InPlace(input) : input;
     const n = frame.width * frame.height;
     const m = this.#mask ? await this.#mask.update(frame, now) : null;
-    if (maskOut) { if (m) maskOut.set(m.plane.subarray(0, n)); else maskOut.fill(255, 0, n); }
+    if (maskOut) {
+      if (m) maskOut.set(m.plane.subarray(0, n));
+      else maskOut.fill(255, 0, n);
+    }
     if (this.#closed) throw new Error(`session ${this.sid} closed`);
     const report = this.#engine.processFrame(frame, now, m?.plane);
     const t0 = performance.now();
@@ -73,7 +92,8 @@ export class FrameSession {
   setStyle(fg: string, bg: string, transitionMs: number, now: number): void {
     const looks = effectiveLooks(fg, bg, this.#options.maskMode);
     this.#engine.setStyle(looks.fg, looks.bg, transitionMs, now);
-    this.#fg = fg; this.#bg = bg;
+    this.#fg = fg;
+    this.#bg = bg;
   }
 
   /** Mode changes go through the same transition as a style change. */

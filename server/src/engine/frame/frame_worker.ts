@@ -23,16 +23,31 @@ class FrameThread {
   #ending = false;
   readonly #dying: () => boolean;
 
-  constructor(private readonly port: MessagePort, data: EngineWorkerData) {
+  constructor(
+    private readonly port: MessagePort,
+    data: EngineWorkerData,
+  ) {
     const ctx = createEngineContext(data.tierMode, data.onnx);
     this.#ctx = ctx;
     // load the networks now; where they cannot run, sessions start at the fast tier
     if (ctx.lowres && (data.tierMode === 'auto' || data.tierMode === 'neural')) {
-      void ctx.lowres.neuralReady().then((ok) => { ctx.neuralAvailable = ok; });
+      void ctx.lowres.neuralReady().then((ok) => {
+        ctx.neuralAvailable = ok;
+      });
     }
-    this.#segmenterReady = data.segmentation === 'off' ? Promise.resolve() : Segmenter.create(ctx.onnx).then((s) => { this.#segmenter = s; }, (e: unknown) => {
-      console.warn(`[engine] segmentation unavailable, the whole frame is the speaker: ${String(e).split('\n')[0]}`);
-    });
+    this.#segmenterReady =
+      data.segmentation === 'off'
+        ? Promise.resolve()
+        : Segmenter.create(ctx.onnx).then(
+            (s) => {
+              this.#segmenter = s;
+            },
+            (e: unknown) => {
+              console.warn(
+                `[engine] segmentation unavailable, the whole frame is the speaker: ${String(e).split('\n')[0]}`,
+              );
+            },
+          );
     this.#dying = exitOnFatal(ctx.onnx, async (e) => {
       this.#ending = true;
       this.#send({ kind: 'fatal', message: e instanceof Error ? e.message : String(e) });
@@ -48,11 +63,20 @@ class FrameThread {
 
   /** An error reply; the frame and mask buffers, when given, go back with it. */
   #replyError(id: number, code: EngineErrorCode, message: string, buffer?: ArrayBuffer, mask?: ArrayBuffer): void {
-    this.#send({ kind: 'error', id, code, message, buffer, mask }, [buffer, mask].filter((b): b is ArrayBuffer => !!b));
+    this.#send(
+      { kind: 'error', id, code, message, buffer, mask },
+      [buffer, mask].filter((b): b is ArrayBuffer => !!b),
+    );
   }
 
   #fail(id: number, err: unknown, buffer?: ArrayBuffer, mask?: ArrayBuffer): void {
-    this.#replyError(id, err instanceof UnknownStyleError ? 'unknown_style' : 'internal', err instanceof Error ? err.message : String(err), buffer, mask);
+    this.#replyError(
+      id,
+      err instanceof UnknownStyleError ? 'unknown_style' : 'internal',
+      err instanceof Error ? err.message : String(err),
+      buffer,
+      mask,
+    );
   }
 
   /** The thread's work ends: stop taking work, let the low-res worker and the model runs finish, exit. */
@@ -91,22 +115,35 @@ class FrameThread {
             fs.engine.setSessionCount(this.#serverSessions);
             this.#sessions.set(m.sid, fs);
             this.#send({ kind: 'ok', id: m.id });
-          } catch (e) { this.#fail(m.id, e); }
+          } catch (e) {
+            this.#fail(m.id, e);
+          }
         });
         return;
       case 'frame': {
         const s = this.#session(m.id, m.sid, m.buffer, m.mask);
         if (!s) return;
         const transfer = m.mask ? [m.buffer, m.mask] : [m.buffer];
-        s.process({ width: m.width, height: m.height, data: new Uint8Array(m.buffer) }, m.now, m.mask ? new Uint8Array(m.mask) : undefined, m.dropped ?? 0).then(
+        s.process(
+          { width: m.width, height: m.height, data: new Uint8Array(m.buffer) },
+          m.now,
+          m.mask ? new Uint8Array(m.mask) : undefined,
+          m.dropped ?? 0,
+        ).then(
           (report) => this.#send({ kind: 'frameDone', id: m.id, buffer: m.buffer, report, mask: m.mask }, transfer),
-          (e: unknown) => this.#fail(m.id, e, m.buffer, m.mask));
+          (e: unknown) => this.#fail(m.id, e, m.buffer, m.mask),
+        );
         return;
       }
       case 'setStyle': {
         const s = this.#session(m.id, m.sid);
         if (!s) return;
-        try { s.setStyle(m.fg, m.bg, m.transitionMs, m.now); this.#send({ kind: 'ok', id: m.id }); } catch (e) { this.#fail(m.id, e); }
+        try {
+          s.setStyle(m.fg, m.bg, m.transitionMs, m.now);
+          this.#send({ kind: 'ok', id: m.id });
+        } catch (e) {
+          this.#fail(m.id, e);
+        }
         return;
       }
       case 'setOptions': {
@@ -115,7 +152,9 @@ class FrameThread {
         try {
           s.setOptions({ maskMode: m.maskMode, showMask: m.showMask }, m.transitionMs, m.now);
           this.#send({ kind: 'ok', id: m.id });
-        } catch (e) { this.#fail(m.id, e); }
+        } catch (e) {
+          this.#fail(m.id, e);
+        }
         return;
       }
       case 'close':
@@ -132,13 +171,23 @@ class FrameThread {
         return;
       case 'census': {
         const all = [...this.#sessions.values()];
-        this.#send({ kind: 'census', id: m.id, sessions: all.map((s) => s.sid), masks: all.filter((s) => s.hasMaskState).map((s) => s.sid) });
+        this.#send({
+          kind: 'census',
+          id: m.id,
+          sessions: all.map((s) => s.sid),
+          masks: all.filter((s) => s.hasMaskState).map((s) => s.sid),
+        });
         return;
       }
       case 'fault':
         // fault injection for the fault-tolerance tests (enabled by the pool only when configured)
-        if (m.what === 'exit') { void this.#finish(3); return; }
-        setImmediate(() => { throw new Error(`injected fault in session ${m.sid}`); });
+        if (m.what === 'exit') {
+          void this.#finish(3);
+          return;
+        }
+        setImmediate(() => {
+          throw new Error(`injected fault in session ${m.sid}`);
+        });
         return;
     }
   }

@@ -35,7 +35,12 @@ export class LowResClient {
     if (!this.#warm) {
       const w = this.#ensure();
       this.#warm = new Promise((resolve) => {
-        const onMsg = (m: FromLowRes) => { if (m.kind === 'warm') { w.off('message', onMsg); resolve(m.ok); } };
+        const onMsg = (m: FromLowRes) => {
+          if (m.kind === 'warm') {
+            w.off('message', onMsg);
+            resolve(m.ok);
+          }
+        };
         w.on('message', onMsg);
         w.once('exit', () => resolve(false));
         w.postMessage({ kind: 'warmup' } satisfies ToLowRes);
@@ -50,7 +55,10 @@ export class LowResClient {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      w.postMessage({ kind: 'update', id, req } satisfies ToLowRes, [req.yuv.buffer as ArrayBuffer, req.mask.buffer as ArrayBuffer]);
+      w.postMessage({ kind: 'update', id, req } satisfies ToLowRes, [
+        req.yuv.buffer as ArrayBuffer,
+        req.mask.buffer as ArrayBuffer,
+      ]);
     });
   }
 

@@ -23,7 +23,6 @@ import type { StyleEntry } from '../runtime/style_store.js';
 import { TierPolicy } from './tier_policy.js';
 import { smoothstep, type Transition, transitionWeight } from './transition.js';
 
-
 export interface SessionEngineOptions {
   /** global tier: per-frame weight of the newest colour statistics in their moving average */
   globalStatsEma: number;
@@ -40,7 +39,13 @@ export interface SessionEngineOptions {
 /** frames between statistics refreshes of the global grids (global tier, before keyframes) */
 const GLOBAL_STRIDE = 3;
 
-export const DEFAULT_SESSION_OPTIONS: SessionEngineOptions = { globalStatsEma: 0.2, statsSize: 160, lowResSize: 256, tcAdainAlpha: 0.5, fixedR: null };
+export const DEFAULT_SESSION_OPTIONS: SessionEngineOptions = {
+  globalStatsEma: 0.2,
+  statsSize: 160,
+  lowResSize: 256,
+  tcAdainAlpha: 0.5,
+  fixedR: null,
+};
 
 export class SessionEngine {
   private fg: string;
@@ -79,16 +84,35 @@ export class SessionEngine {
   /** the pair changed: rebuild the global grids on the next frame */
   private globalDirty = true;
 
-  constructor(private readonly ctx: EngineContext, fg: string, bg: string, opts: Partial<SessionEngineOptions> = {}, readonly sid = '') {
-    ctx.styles.get(fg); ctx.styles.get(bg); // throws UnknownStyleError early
-    this.fg = fg; this.bg = bg;
+  constructor(
+    private readonly ctx: EngineContext,
+    fg: string,
+    bg: string,
+    opts: Partial<SessionEngineOptions> = {},
+    readonly sid = '',
+  ) {
+    ctx.styles.get(fg);
+    ctx.styles.get(bg); // throws UnknownStyleError early
+    this.fg = fg;
+    this.bg = bg;
     this.opts = { ...DEFAULT_SESSION_OPTIONS, ...opts };
     const s = ctx.shape;
-    this.gridF = createGrid(s); this.gridB = createGrid(s); this.gridGlobal = createGrid(s); this.gridLocal = createGrid(s);
-    this.keyFrom = createGrid(s); this.keyTo = createGrid(s); this.gridFrozen = createGrid(s); this.gridShown = createGrid(s);
+    this.gridF = createGrid(s);
+    this.gridB = createGrid(s);
+    this.gridGlobal = createGrid(s);
+    this.gridLocal = createGrid(s);
+    this.keyFrom = createGrid(s);
+    this.keyTo = createGrid(s);
+    this.gridFrozen = createGrid(s);
+    this.gridShown = createGrid(s);
     this.gridMask = splitGridMask(s);
-    const start: Tier = !ctx.lowres ? 'global'
-      : ctx.tierMode !== 'auto' ? ctx.tierMode : ctx.neuralAvailable ? 'neural' : 'fast';
+    const start: Tier = !ctx.lowres
+      ? 'global'
+      : ctx.tierMode !== 'auto'
+        ? ctx.tierMode
+        : ctx.neuralAvailable
+          ? 'neural'
+          : 'fast';
     this.policy = new TierPolicy(start, ctx.tierMode !== 'auto', this.opts.fixedR);
   }
 
@@ -96,25 +120,38 @@ export class SessionEngine {
     return { foreground: this.fg, background: this.bg };
   }
 
-  get tier(): Tier { return this.policy.tier; }
+  get tier(): Tier {
+    return this.policy.tier;
+  }
 
   /** True while a low-res update is running (benchmarks at r = 1 wait for it). */
-  get updating(): boolean { return this.inflight; }
+  get updating(): boolean {
+    return this.inflight;
+  }
 
   /** Live sessions on the whole server: this one's share of the low-res budget is 1/n. */
-  setSessionCount(n: number): void { this.policy.share = 1 / Math.max(1, n); }
+  setSessionCount(n: number): void {
+    this.policy.share = 1 / Math.max(1, n);
+  }
 
   /** `n` camera frames were dropped before this session's next frame (the machine is behind). */
-  noteDrops(n: number, nowMs?: number): void { this.policy.framesDropped(n, nowMs); }
+  noteDrops(n: number, nowMs?: number): void {
+    this.policy.framesDropped(n, nowMs);
+  }
 
   /** Starts a transition to a new pair of looks; the first changed frame is the next one. */
   setStyle(fg: string, bg: string, transitionMs: number, nowMs: number): void {
-    this.ctx.styles.get(fg); this.ctx.styles.get(bg);
+    this.ctx.styles.get(fg);
+    this.ctx.styles.get(bg);
     if (fg === this.fg && bg === this.bg) return;
     // from whatever is on screen now (also when interrupting a transition)
-    this.transition = transitionMs > 0 && this.frames ? { fromFg: this.fg, fromBg: this.bg, startMs: nowMs, durationMs: transitionMs } : null;
+    this.transition =
+      transitionMs > 0 && this.frames
+        ? { fromFg: this.fg, fromBg: this.bg, startMs: nowMs, durationMs: transitionMs }
+        : null;
     if (this.frames) this.gridFrozen.set(this.gridShown);
-    this.fg = fg; this.bg = bg;
+    this.fg = fg;
+    this.bg = bg;
     // the new pair shows at once through its global grids; its localized grid is computed now
     this.gen++;
     this.haveKey = false;
@@ -142,11 +179,22 @@ export class SessionEngine {
     }
     const t1 = performance.now();
     if (refresh) {
-      if (mask) this.statsMask = this.downscaler.mask(mask, frame.width, frame.height, this.low!.width, this.low!.height, this.statsMask);
+      if (mask)
+        this.statsMask = this.downscaler.mask(
+          mask,
+          frame.width,
+          frame.height,
+          this.low!.width,
+          this.low!.height,
+          this.statsMask,
+        );
       this.updateStats(this.low!, mask ? this.statsMask : null, 1 - (1 - this.opts.globalStatsEma) ** stride);
     }
     // a new pair of looks shows at once through its global grids
-    if (refresh || this.globalDirty) { this.buildGlobalGrid(this.fg, this.bg, this.gridGlobal); this.globalDirty = false; }
+    if (refresh || this.globalDirty) {
+      this.buildGlobalGrid(this.fg, this.bg, this.gridGlobal);
+      this.globalDirty = false;
+    }
     const t2 = performance.now();
     if (this.policy.tier !== 'global' && this.ctx.lowres) this.maybeUpdate(frame, mask);
     const t3 = performance.now();
@@ -158,15 +206,34 @@ export class SessionEngine {
     }
     lerpGrid(this.gridShown, this.gridFrozen, local, this.transition ? w : 1);
     const t4 = performance.now();
-    this.ctx.slicer.slice(frame, this.gridShown, this.ctx.shape, this.ctx.luts, mask ? { plane: mask } : { constant: 255 });
+    this.ctx.slicer.slice(
+      frame,
+      this.gridShown,
+      this.ctx.shape,
+      this.ctx.luts,
+      mask ? { plane: mask } : { constant: 255 },
+    );
     const t5 = performance.now();
     this.frames++;
     this.sinceUpdate++;
     return {
-      stages: { downscale: t1 - t0, stats: t2 - t1, dispatch: t3 - t2, grid: t4 - t3, slice: t5 - t4, lowres: this.lastLowres.lowres ?? 0 },
+      stages: {
+        downscale: t1 - t0,
+        stats: t2 - t1,
+        dispatch: t3 - t2,
+        grid: t4 - t3,
+        slice: t5 - t4,
+        lowres: this.lastLowres.lowres ?? 0,
+      },
       lowres: this.lastLowres,
-      totalMs: t5 - t0, tier: this.policy.tier, r: this.policy.tier === 'global' ? 1 : this.policy.r, mask: mask ? 'live' : 'full-frame', transition: w,
-      width: frame.width, height: frame.height, degradation: this.policy.level,
+      totalMs: t5 - t0,
+      tier: this.policy.tier,
+      r: this.policy.tier === 'global' ? 1 : this.policy.r,
+      mask: mask ? 'live' : 'full-frame',
+      transition: w,
+      width: frame.width,
+      height: frame.height,
+      degradation: this.policy.level,
     };
   }
 
@@ -185,21 +252,43 @@ export class SessionEngine {
     const n = size.width * size.height;
     // the buffers travel to the low-res worker: fresh ones per update (every r frames)
     const { yuv } = this.downscaler.i420(frame, size.width, size.height);
-    const mask = fullMask ? this.downscaler.mask(fullMask, frame.width, frame.height, size.width, size.height, new Uint8Array(n))
+    const mask = fullMask
+      ? this.downscaler.mask(fullMask, frame.width, frame.height, size.width, size.height, new Uint8Array(n))
       : new Uint8Array(n).fill(255);
-    const gen = this.gen, tier = this.policy.tier as 'neural' | 'fast', t = performance.now();
-    this.inflight = true; this.immediate = false; this.sinceUpdate = 0;
-    lowres.update({ sid: this.sid, width: size.width, height: size.height, yuv, mask, fg: this.fg, bg: this.bg, tier, tcAdainAlpha: this.opts.tcAdainAlpha })
-      .then((res) => {
-        this.inflight = false;
-        if (this.closed) return;
-        this.policy.updated(performance.now() - t);
-        if (gen !== this.gen || res.tier !== this.policy.tier) { this.immediate = true; return; }
-        this.accept(res);
-      }, () => {
-        this.inflight = false;
-        if (!this.closed) this.policy.failed();
-      });
+    const gen = this.gen,
+      tier = this.policy.tier as 'neural' | 'fast',
+      t = performance.now();
+    this.inflight = true;
+    this.immediate = false;
+    this.sinceUpdate = 0;
+    lowres
+      .update({
+        sid: this.sid,
+        width: size.width,
+        height: size.height,
+        yuv,
+        mask,
+        fg: this.fg,
+        bg: this.bg,
+        tier,
+        tcAdainAlpha: this.opts.tcAdainAlpha,
+      })
+      .then(
+        (res) => {
+          this.inflight = false;
+          if (this.closed) return;
+          this.policy.updated(performance.now() - t);
+          if (gen !== this.gen || res.tier !== this.policy.tier) {
+            this.immediate = true;
+            return;
+          }
+          this.accept(res);
+        },
+        () => {
+          this.inflight = false;
+          if (!this.closed) this.policy.failed();
+        },
+      );
   }
 
   /** A new keyframe grid: interpolate to it from the grid in use, over r frames. */
@@ -222,7 +311,11 @@ export class SessionEngine {
         if (this.statsW[region].length !== n) this.statsW[region] = new Float32Array(n);
         weights = this.statsW[region];
         let sum = 0;
-        for (let i = 0; i < n; i++) { const m = mask[i] / 255; weights[i] = region === 'fg' ? m : 1 - m; sum += weights[i]; }
+        for (let i = 0; i < n; i++) {
+          const m = mask[i] / 255;
+          weights[i] = region === 'fg' ? m : 1 - m;
+          sum += weights[i];
+        }
         if (sum < 1) weights = undefined; // a region absent from the frame keeps the frame's statistics
       }
       const s = colorStats(low.yuv, weights, this.scratch);
@@ -246,7 +339,9 @@ export class SessionEngine {
     for (let o = 0; o < grid.length; o += COEFFS) for (let c = 0; c < COEFFS; c++) grid[o + c] = a[c];
   }
 
-  get frameCount(): number { return this.frames; }
+  get frameCount(): number {
+    return this.frames;
+  }
 
   /** The session ended: later low-res results are dropped and the low-res worker forgets it. */
   close(): void {

@@ -3,7 +3,13 @@ import { DROP_WARMUP, DROP_WARMUP_MS, DROP_WINDOW, DROP_WINDOW_MS, DUTY, MAX_R, 
 
 function feed(p: TierPolicy, updateMs: number, updates: number, frameMs = 1000 / 30): void {
   let now = 0;
-  for (let k = 0; k < updates; k++) { p.frame(now); now += frameMs; p.frame(now); now += frameMs; p.updated(updateMs); }
+  for (let k = 0; k < updates; k++) {
+    p.frame(now);
+    now += frameMs;
+    p.frame(now);
+    now += frameMs;
+    p.updated(updateMs);
+  }
 }
 
 describe('TierPolicy', () => {
@@ -44,7 +50,9 @@ describe('TierPolicy', () => {
   });
 
   it('steps down when the machine drops camera frames, not for occasional drops; a forced tier stays', () => {
-    const drops = (p: TierPolicy, frames: number, every: number) => { for (let k = 0; k < frames; k++) p.framesDropped(k % every === 0 ? 1 : 0); };
+    const drops = (p: TierPolicy, frames: number, every: number) => {
+      for (let k = 0; k < frames; k++) p.framesDropped(k % every === 0 ? 1 : 0);
+    };
     const calm = new TierPolicy('neural', false);
     drops(calm, 400, 10); // 1 drop per 10 processed frames: ~9 %
     expect(calm.tier).toBe('neural');
@@ -86,8 +94,13 @@ describe('TierPolicy', () => {
   it('reacts within seconds at a low frame rate: warm-up and windows also end by time', () => {
     const p = new TierPolicy('neural', false);
     // 2 processed frames per second, 2 camera frames dropped before each (two thirds lost)
-    let t = 0, steps = 0;
-    while (p.tier === 'neural' && t < 60_000) { p.framesDropped(2, t); t += 500; steps++; }
+    let t = 0,
+      steps = 0;
+    while (p.tier === 'neural' && t < 60_000) {
+      p.framesDropped(2, t);
+      t += 500;
+      steps++;
+    }
     expect(p.tier).toBe('fast');
     expect(t).toBeLessThanOrEqual(DROP_WARMUP_MS + DROP_WINDOW_MS + 4 * 500 + 4000);
     expect(steps).toBeLessThan(DROP_WARMUP + DROP_WINDOW);
@@ -106,9 +119,11 @@ describe('TierPolicy', () => {
   });
 
   it('shares the low-res budget between the live sessions: r grows with their number', () => {
-    const one = new TierPolicy('neural', false), two = new TierPolicy('neural', false);
+    const one = new TierPolicy('neural', false),
+      two = new TierPolicy('neural', false);
     two.share = 1 / 2;
-    feed(one, 40, 8); feed(two, 40, 8);
+    feed(one, 40, 8);
+    feed(two, 40, 8);
     // half the share: about twice the frames between updates
     expect(two.r).toBeGreaterThanOrEqual(2 * one.r - 1);
     expect(two.r).toBeLessThanOrEqual(Math.min(MAX_R, 2 * one.r + 1));

@@ -67,7 +67,11 @@ export class TierPolicy {
   /** level 4: frames are stylized and encoded at half width and height */
   halfRes = false;
 
-  constructor(start: Tier, private readonly forced: boolean, private readonly fixedR: number | null = null) {
+  constructor(
+    start: Tier,
+    private readonly forced: boolean,
+    private readonly fixedR: number | null = null,
+  ) {
     this.tier = start;
     if (fixedR) this.r = fixedR;
   }
@@ -85,7 +89,8 @@ export class TierPolicy {
   updated(ms: number): void {
     this.samples++;
     // warm-up updates are not representative: the estimate starts after them
-    this.updateMs = this.updateMs && this.samples > WARMUP_UPDATES + 1 ? this.updateMs + EMA * (ms - this.updateMs) : ms;
+    this.updateMs =
+      this.updateMs && this.samples > WARMUP_UPDATES + 1 ? this.updateMs + EMA * (ms - this.updateMs) : ms;
     const need = Math.ceil(this.updateMs / (this.frameMs * DUTY * this.share));
     if (!this.fixedR) this.r = Math.max(1, Math.min(MAX_R, need));
     if (this.forced || this.tier === 'global' || this.samples <= WARMUP_UPDATES) return;
@@ -102,10 +107,15 @@ export class TierPolicy {
     const elapsed = (start: number) => (nowMs === undefined || start < 0 ? 0 : nowMs - start);
     if (this.processed === 0) this.warmupStartMs = nowMs ?? -1;
     this.processed++;
-    if (this.processed <= DROP_WARMUP && !(this.processed >= DROP_MIN_FRAMES && elapsed(this.warmupStartMs) >= DROP_WARMUP_MS)) return;
+    if (
+      this.processed <= DROP_WARMUP &&
+      !(this.processed >= DROP_MIN_FRAMES && elapsed(this.warmupStartMs) >= DROP_WARMUP_MS)
+    )
+      return;
     const w = this.window;
     if (w.frames === 0) w.startMs = nowMs ?? -1;
-    w.frames++; w.dropped += dropped;
+    w.frames++;
+    w.dropped += dropped;
     if (w.frames < DROP_WINDOW && !(w.frames >= DROP_MIN_FRAMES && elapsed(w.startMs) >= DROP_WINDOW_MS)) return;
     const share = w.dropped / (w.frames + w.dropped);
     this.window = { frames: 0, dropped: 0, startMs: -1 };

@@ -10,9 +10,23 @@ import { i420Size, type I420Frame } from '../image/i420.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
-  slice_i420(yPtr: number, uPtr: number, vPtr: number, W: number, H: number,
-    gridPtr: number, NX: number, NY: number, NZ: number, zyPtr: number, zmPtr: number,
-    maskPtr: number, tileClassPtr: number, mConst: number, tablePtr: number): void;
+  slice_i420(
+    yPtr: number,
+    uPtr: number,
+    vPtr: number,
+    W: number,
+    H: number,
+    gridPtr: number,
+    NX: number,
+    NY: number,
+    NZ: number,
+    zyPtr: number,
+    zmPtr: number,
+    maskPtr: number,
+    tileClassPtr: number,
+    mConst: number,
+    tablePtr: number,
+  ): void;
 }
 
 export function kernelsPath(): string {
@@ -44,7 +58,13 @@ export class WasmSlicer {
   private off = { table: 0, zy: 0, zm: 0, grid: 0, frame: 0, mask: 0, tiles: 0, end: 0 };
 
   constructor() {
-    const inst = new WebAssembly.Instance(compile(), { env: { abort: () => { throw new Error('wasm abort'); } } });
+    const inst = new WebAssembly.Instance(compile(), {
+      env: {
+        abort: () => {
+          throw new Error('wasm abort');
+        },
+      },
+    });
     this.ex = inst.exports as unknown as KernelExports;
     this.refreshViews();
   }
@@ -57,8 +77,8 @@ export class WasmSlicer {
     if (this.layoutFor.frame >= frameBytes && this.layoutFor.grid >= gridFloats) return;
     const align = (n: number) => (n + 15) & ~15;
     const o = this.off;
-    o.table = 65536;                      // the first page holds the module's own static data
-    o.zy = align(o.table + 64 * 96);      // up to 64 z nodes
+    o.table = 65536; // the first page holds the module's own static data
+    o.zy = align(o.table + 64 * 96); // up to 64 z nodes
     o.zm = o.zy + 1024;
     o.grid = o.zm + 1024;
     o.frame = align(o.grid + gridFloats * 4);
@@ -76,17 +96,41 @@ export class WasmSlicer {
     const { width: W, height: H } = frame;
     const bytes = i420Size(W, H);
     this.layout(bytes, W * H, grid.length);
-    const o = this.off, m8 = this.mem8;
+    const o = this.off,
+      m8 = this.mem8;
     m8.set(frame.data.subarray(0, bytes), o.frame);
     new Float32Array(this.ex.memory.buffer, o.grid, grid.length).set(grid);
     new Int32Array(this.ex.memory.buffer, o.zy, 256).set(luts.zY);
     new Int32Array(this.ex.memory.buffer, o.zm, 256).set(luts.zM);
-    let maskPtr = 0, tilePtr = 0;
-    if (mask.plane) { m8.set(mask.plane.subarray(0, W * H), o.mask); maskPtr = o.mask; }
-    if (mask.plane && mask.tileClass) { m8.set(mask.tileClass, o.tiles); tilePtr = o.tiles; }
-    const cw = (W + 1) >> 1, ch = (H + 1) >> 1;
-    this.ex.slice_i420(o.frame, o.frame + W * H, o.frame + W * H + cw * ch, W, H,
-      o.grid, shape.nx, shape.ny, shape.nz, o.zy, o.zm, maskPtr, tilePtr, mask.constant ?? 255, o.table);
+    let maskPtr = 0,
+      tilePtr = 0;
+    if (mask.plane) {
+      m8.set(mask.plane.subarray(0, W * H), o.mask);
+      maskPtr = o.mask;
+    }
+    if (mask.plane && mask.tileClass) {
+      m8.set(mask.tileClass, o.tiles);
+      tilePtr = o.tiles;
+    }
+    const cw = (W + 1) >> 1,
+      ch = (H + 1) >> 1;
+    this.ex.slice_i420(
+      o.frame,
+      o.frame + W * H,
+      o.frame + W * H + cw * ch,
+      W,
+      H,
+      o.grid,
+      shape.nx,
+      shape.ny,
+      shape.nz,
+      o.zy,
+      o.zm,
+      maskPtr,
+      tilePtr,
+      mask.constant ?? 255,
+      o.table,
+    );
     frame.data.set(m8.subarray(o.frame, o.frame + bytes));
   }
 }

@@ -13,7 +13,12 @@ export interface LowRes {
  * Low-resolution size for a frame: long side `longSide`, short side rounded to a multiple of
  * `multiple` (the neural encoder needs multiples of 8), aspect ratio kept.
  */
-export function lowResSize(width: number, height: number, longSide: number, multiple = 8): { width: number; height: number } {
+export function lowResSize(
+  width: number,
+  height: number,
+  longSide: number,
+  multiple = 8,
+): { width: number; height: number } {
   const round = (v: number) => Math.max(multiple * 2, Math.round(v / multiple) * multiple);
   if (width >= height) return { width: round(longSide), height: round((longSide * height) / width) };
   return { width: round((longSide * width) / height), height: round(longSide) };
@@ -44,7 +49,10 @@ export class Downscaler {
   #footprint(n: number, full: number): Int32Array {
     const k = `${n}/${full}`;
     let b = this.#bounds.get(k);
-    if (!b) { b = bounds(n, full); this.#bounds.set(k, b); }
+    if (!b) {
+      b = bounds(n, full);
+      this.#bounds.set(k, b);
+    }
     return b;
   }
 
@@ -52,26 +60,43 @@ export class Downscaler {
   i420(frame: I420Frame, w: number, h: number, out?: LowRes): LowRes {
     const p = i420Planes(frame);
     if (!out || out.width !== w || out.height !== h) out = { width: w, height: h, yuv: new Float32Array(w * h * 3) };
-    const W = frame.width, CW = p.chromaWidth;
-    const bx = this.#footprint(w, W), by = this.#footprint(h, frame.height);
-    const cbx = this.#footprint(w, CW), cby = this.#footprint(h, p.chromaHeight);
-    const yuv = out.yuv, Y = p.y, U = p.u, V = p.v;
+    const W = frame.width,
+      CW = p.chromaWidth;
+    const bx = this.#footprint(w, W),
+      by = this.#footprint(h, frame.height);
+    const cbx = this.#footprint(w, CW),
+      cby = this.#footprint(h, p.chromaHeight);
+    const yuv = out.yuv,
+      Y = p.y,
+      U = p.u,
+      V = p.v;
     for (let oy = 0; oy < h; oy++) {
-      const y0 = by[2 * oy], y1 = by[2 * oy + 1], cy0 = cby[2 * oy], cy1 = cby[2 * oy + 1];
+      const y0 = by[2 * oy],
+        y1 = by[2 * oy + 1],
+        cy0 = cby[2 * oy],
+        cy1 = cby[2 * oy + 1];
       for (let ox = 0; ox < w; ox++) {
-        const x0 = bx[2 * ox], x1 = bx[2 * ox + 1];
+        const x0 = bx[2 * ox],
+          x1 = bx[2 * ox + 1];
         let s = 0;
         for (let y = y0; y < y1; y++) {
           const row = y * W;
           for (let x = x0; x < x1; x++) s += Y[row + x];
         }
-        const cx0 = cbx[2 * ox], cx1 = cbx[2 * ox + 1];
-        let su = 0, sv = 0;
+        const cx0 = cbx[2 * ox],
+          cx1 = cbx[2 * ox + 1];
+        let su = 0,
+          sv = 0;
         for (let y = cy0; y < cy1; y++) {
           const row = y * CW;
-          for (let x = cx0; x < cx1; x++) { su += U[row + x]; sv += V[row + x]; }
+          for (let x = cx0; x < cx1; x++) {
+            su += U[row + x];
+            sv += V[row + x];
+          }
         }
-        const o = 3 * (oy * w + ox), n = (y1 - y0) * (x1 - x0), cn = (cy1 - cy0) * (cx1 - cx0);
+        const o = 3 * (oy * w + ox),
+          n = (y1 - y0) * (x1 - x0),
+          cn = (cy1 - cy0) * (cx1 - cx0);
         yuv[o] = s / n;
         yuv[o + 1] = su / cn - 128;
         yuv[o + 2] = sv / cn - 128;
@@ -83,13 +108,19 @@ export class Downscaler {
   /** Area-averaging downscale of a full-resolution mask plane (W x H, 0..255) to w x h. */
   mask(plane: Uint8Array, W: number, H: number, w: number, h: number, out?: Uint8Array): Uint8Array {
     if (!out || out.length !== w * h) out = new Uint8Array(w * h);
-    const bx = this.#footprint(w, W), by = this.#footprint(h, H);
+    const bx = this.#footprint(w, W),
+      by = this.#footprint(h, H);
     for (let oy = 0; oy < h; oy++) {
-      const y0 = by[2 * oy], y1 = by[2 * oy + 1];
+      const y0 = by[2 * oy],
+        y1 = by[2 * oy + 1];
       for (let ox = 0; ox < w; ox++) {
-        const x0 = bx[2 * ox], x1 = bx[2 * ox + 1];
+        const x0 = bx[2 * ox],
+          x1 = bx[2 * ox + 1];
         let s = 0;
-        for (let y = y0; y < y1; y++) { const row = y * W; for (let x = x0; x < x1; x++) s += plane[row + x]; }
+        for (let y = y0; y < y1; y++) {
+          const row = y * W;
+          for (let x = x0; x < x1; x++) s += plane[row + x];
+        }
         out[oy * w + ox] = Math.round(s / ((y1 - y0) * (x1 - x0)));
       }
     }
@@ -103,16 +134,26 @@ export function downscaleI420(frame: I420Frame, w: number, h: number, out?: LowR
 }
 
 /** Downscaler.mask for a one-off call. */
-export function downscaleMask(plane: Uint8Array, W: number, H: number, w: number, h: number, out?: Uint8Array): Uint8Array {
+export function downscaleMask(
+  plane: Uint8Array,
+  W: number,
+  H: number,
+  w: number,
+  h: number,
+  out?: Uint8Array,
+): Uint8Array {
   return new Downscaler().mask(plane, W, H, w, h, out);
 }
 
 /** One plane halved by 2x2 box averages into the same buffer (dst offset <= src offset). */
 function halvePlane(buf: Uint8Array, src: number, W: number, H: number, dst: number, w: number, h: number): void {
   for (let y = 0; y < h; y++) {
-    const r0 = src + Math.min(2 * y, H - 1) * W, r1 = src + Math.min(2 * y + 1, H - 1) * W, o = dst + y * w;
+    const r0 = src + Math.min(2 * y, H - 1) * W,
+      r1 = src + Math.min(2 * y + 1, H - 1) * W,
+      o = dst + y * w;
     for (let x = 0; x < w; x++) {
-      const x0 = Math.min(2 * x, W - 1), x1 = Math.min(2 * x + 1, W - 1);
+      const x0 = Math.min(2 * x, W - 1),
+        x1 = Math.min(2 * x + 1, W - 1);
       buf[o + x] = (buf[r0 + x0] + buf[r0 + x1] + buf[r1 + x0] + buf[r1 + x1] + 2) >> 2;
     }
   }
@@ -124,8 +165,14 @@ function halvePlane(buf: Uint8Array, src: number, W: number, H: number, dst: num
  * before the next plane's input starts. Returns the half-size frame (a view on the buffer).
  */
 export function halveI420InPlace(frame: I420Frame): I420Frame {
-  const W = frame.width, H = frame.height, w = Math.max(1, W >> 1), h = Math.max(1, H >> 1);
-  const CW = (W + 1) >> 1, CH = (H + 1) >> 1, cw = (w + 1) >> 1, ch = (h + 1) >> 1;
+  const W = frame.width,
+    H = frame.height,
+    w = Math.max(1, W >> 1),
+    h = Math.max(1, H >> 1);
+  const CW = (W + 1) >> 1,
+    CH = (H + 1) >> 1,
+    cw = (w + 1) >> 1,
+    ch = (h + 1) >> 1;
   const d = frame.data;
   i420Planes(frame); // size check
   halvePlane(d, 0, W, H, 0, w, h);

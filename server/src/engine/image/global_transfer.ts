@@ -18,11 +18,22 @@ export interface TransferOptions {
 export const DEFAULT_TRANSFER: TransferOptions = { strength: 1, epsilon: 9, minGain: 0.25, maxGain: 3 };
 
 /** Writes the 12 grid coefficients (rows Y', U', V' of [A | b]) into out[o..o+12). */
-export function colorTransferAffine(content: ColorStats, style: ColorStats, opt: TransferOptions,
-  out: Float32Array | Float64Array, o = 0): void {
+export function colorTransferAffine(
+  content: ColorStats,
+  style: ColorStats,
+  opt: TransferOptions,
+  out: Float32Array | Float64Array,
+  o = 0,
+): void {
   const e = opt.epsilon;
-  const sc = Float64Array.from(content.cov); sc[0] += e; sc[4] += e; sc[8] += e;
-  const ss = Float64Array.from(style.cov); ss[0] += e; ss[4] += e; ss[8] += e;
+  const sc = Float64Array.from(content.cov);
+  sc[0] += e;
+  sc[4] += e;
+  sc[8] += e;
+  const ss = Float64Array.from(style.cov);
+  ss[0] += e;
+  ss[4] += e;
+  ss[8] += e;
   const cHalf = symFn3(sc, (x) => Math.sqrt(Math.max(x, 1e-9)));
   const cInvHalf = symFn3(sc, (x) => 1 / Math.sqrt(Math.max(x, 1e-9)));
   const mid = symFn3(mul3(mul3(cHalf, ss), cHalf), (x) => Math.sqrt(Math.max(x, 0)));
@@ -30,7 +41,8 @@ export function colorTransferAffine(content: ColorStats, style: ColorStats, opt:
   // M is symmetric positive definite: bound its eigenvalues (gains)
   m = symFn3(m, (x) => Math.min(opt.maxGain, Math.max(opt.minGain, x)));
   const s = opt.strength;
-  const mc = content.mean, ms = style.mean;
+  const mc = content.mean,
+    ms = style.mean;
   for (let r = 0; r < 3; r++) {
     let mmu = 0;
     for (let c = 0; c < 3; c++) {

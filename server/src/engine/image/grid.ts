@@ -34,8 +34,14 @@ export function fillAffine(grid: Float32Array, affine: ArrayLike<number>): Float
 
 /** out = a + t (b - a). */
 export function lerpGrid(out: Float32Array, a: Float32Array, b: Float32Array, t: number): Float32Array {
-  if (t <= 0) { if (out !== a) out.set(a); return out; }
-  if (t >= 1) { if (out !== b) out.set(b); return out; }
+  if (t <= 0) {
+    if (out !== a) out.set(a);
+    return out;
+  }
+  if (t >= 1) {
+    if (out !== b) out.set(b);
+    return out;
+  }
   for (let i = 0; i < out.length; i++) out[i] = a[i] + t * (b[i] - a[i]);
   return out;
 }
@@ -47,14 +53,22 @@ export function lerpGrid(out: Float32Array, a: Float32Array, b: Float32Array, t:
 export function blendGrids(out: Float32Array, gf: Float32Array, gb: Float32Array, mgrid: Float32Array): Float32Array {
   const nodes = mgrid.length;
   for (let n = 0; n < nodes; n++) {
-    const m = mgrid[n], o = n * COEFFS;
+    const m = mgrid[n],
+      o = n * COEFFS;
     for (let c = 0; c < COEFFS; c++) out[o + c] = gb[o + c] + m * (gf[o + c] - gb[o + c]);
   }
   return out;
 }
 
 /** Applies one node's affine transform to a (Y, U-128, V-128) colour. */
-export function applyAffine(g: ArrayLike<number>, o: number, y: number, u: number, v: number, out: number[] | Float32Array): void {
+export function applyAffine(
+  g: ArrayLike<number>,
+  o: number,
+  y: number,
+  u: number,
+  v: number,
+  out: number[] | Float32Array,
+): void {
   out[0] = g[o] * y + g[o + 1] * u + g[o + 2] * v + g[o + 3];
   out[1] = g[o + 4] * y + g[o + 5] * u + g[o + 6] * v + g[o + 7];
   out[2] = g[o + 8] * y + g[o + 9] * u + g[o + 10] * v + g[o + 11];

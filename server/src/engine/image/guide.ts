@@ -5,7 +5,6 @@
 // region stays edge-aware in luma.
 import { DEFAULT_GRID } from './grid.js';
 
-
 export interface GuideParams {
   nz: number;
   /**
@@ -34,7 +33,8 @@ export function buildGuideLuts(p: GuideParams): GuideLuts {
   const half = p.nz / 2;
   const ySpan = (p.splitByMask ? half - 1 : p.nz - 1) * 256;
   const mSpan = p.splitByMask ? half * 256 : 0;
-  const zY = new Int32Array(256), zM = new Int32Array(256);
+  const zY = new Int32Array(256),
+    zM = new Int32Array(256);
   for (let i = 0; i < 256; i++) {
     zY[i] = Math.round(ySpan * lumaCurve(i));
     zM[i] = Math.round(mSpan * (i / 255));

@@ -17,14 +17,17 @@ export interface I420Planes {
 }
 
 export function i420Size(width: number, height: number): number {
-  const cw = (width + 1) >> 1, ch = (height + 1) >> 1;
+  const cw = (width + 1) >> 1,
+    ch = (height + 1) >> 1;
   return width * height + 2 * cw * ch;
 }
 
 export function i420Planes(frame: I420Frame): I420Planes {
   const { width, height, data } = frame;
-  const cw = (width + 1) >> 1, ch = (height + 1) >> 1;
-  const ySize = width * height, cSize = cw * ch;
+  const cw = (width + 1) >> 1,
+    ch = (height + 1) >> 1;
+  const ySize = width * height,
+    cSize = cw * ch;
   if (data.length < ySize + 2 * cSize) {
     throw new RangeError(`I420 buffer too small: ${data.length} < ${ySize + 2 * cSize} for ${width}x${height}`);
   }
@@ -32,6 +35,9 @@ export function i420Planes(frame: I420Frame): I420Planes {
     y: data.subarray(0, ySize),
     u: data.subarray(ySize, ySize + cSize),
     v: data.subarray(ySize + cSize, ySize + 2 * cSize),
-    width, height, chromaWidth: cw, chromaHeight: ch,
+    width,
+    height,
+    chromaWidth: cw,
+    chromaHeight: ch,
   };
 }

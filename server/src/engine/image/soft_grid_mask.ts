@@ -21,7 +21,9 @@ export class SoftGridMask {
 
   constructor(private readonly shape: GridShape) {
     const n = shape.nx * shape.ny * shape.nz;
-    this.num = new Float32Array(n); this.den = new Float32Array(n); this.mask = new Float32Array(n);
+    this.num = new Float32Array(n);
+    this.den = new Float32Array(n);
+    this.mask = new Float32Array(n);
     this.split = splitGridMask(shape);
   }
 
@@ -29,28 +31,53 @@ export class SoftGridMask {
    * luma: low-res Y (0..255) per pixel (any stride via `lumaStride`, e.g. 3 for interleaved YUV);
    * mask: low-res mask 0..255. `prior` pulls sparse nodes toward the split default.
    */
-  compute(width: number, height: number, luma: Float32Array, lumaStride: number, mask: Uint8Array, luts: GuideLuts,
-    prior = 0.5): Float32Array {
-    const s = this.shape, num = this.num, den = this.den;
-    num.fill(0); den.fill(0);
-    const sx = width > 1 ? (s.nx - 1) / (width - 1) : 0, sy = height > 1 ? (s.ny - 1) / (height - 1) : 0;
-    const zMax = (s.nz - 1) * 256 - 1, nz = s.nz, nxz = s.nx * nz;
+  compute(
+    width: number,
+    height: number,
+    luma: Float32Array,
+    lumaStride: number,
+    mask: Uint8Array,
+    luts: GuideLuts,
+    prior = 0.5,
+  ): Float32Array {
+    const s = this.shape,
+      num = this.num,
+      den = this.den;
+    num.fill(0);
+    den.fill(0);
+    const sx = width > 1 ? (s.nx - 1) / (width - 1) : 0,
+      sy = height > 1 ? (s.ny - 1) / (height - 1) : 0;
+    const zMax = (s.nz - 1) * 256 - 1,
+      nz = s.nz,
+      nxz = s.nx * nz;
     for (let y = 0; y < height; y++) {
-      const gy = y * sy; let iy = gy | 0; if (iy > s.ny - 2) iy = s.ny - 2; const wy = gy - iy;
+      const gy = y * sy;
+      let iy = gy | 0;
+      if (iy > s.ny - 2) iy = s.ny - 2;
+      const wy = gy - iy;
       for (let x = 0; x < width; x++) {
         const i = y * width + x;
-        let yq = Math.round(luma[i * lumaStride]); yq = yq < 0 ? 0 : yq > 255 ? 255 : yq;
+        let yq = Math.round(luma[i * lumaStride]);
+        yq = yq < 0 ? 0 : yq > 255 ? 255 : yq;
         const m = mask[i];
-        let zf = luts.zY[yq] + luts.zM[m]; zf = zf < 0 ? 0 : zf > zMax ? zMax : zf;
-        const iz = zf >> 8, wz = (zf & 255) / 256;
-        const gx = x * sx; let ix = gx | 0; if (ix > s.nx - 2) ix = s.nx - 2; const wx = gx - ix;
+        let zf = luts.zY[yq] + luts.zM[m];
+        zf = zf < 0 ? 0 : zf > zMax ? zMax : zf;
+        const iz = zf >> 8,
+          wz = (zf & 255) / 256;
+        const gx = x * sx;
+        let ix = gx | 0;
+        if (ix > s.nx - 2) ix = s.nx - 2;
+        const wx = gx - ix;
         const fg = m / 255;
         const base = iy * nxz + ix * nz + iz;
         for (let d = 0; d < 8; d++) {
-          const dx = d & 1, dy = (d >> 1) & 1, dz = d >> 2;
+          const dx = d & 1,
+            dy = (d >> 1) & 1,
+            dz = d >> 2;
           const w = (dx ? wx : 1 - wx) * (dy ? wy : 1 - wy) * (dz ? wz : 1 - wz);
           const n = base + dy * nxz + dx * nz + dz;
-          num[n] += w * fg; den[n] += w;
+          num[n] += w * fg;
+          den[n] += w;
         }
       }
     }

@@ -13,8 +13,13 @@ import type { StyleEntry } from '../runtime/style_store.js';
 
 export const FAST_LEVELS = 3;
 
-interface BandStats { std: Float32Array /* [level*3 + channel] */ }
-interface StyleFastStats { residual: ColorStats; bands: BandStats }
+interface BandStats {
+  std: Float32Array; /* [level*3 + channel] */
+}
+interface StyleFastStats {
+  residual: ColorStats;
+  bands: BandStats;
+}
 
 function planes(yuv: Float32Array, w: number, h: number): Plane[] {
   const n = w * h;
@@ -26,22 +31,31 @@ function planes(yuv: Float32Array, w: number, h: number): Plane[] {
 }
 
 function weightedStd(d: Float32Array, w: Float32Array | null): number {
-  let s = 0, s2 = 0, ws = 0;
-  for (let i = 0; i < d.length; i++) { const wi = w ? w[i] : 1; s += wi * d[i]; s2 += wi * d[i] * d[i]; ws += wi; }
+  let s = 0,
+    s2 = 0,
+    ws = 0;
+  for (let i = 0; i < d.length; i++) {
+    const wi = w ? w[i] : 1;
+    s += wi * d[i];
+    s2 += wi * d[i] * d[i];
+    ws += wi;
+  }
   if (ws <= 0) return 0;
   const m = s / ws;
   return Math.sqrt(Math.max(0, s2 / ws - m * m));
 }
 
 function interleave(p: Plane[]): Float32Array {
-  const n = p[0].data.length, out = new Float32Array(3 * n);
+  const n = p[0].data.length,
+    out = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) out[3 * i + c] = p[c].data[i];
   return out;
 }
 
 function stats(pyr: Laplacian[], weights: (Float32Array | null)[]): StyleFastStats {
   const std = new Float32Array(FAST_LEVELS * 3);
-  for (let l = 0; l < FAST_LEVELS; l++) for (let c = 0; c < 3; c++) std[l * 3 + c] = weightedStd(pyr[c].bands[l].data, weights[l]);
+  for (let l = 0; l < FAST_LEVELS; l++)
+    for (let c = 0; c < 3; c++) std[l * 3 + c] = weightedStd(pyr[c].bands[l].data, weights[l]);
   const res = interleave(pyr.map((p) => p.residual));
   return { residual: colorStats(res, weights[FAST_LEVELS] ?? undefined, emptyStats()), bands: { std } };
 }
@@ -54,14 +68,21 @@ export function styleFastStats(style: StyleEntry): StyleFastStats {
   });
 }
 
-export interface FastRegion { style: StyleEntry; weights: Float32Array; out: Float32Array }
+export interface FastRegion {
+  style: StyleEntry;
+  weights: Float32Array;
+  out: Float32Array;
+}
 
 /** Writes the fast-tier target of each region (interleaved Y, U-128, V-128). */
 export function fastTargets(width: number, height: number, yuv: Float32Array, regions: FastRegion[]): void {
   const pyr = planes(yuv, width, height).map((p) => laplacian(p, FAST_LEVELS));
   const affine = new Float64Array(12);
   for (const r of regions) {
-    if (r.style.natural) { r.out.set(yuv.subarray(0, r.out.length)); continue; }
+    if (r.style.natural) {
+      r.out.set(yuv.subarray(0, r.out.length));
+      continue;
+    }
     const st = styleFastStats(r.style);
     // the region's mask at every level
     const lw: Float32Array[] = [];
@@ -73,18 +94,26 @@ export function fastTargets(width: number, height: number, yuv: Float32Array, re
     const useWeights = cs.residual.weight >= 1;
     const content = useWeights ? cs : stats(pyr, new Array(FAST_LEVELS + 1).fill(null));
     colorTransferAffine(content.residual, st.residual, DEFAULT_TRANSFER, affine);
-    const out: Laplacian[] = pyr.map((p) => ({ bands: p.bands.map((b) => ({ ...b, data: b.data.slice() })), residual: { ...p.residual, data: new Float32Array(p.residual.data.length) } }));
+    const out: Laplacian[] = pyr.map((p) => ({
+      bands: p.bands.map((b) => ({ ...b, data: b.data.slice() })),
+      residual: { ...p.residual, data: new Float32Array(p.residual.data.length) },
+    }));
     const res = pyr.map((p) => p.residual.data);
     for (let i = 0; i < res[0].length; i++) {
-      const y = res[0][i], u = res[1][i], v = res[2][i];
-      for (let c = 0; c < 3; c++) out[c].residual.data[i] = affine[4 * c] * y + affine[4 * c + 1] * u + affine[4 * c + 2] * v + affine[4 * c + 3];
+      const y = res[0][i],
+        u = res[1][i],
+        v = res[2][i];
+      for (let c = 0; c < 3; c++)
+        out[c].residual.data[i] = affine[4 * c] * y + affine[4 * c + 1] * u + affine[4 * c + 2] * v + affine[4 * c + 3];
     }
-    for (let l = 0; l < FAST_LEVELS; l++) for (let c = 0; c < 3; c++) {
-      const sc = content.bands.std[l * 3 + c], ss = st.bands.std[l * 3 + c];
-      const gain = sc > 1e-3 ? Math.min(2, Math.max(0.5, ss / sc)) : 1;
-      const d = out[c].bands[l].data;
-      for (let i = 0; i < d.length; i++) d[i] *= gain;
-    }
+    for (let l = 0; l < FAST_LEVELS; l++)
+      for (let c = 0; c < 3; c++) {
+        const sc = content.bands.std[l * 3 + c],
+          ss = st.bands.std[l * 3 + c];
+        const gain = sc > 1e-3 ? Math.min(2, Math.max(0.5, ss / sc)) : 1;
+        const d = out[c].bands[l].data;
+        for (let i = 0; i < d.length; i++) d[i] *= gain;
+      }
     const rec = out.map(reconstruct);
     const n = width * height;
     for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) r.out[3 * i + c] = rec[c].data[i];

@@ -29,8 +29,12 @@ export class LowResPipeline {
   private targetF = new Float32Array(0);
   private targetB = new Float32Array(0);
 
-  constructor(private readonly styles: StyleStore, private readonly shape: GridShape, private readonly luts: GuideLuts,
-    private readonly onnx: OnnxRuntime) {
+  constructor(
+    private readonly styles: StyleStore,
+    private readonly shape: GridShape,
+    private readonly luts: GuideLuts,
+    private readonly onnx: OnnxRuntime,
+  ) {
     this.fitter = new GridFitter(shape);
     this.softMask = new SoftGridMask(shape);
   }
@@ -39,26 +43,40 @@ export class LowResPipeline {
   loadNeural(): Promise<NeuralTargets> {
     if (!this.neural) {
       this.neural = NeuralTargets.create(this.onnx);
-      this.neural.catch(() => { this.neural = null; });
+      this.neural.catch(() => {
+        this.neural = null;
+      });
     }
     return this.neural;
   }
 
   /** The session ended: its state here goes. */
-  forget(sid: string): void { this.sessions.delete(sid); }
+  forget(sid: string): void {
+    this.sessions.delete(sid);
+  }
 
-  get sessionCount(): number { return this.sessions.size; }
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
 
   async update(req: LowResRequest): Promise<LowResResult> {
     const { width: w, height: h, yuv, mask } = req;
     const n = w * h;
     if (yuv.length !== 3 * n || mask.length !== n) throw new RangeError(`low-res buffers do not match ${w}x${h}`);
     let st = this.sessions.get(req.sid);
-    if (!st) { st = new LowResSession(this.shape); this.sessions.set(req.sid, st); }
+    if (!st) {
+      st = new LowResSession(this.shape);
+      this.sessions.set(req.sid, st);
+    }
     const t0 = performance.now();
     this.ensure(n);
     let area = 0;
-    for (let i = 0; i < n; i++) { const m = mask[i] / 255; this.weightsF[i] = m; this.weightsB[i] = 1 - m; area += m; }
+    for (let i = 0; i < n; i++) {
+      const m = mask[i] / 255;
+      this.weightsF[i] = m;
+      this.weightsB[i] = 1 - m;
+      area += m;
+    }
     const natural = this.styles.get('natural');
     // a region (almost) absent from the frame is not stylized: its grid nodes are not read
     const fgStyle = area >= MIN_REGION_SHARE * n ? this.styles.get(req.fg) : natural;
@@ -66,9 +84,19 @@ export class LowResPipeline {
     const stages: Record<string, number> = {};
     if (req.tier === 'neural') {
       const net = await this.loadNeural();
-      const t = await net.targets(w, h, yuv, this.weightsF, { style: fgStyle, out: this.targetF }, { style: bgStyle, out: this.targetB },
-        st.tc, req.tcAdainAlpha);
-      stages.encode = t.prepMs + t.encodeMs; stages.adain = t.adainMs; stages.decode = t.decodeMs;
+      const t = await net.targets(
+        w,
+        h,
+        yuv,
+        this.weightsF,
+        { style: fgStyle, out: this.targetF },
+        { style: bgStyle, out: this.targetB },
+        st.tc,
+        req.tcAdainAlpha,
+      );
+      stages.encode = t.prepMs + t.encodeMs;
+      stages.adain = t.adainMs;
+      stages.decode = t.decodeMs;
     } else {
       const t = performance.now();
       fastTargets(w, h, yuv, [
@@ -85,20 +113,40 @@ export class LowResPipeline {
     const gridMask = this.softMask.compute(w, h, yuv, 3, mask, this.luts);
     const grid = blendGrids(new Float32Array(gridLength(this.shape)), st.gridF, st.gridB, gridMask);
     const t3 = performance.now();
-    stages.fit = t2 - t1; stages.blend = t3 - t2; stages.lowres = t3 - t0;
+    stages.fit = t2 - t1;
+    stages.blend = t3 - t2;
+    stages.lowres = t3 - t0;
     return { grid, tier: req.tier, stages };
   }
 
-  private fitRegion(st: LowResSession, w: number, h: number, yuv: Float32Array, mask: Uint8Array, style: StyleEntry,
-    target: Float32Array, weights: Float32Array, grid: Float32Array): void {
-    if (style.natural) { fillAffine(grid, IDENTITY_AFFINE); return; }
-    this.fitter.fit({ width: w, height: h, content: yuv, target, weights, mask }, { luts: this.luts, ...DEFAULT_FIT }, grid,
-      st.warm ? grid : undefined);
+  private fitRegion(
+    st: LowResSession,
+    w: number,
+    h: number,
+    yuv: Float32Array,
+    mask: Uint8Array,
+    style: StyleEntry,
+    target: Float32Array,
+    weights: Float32Array,
+    grid: Float32Array,
+  ): void {
+    if (style.natural) {
+      fillAffine(grid, IDENTITY_AFFINE);
+      return;
+    }
+    this.fitter.fit(
+      { width: w, height: h, content: yuv, target, weights, mask },
+      { luts: this.luts, ...DEFAULT_FIT },
+      grid,
+      st.warm ? grid : undefined,
+    );
   }
 
   private ensure(n: number): void {
     if (this.weightsF.length === n) return;
-    this.weightsF = new Float32Array(n); this.weightsB = new Float32Array(n);
-    this.targetF = new Float32Array(3 * n); this.targetB = new Float32Array(3 * n);
+    this.weightsF = new Float32Array(n);
+    this.weightsB = new Float32Array(n);
+    this.targetF = new Float32Array(3 * n);
+    this.targetB = new Float32Array(3 * n);
   }
 }

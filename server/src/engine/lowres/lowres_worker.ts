@@ -22,28 +22,41 @@ class LowResThread {
   /** an uncaught error here: exit once no inference runs (the engine thread's client starts a new worker) */
   readonly #dying: () => boolean;
 
-  constructor(private readonly port: MessagePort, data: LowResWorkerData) {
+  constructor(
+    private readonly port: MessagePort,
+    data: LowResWorkerData,
+  ) {
     this.#onnx = new OnnxRuntime(data.onnx);
     this.#pipeline = new LowResPipeline(this.#styles, DEFAULT_GRID, engineLuts(), this.#onnx);
     this.#dying = exitOnFatal(this.#onnx, () => {});
     port.on('message', (m: ToLowRes) => this.#onMessage(m));
   }
 
-  #send(m: FromLowRes, transfer: ArrayBuffer[] = []): void { this.port.postMessage(m, transfer); }
+  #send(m: FromLowRes, transfer: ArrayBuffer[] = []): void {
+    this.port.postMessage(m, transfer);
+  }
 
   #onMessage(m: ToLowRes): void {
     if (this.#closing || this.#dying()) return;
     switch (m.kind) {
-      case 'styles': for (const img of m.images) this.#styles.put(img); return;
-      case 'styleRemoved': this.#styles.delete(m.id); return;
-      case 'forget': this.#pipeline.forget(m.sid); return;
+      case 'styles':
+        for (const img of m.images) this.#styles.put(img);
+        return;
+      case 'styleRemoved':
+        this.#styles.delete(m.id);
+        return;
+      case 'forget':
+        this.#pipeline.forget(m.sid);
+        return;
       case 'close':
         this.#closing = true;
         void this.#chain.then(() => whenIdle(this.#onnx)).then(() => process.exit(0));
         return;
       case 'warmup':
-        this.#pipeline.loadNeural().then(() => this.#send({ kind: 'warm', ok: true }),
-          (e: unknown) => this.#send({ kind: 'warm', ok: false, message: String(e) }));
+        this.#pipeline.loadNeural().then(
+          () => this.#send({ kind: 'warm', ok: true }),
+          (e: unknown) => this.#send({ kind: 'warm', ok: false, message: String(e) }),
+        );
         return;
       case 'update':
         this.#chain = this.#chain.then(async () => {

@@ -22,7 +22,10 @@ const STYLE_SIDE = 256;
 export class TcState {
   fg: ChannelStats | null = null;
   bg: ChannelStats | null = null;
-  reset(): void { this.fg = null; this.bg = null; }
+  reset(): void {
+    this.fg = null;
+    this.bg = null;
+  }
 }
 
 export interface RegionTarget {
@@ -32,14 +35,22 @@ export interface RegionTarget {
   out: Float32Array;
 }
 
-export interface NeuralTimings { prepMs: number; encodeMs: number; adainMs: number; decodeMs: number }
+export interface NeuralTimings {
+  prepMs: number;
+  encodeMs: number;
+  adainMs: number;
+  decodeMs: number;
+}
 
 /** Interleaved YUV (Y, U-128, V-128) -> planar RGB in [0,1]. */
 export function yuvToRgbPlanar(yuv: Float32Array, n: number, out: Float32Array, offset = 0): void {
   const t = [0, 0, 0];
   for (let i = 0; i < n; i++) {
     yuvToRgb(yuv[3 * i], yuv[3 * i + 1], yuv[3 * i + 2], t);
-    for (let c = 0; c < 3; c++) { const v = t[c] / 255; out[offset + c * n + i] = v < 0 ? 0 : v > 1 ? 1 : v; }
+    for (let c = 0; c < 3; c++) {
+      const v = t[c] / 255;
+      out[offset + c * n + i] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
   }
 }
 
@@ -52,7 +63,8 @@ export function rgbPlanarToYuv(rgb: Float32Array, n: number, offset: number, out
 
 /** Area-averages a w*h weight map into (w/8)*(h/8) cells. */
 export function poolMask8(mask: Float32Array, w: number, h: number, out: Float32Array): void {
-  const fw = w >> 3, fh = h >> 3;
+  const fw = w >> 3,
+    fh = h >> 3;
   out.fill(0);
   for (let y = 0; y < fh * 8; y++) for (let x = 0; x < fw * 8; x++) out[(y >> 3) * fw + (x >> 3)] += mask[y * w + x];
   for (let i = 0; i < fw * fh; i++) out[i] /= 64;
@@ -67,7 +79,11 @@ export class NeuralTargets {
   private readonly cur = channelStats(C41);
   private readonly used = channelStats(C41);
 
-  private constructor(private readonly onnx: OnnxRuntime, private readonly enc: InferenceSession, private readonly dec: InferenceSession) {}
+  private constructor(
+    private readonly onnx: OnnxRuntime,
+    private readonly enc: InferenceSession,
+    private readonly dec: InferenceSession,
+  ) {}
 
   static async create(onnx: OnnxRuntime): Promise<NeuralTargets> {
     const [enc, dec] = await Promise.all([onnx.session(ENCODER_FILE), onnx.session(DECODER_FILE)]);
@@ -79,12 +95,16 @@ export class NeuralTargets {
     return style.cached('vgg-r41', async () => {
       const { width: sw, height: sh } = style.image;
       const scale = STYLE_SIDE / Math.max(sw, sh);
-      const w = Math.max(16, Math.round((sw * scale) / 8) * 8), h = Math.max(16, Math.round((sh * scale) / 8) * 8);
-      const rgb = style.rgb, x = new Float32Array(3 * w * h);
-      for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) {
-        const sx = Math.min(sw - 1, Math.floor(((xx + 0.5) * sw) / w)), sy = Math.min(sh - 1, Math.floor(((y + 0.5) * sh) / h));
-        for (let c = 0; c < 3; c++) x[c * w * h + y * w + xx] = rgb[3 * (sy * sw + sx) + c] / 255;
-      }
+      const w = Math.max(16, Math.round((sw * scale) / 8) * 8),
+        h = Math.max(16, Math.round((sh * scale) / 8) * 8);
+      const rgb = style.rgb,
+        x = new Float32Array(3 * w * h);
+      for (let y = 0; y < h; y++)
+        for (let xx = 0; xx < w; xx++) {
+          const sx = Math.min(sw - 1, Math.floor(((xx + 0.5) * sw) / w)),
+            sy = Math.min(sh - 1, Math.floor(((y + 0.5) * sh) / h));
+          for (let c = 0; c < 3; c++) x[c * w * h + y * w + xx] = rgb[3 * (sy * sw + sx) + c] / 255;
+        }
       const r = await this.onnx.run(this.enc, { image: new ort.Tensor('float32', x, [1, 3, h, w]) }, ['r41']);
       const f = r.r41.data as Float32Array;
       const st = channelStats(C41);
@@ -97,22 +117,40 @@ export class NeuralTargets {
    * Writes each region's stylized target. `mask`: speaker weight per low-res pixel (0..1).
    * `tcAdainAlpha`: TC-AdaIN weight of the previous update's statistics (eq. 5-6).
    */
-  async targets(width: number, height: number, yuv: Float32Array, mask: Float32Array, fg: RegionTarget, bg: RegionTarget,
-    tc: TcState, tcAdainAlpha: number): Promise<NeuralTimings> {
+  async targets(
+    width: number,
+    height: number,
+    yuv: Float32Array,
+    mask: Float32Array,
+    fg: RegionTarget,
+    bg: RegionTarget,
+    tc: TcState,
+    tcAdainAlpha: number,
+  ): Promise<NeuralTimings> {
     if (width % 8 || height % 8) throw new RangeError(`neural input must be a multiple of 8, got ${width}x${height}`);
-    const n = width * height, fw = width >> 3, fh = height >> 3, fn = fw * fh;
+    const n = width * height,
+      fw = width >> 3,
+      fh = height >> 3,
+      fn = fw * fh;
     const t0 = performance.now();
     if (this.input.length !== 3 * n) this.input = new Float32Array(3 * n);
     yuvToRgbPlanar(yuv, n, this.input);
-    if (this.maskF.length !== fn) { this.maskF = new Float32Array(fn); this.invMaskF = new Float32Array(fn); }
+    if (this.maskF.length !== fn) {
+      this.maskF = new Float32Array(fn);
+      this.invMaskF = new Float32Array(fn);
+    }
     poolMask8(mask, width, height, this.maskF);
     for (let i = 0; i < fn; i++) this.invMaskF[i] = 1 - this.maskF[i];
     const t1 = performance.now();
-    const enc = await this.onnx.run(this.enc, { image: new ort.Tensor('float32', this.input, [1, 3, height, width]) }, ['r41']);
+    const enc = await this.onnx.run(this.enc, { image: new ort.Tensor('float32', this.input, [1, 3, height, width]) }, [
+      'r41',
+    ]);
     const x = enc.r41.data as Float32Array;
     const t2 = performance.now();
     const regions: { r: RegionTarget; weights: Float32Array; key: 'fg' | 'bg' }[] = [
-      { r: fg, weights: this.maskF, key: 'fg' }, { r: bg, weights: this.invMaskF, key: 'bg' }];
+      { r: fg, weights: this.maskF, key: 'fg' },
+      { r: bg, weights: this.invMaskF, key: 'bg' },
+    ];
     const active = regions.filter((g) => !g.r.style.natural);
     // the stylized features of each active region, then the content's own
     const batch = active.length + 1;
@@ -125,7 +163,8 @@ export class NeuralTargets {
       if (wsum < 2) maskedStats(x, C41, fn, null, this.cur);
       blendChannelStats(this.cur, tc[g.key], tcAdainAlpha, this.used);
       const prev = tc[g.key] ?? channelStats(C41);
-      prev.mean.set(this.cur.mean); prev.std.set(this.cur.std);
+      prev.mean.set(this.cur.mean);
+      prev.std.set(this.cur.std);
       tc[g.key] = prev;
       adain(x, C41, fn, this.used, styleStats, this.feats, k * C41 * fn);
     }
@@ -133,7 +172,9 @@ export class NeuralTargets {
     for (const g of regions) if (g.r.style.natural) g.r.out.set(yuv.subarray(0, 3 * n));
     if (active.length) {
       this.feats.set(x.subarray(0, C41 * fn), active.length * C41 * fn);
-      const dec = await this.onnx.run(this.dec, { feat: new ort.Tensor('float32', this.feats, [batch, C41, fh, fw]) }, ['image']);
+      const dec = await this.onnx.run(this.dec, { feat: new ort.Tensor('float32', this.feats, [batch, C41, fh, fw]) }, [
+        'image',
+      ]);
       const img = dec.image.data as Float32Array;
       if (this.recon.length !== 3 * n) this.recon = new Float32Array(3 * n);
       rgbPlanarToYuv(img, n, active.length * 3 * n, this.recon);

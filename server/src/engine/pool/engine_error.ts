@@ -2,7 +2,12 @@
 import type { EngineErrorCode, FromEngineThread } from './thread_messages.js';
 
 export class EngineError extends Error {
-  constructor(readonly code: EngineErrorCode | 'closed', message: string) { super(message); }
+  constructor(
+    readonly code: EngineErrorCode | 'closed',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** An engine thread's reply; its error replies are thrown as EngineErrors. */

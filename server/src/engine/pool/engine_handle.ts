@@ -36,14 +36,27 @@ export class EngineHandle {
   #bg: string;
   readonly #options: MaskOptions = {};
 
-  constructor(readonly sid: string, thread: EngineThread<EngineHandle>, fg: string, bg: string, private readonly owner: HandleOwner) {
+  constructor(
+    readonly sid: string,
+    thread: EngineThread<EngineHandle>,
+    fg: string,
+    bg: string,
+    private readonly owner: HandleOwner,
+  ) {
     this.#thread = thread;
-    this.#fg = fg; this.#bg = bg;
+    this.#fg = fg;
+    this.#bg = bg;
   }
 
-  get fg(): string { return this.#fg; }
-  get bg(): string { return this.#bg; }
-  get thread(): EngineThread<EngineHandle> { return this.#thread; }
+  get fg(): string {
+    return this.#fg;
+  }
+  get bg(): string {
+    return this.#bg;
+  }
+  get thread(): EngineThread<EngineHandle> {
+    return this.#thread;
+  }
 
   /** The mask options in force (what was set; unset ones are the engine's defaults). */
   get options(): { maskMode: MaskMode; showMask: boolean } {
@@ -60,21 +73,29 @@ export class EngineHandle {
   }
 
   /** Copies the frame into this session's buffer and stylizes it on the engine thread. */
-  async process(frame: { width: number; height: number; data: Uint8Array }, withMask = false, dropped = 0): Promise<ProcessedFrame> {
+  async process(
+    frame: { width: number; height: number; data: Uint8Array },
+    withMask = false,
+    dropped = 0,
+  ): Promise<ProcessedFrame> {
     if (this.#closed) throw new EngineError('closed', 'session closed');
     const { width, height } = frame;
     const bytes = i420Size(width, height);
-    if (frame.data.length < bytes) throw new EngineError('internal', `short I420 frame ${frame.data.length} < ${bytes}`);
+    if (frame.data.length < bytes)
+      throw new EngineError('internal', `short I420 frame ${frame.data.length} < ${bytes}`);
     let buf = this.#buffer;
     if (!buf) throw new EngineError('internal', 'a frame is already in flight for this session');
     if (buf.byteLength !== bytes) buf = new ArrayBuffer(bytes);
     new Uint8Array(buf).set(frame.data.subarray(0, bytes));
     this.#buffer = null;
     let mask: ArrayBuffer | undefined;
-    if (withMask) mask = this.#maskBuffer.byteLength === width * height ? this.#maskBuffer : new ArrayBuffer(width * height);
+    if (withMask)
+      mask = this.#maskBuffer.byteLength === width * height ? this.#maskBuffer : new ArrayBuffer(width * height);
     try {
-      const m = await this.#thread.request({ kind: 'frame', sid: this.sid, width, height, buffer: buf, now: performance.now(), mask, dropped },
-        mask ? [buf, mask] : [buf]);
+      const m = await this.#thread.request(
+        { kind: 'frame', sid: this.sid, width, height, buffer: buf, now: performance.now(), mask, dropped },
+        mask ? [buf, mask] : [buf],
+      );
       if (m.kind === 'error' && m.buffer) this.#buffer = m.buffer;
       if ((m.kind === 'error' || m.kind === 'frameDone') && m.mask) this.#maskBuffer = m.mask;
       const done = checkReply(m);
@@ -82,7 +103,8 @@ export class EngineHandle {
       this.#buffer = done.buffer;
       // at degradation level 4 the engine returns a half-size frame at the start of the same
       // buffer: copied into a buffer of its own size (wrtc reads the whole ArrayBuffer)
-      const w = done.report.width, h = done.report.height;
+      const w = done.report.width,
+        h = done.report.height;
       let data = new Uint8Array(done.buffer);
       if (w !== width || h !== height) {
         const n = i420Size(w, h);
@@ -90,7 +112,13 @@ export class EngineHandle {
         this.#smaller.set(data.subarray(0, n));
         data = this.#smaller;
       }
-      return { width: w, height: h, data, report: done.report, mask: done.mask ? new Uint8Array(done.mask, 0, w * h) : undefined };
+      return {
+        width: w,
+        height: h,
+        data,
+        report: done.report,
+        mask: done.mask ? new Uint8Array(done.mask, 0, w * h) : undefined,
+      };
     } finally {
       if (!this.#buffer) this.#buffer = new ArrayBuffer(bytes); // lost with a dead thread
     }
@@ -98,13 +126,18 @@ export class EngineHandle {
 
   async setStyle(fg: string, bg: string, transitionMs: number): Promise<void> {
     if (this.#closed) throw new EngineError('closed', 'session closed');
-    checkReply(await this.#thread.request({ kind: 'setStyle', sid: this.sid, fg, bg, transitionMs, now: performance.now() }));
-    this.#fg = fg; this.#bg = bg;
+    checkReply(
+      await this.#thread.request({ kind: 'setStyle', sid: this.sid, fg, bg, transitionMs, now: performance.now() }),
+    );
+    this.#fg = fg;
+    this.#bg = bg;
   }
 
   async setOptions(o: MaskOptions, transitionMs: number): Promise<void> {
     if (this.#closed) throw new EngineError('closed', 'session closed');
-    checkReply(await this.#thread.request({ kind: 'setOptions', sid: this.sid, ...o, transitionMs, now: performance.now() }));
+    checkReply(
+      await this.#thread.request({ kind: 'setOptions', sid: this.sid, ...o, transitionMs, now: performance.now() }),
+    );
     if (o.maskMode !== undefined) this.#options.maskMode = o.maskMode;
     if (o.showMask !== undefined) this.#options.showMask = o.showMask;
   }

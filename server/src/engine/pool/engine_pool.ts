@@ -41,13 +41,22 @@ export class EnginePool extends EventEmitter<EnginePoolEvents> implements Handle
 
   constructor(readonly options: EnginePoolOptions) {
     super();
-    for (let i = 0; i < options.threads; i++) this.#threads.push(new EngineThread(i, options.engine, (t, why) => this.#onDeath(t, why)));
+    for (let i = 0; i < options.threads; i++)
+      this.#threads.push(new EngineThread(i, options.engine, (t, why) => this.#onDeath(t, why)));
   }
 
-  get allowFaults(): boolean { return this.options.allowFaults; }
-  get restarts(): number { return this.#restarts; }
-  get threadCount(): number { return this.#threads.length; }
-  get sessionCount(): number { return this.#threads.reduce((n, t) => n + t.sessions.size, 0); }
+  get allowFaults(): boolean {
+    return this.options.allowFaults;
+  }
+  get restarts(): number {
+    return this.#restarts;
+  }
+  get threadCount(): number {
+    return this.#threads.length;
+  }
+  get sessionCount(): number {
+    return this.#threads.reduce((n, t) => n + t.sessions.size, 0);
+  }
 
   async ready(): Promise<void> {
     await Promise.all(this.#threads.map((t) => t.ready));
@@ -77,10 +86,14 @@ export class EnginePool extends EventEmitter<EnginePoolEvents> implements Handle
 
   /** Session ids with engine state, and those with segmentation state, over all threads (leak checks). */
   async census(): Promise<{ sessions: string[]; masks: string[] }> {
-    const lists = await Promise.all(this.#threads.filter((t) => t.alive).map(async (t) => {
-      const m = await t.request({ kind: 'census' });
-      return m.kind === 'census' ? m : { sessions: [], masks: [] };
-    }));
+    const lists = await Promise.all(
+      this.#threads
+        .filter((t) => t.alive)
+        .map(async (t) => {
+          const m = await t.request({ kind: 'census' });
+          return m.kind === 'census' ? m : { sessions: [], masks: [] };
+        }),
+    );
     return { sessions: lists.flatMap((l) => l.sessions), masks: lists.flatMap((l) => l.masks) };
   }
 

@@ -20,14 +20,22 @@ export class EngineThread<H = unknown> {
   /** the handles of the sessions that live on this thread */
   readonly sessions = new Set<H>();
 
-  constructor(readonly index: number, private readonly data: EngineWorkerData, private readonly onDeath: (t: EngineThread<H>, why: string) => void) {
+  constructor(
+    readonly index: number,
+    private readonly data: EngineWorkerData,
+    private readonly onDeath: (t: EngineThread<H>, why: string) => void,
+  ) {
     this.spawn();
   }
 
-  get alive(): boolean { return this.#alive; }
+  get alive(): boolean {
+    return this.#alive;
+  }
 
   /** Resolves when the thread has loaded its models and takes sessions. */
-  get ready(): Promise<void> { return this.#ready; }
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
 
   /** Starts (or restarts) the worker. */
   spawn(): void {
@@ -35,7 +43,12 @@ export class EngineThread<H = unknown> {
     this.#worker = w;
     this.#alive = true;
     this.#ready = new Promise((resolve, reject) => {
-      const onMsg = (m: FromEngineThread) => { if (m.kind === 'ready') { w.off('message', onMsg); resolve(); } };
+      const onMsg = (m: FromEngineThread) => {
+        if (m.kind === 'ready') {
+          w.off('message', onMsg);
+          resolve();
+        }
+      };
       w.on('message', onMsg);
       w.once('error', reject);
     });
@@ -50,7 +63,10 @@ export class EngineThread<H = unknown> {
     };
     w.on('message', (m: FromEngineThread) => {
       if (m.kind === 'ready') return;
-      if (m.kind === 'fatal') { died(m.message); return; }
+      if (m.kind === 'fatal') {
+        died(m.message);
+        return;
+      }
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);

@@ -46,7 +46,10 @@ export interface EngineWorkerData {
 }
 
 /** A session's mask options as the engine applies them. */
-export interface MaskOptions { maskMode?: MaskMode; showMask?: boolean }
+export interface MaskOptions {
+  maskMode?: MaskMode;
+  showMask?: boolean;
+}
 
 export type EngineErrorCode = 'unknown_style' | 'no_session' | 'internal';
 
@@ -60,8 +63,17 @@ export type ToEngineThread =
    * mask: when given (width x height bytes), the frame's speaker mask is written into it;
    * dropped: camera frames the pump skipped since this session's previous frame
    */
-  | { kind: 'frame'; id: number; sid: string; width: number; height: number; buffer: ArrayBuffer; now: number; mask?: ArrayBuffer;
-    dropped?: number }
+  | {
+      kind: 'frame';
+      id: number;
+      sid: string;
+      width: number;
+      height: number;
+      buffer: ArrayBuffer;
+      now: number;
+      mask?: ArrayBuffer;
+      dropped?: number;
+    }
   | { kind: 'setStyle'; id: number; sid: string; fg: string; bg: string; transitionMs: number; now: number }
   | ({ kind: 'setOptions'; id: number; sid: string; transitionMs: number; now: number } & MaskOptions)
   | { kind: 'close'; id: number; sid: string }
@@ -85,7 +97,9 @@ export type FromEngineThread =
 // ---------- engine thread <-> low-res worker ----------
 
 /** Configuration of a low-res worker (workerData). */
-export interface LowResWorkerData { onnx: OnnxOptions }
+export interface LowResWorkerData {
+  onnx: OnnxOptions;
+}
 
 /** One low-res update of one session (Xia et al. sections 3 and 7). */
 export interface LowResRequest {

@@ -47,15 +47,20 @@ export class OnnxRuntime {
     let s = this.#sessions.get(file);
     if (!s) {
       const { provider, threads } = this.options;
-      s = create(file, provider, threads).then((session) => {
-        this.#used.set(file, provider);
-        return session;
-      }, (e: unknown) => {
-        if (provider === 'cpu') throw e;
-        console.warn(`[onnx] ${file}: ${provider} unavailable (${String(e).split('\n')[0].slice(0, 160)}); using cpu`);
-        this.#used.set(file, 'cpu');
-        return create(file, 'cpu', threads);
-      });
+      s = create(file, provider, threads).then(
+        (session) => {
+          this.#used.set(file, provider);
+          return session;
+        },
+        (e: unknown) => {
+          if (provider === 'cpu') throw e;
+          console.warn(
+            `[onnx] ${file}: ${provider} unavailable (${String(e).split('\n')[0].slice(0, 160)}); using cpu`,
+          );
+          this.#used.set(file, 'cpu');
+          return create(file, 'cpu', threads);
+        },
+      );
       s.catch(() => this.#sessions.delete(file));
       this.#sessions.set(file, s);
     }
@@ -68,10 +73,16 @@ export class OnnxRuntime {
   }
 
   /** Inference runs in flight on this runtime. */
-  get inflight(): number { return this.#inflight; }
+  get inflight(): number {
+    return this.#inflight;
+  }
 
   /** session.run, counted in `inflight`. */
-  async run(session: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType, fetches: string[]): Promise<ort.InferenceSession.ReturnType> {
+  async run(
+    session: ort.InferenceSession,
+    feeds: ort.InferenceSession.FeedsType,
+    fetches: string[],
+  ): Promise<ort.InferenceSession.ReturnType> {
     this.#inflight++;
     try {
       return await session.run(feeds, fetches);

@@ -19,15 +19,20 @@ export class StyleEntry {
 
   constructor(readonly image: StyleImage) {}
 
-  get rgb(): Uint8Array { return new Uint8Array(this.image.rgb); }
+  get rgb(): Uint8Array {
+    return new Uint8Array(this.image.rgb);
+  }
 
   /** The "natural" style has no image: its region keeps the original colours. */
-  get natural(): boolean { return this.image.width === 0; }
+  get natural(): boolean {
+    return this.image.width === 0;
+  }
 
   /** Interleaved (Y, U-128, V-128) of the style image. */
   get yuv(): Float32Array {
     if (!this._yuv) {
-      const rgb = this.rgb, n = this.image.width * this.image.height;
+      const rgb = this.rgb,
+        n = this.image.width * this.image.height;
       const out = new Float32Array(n * 3);
       for (let i = 0; i < n; i++) rgbToYuv(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], out, 3 * i);
       this._yuv = out;
@@ -48,7 +53,9 @@ export class StyleEntry {
 }
 
 export class UnknownStyleError extends Error {
-  constructor(readonly styleId: string) { super(`unknown style "${styleId}"`); }
+  constructor(readonly styleId: string) {
+    super(`unknown style "${styleId}"`);
+  }
 }
 
 export class StyleStore {
@@ -60,9 +67,13 @@ export class StyleStore {
     this.entries.set(image.id, new StyleEntry(image));
   }
 
-  delete(id: string): void { this.entries.delete(id); }
+  delete(id: string): void {
+    this.entries.delete(id);
+  }
 
-  has(id: string): boolean { return this.entries.has(id); }
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
 
   get(id: string): StyleEntry {
     const e = this.entries.get(id);

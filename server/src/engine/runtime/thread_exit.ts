@@ -20,7 +20,11 @@ export function exitOnFatal(onnx: OnnxRuntime, before: (e: unknown) => Promise<v
   const fatal = (e: unknown): void => {
     if (dying) return;
     dying = true;
-    void Promise.resolve().then(() => before(e)).catch(() => {}).then(() => whenIdle(onnx)).then(() => process.exit(1));
+    void Promise.resolve()
+      .then(() => before(e))
+      .catch(() => {})
+      .then(() => whenIdle(onnx))
+      .then(() => process.exit(1));
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);

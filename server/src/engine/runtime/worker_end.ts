@@ -8,7 +8,11 @@ export async function endWorker(w: Worker, request: unknown, graceMs: number): P
   w.postMessage(request);
   let late: NodeJS.Timeout | undefined;
   // w.terminate() resolves at once for a worker that is already gone (no 'exit' event then)
-  const forced = new Promise<void>((r) => { late = setTimeout(() => { void w.terminate().then(() => r()); }, graceMs); });
+  const forced = new Promise<void>((r) => {
+    late = setTimeout(() => {
+      void w.terminate().then(() => r());
+    }, graceMs);
+  });
   await Promise.race([exited, forced]);
   clearTimeout(late);
 }

@@ -40,44 +40,73 @@ export class GuidedUpsampler {
     this.opt = { ...DEFAULT_GUIDED, ...opt };
   }
 
-  get ready(): boolean { return this.w > 0; }
+  get ready(): boolean {
+    return this.w > 0;
+  }
 
   /**
    * Fits the coefficients from a low-res mask (0..1) and the luma it was computed from
    * (0..255, read every `stride` floats).
    */
   fit(mask: Float32Array, luma: Float32Array, stride: number, sw: number, sh: number): void {
-    const q = this.opt.pool, w = Math.max(1, Math.floor(sw / q)), h = Math.max(1, Math.floor(sh / q)), n = w * h;
+    const q = this.opt.pool,
+      w = Math.max(1, Math.floor(sw / q)),
+      h = Math.max(1, Math.floor(sh / q)),
+      n = w * h;
     if (w !== this.w || h !== this.h) {
-      this.w = w; this.h = h;
+      this.w = w;
+      this.h = h;
       for (const k of ['a', 'b', 's1', 's2', 's3', 's4', 'tmp'] as const) this[k] = new Float32Array(n);
-      this.rowA = new Float32Array(w); this.rowB = new Float32Array(w);
+      this.rowA = new Float32Array(w);
+      this.rowB = new Float32Array(w);
     }
     const { radius: r, eps } = this.opt;
-    const I = this.s1, P = this.s2, IP = this.s3, II = this.s4;
+    const I = this.s1,
+      P = this.s2,
+      IP = this.s3,
+      II = this.s4;
     // window statistics (pooled q x q: the means of I, p, I·p, I² over each cell)
     const inv = 1 / (q * q);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      let si = 0, sp = 0, sip = 0, sii = 0;
-      for (let j = 0; j < q; j++) for (let k = 0; k < q; k++) {
-        const o = (y * q + j) * sw + x * q + k, yv = luma[o * stride] / 255, p = mask[o];
-        si += yv; sp += p; sip += yv * p; sii += yv * yv;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        let si = 0,
+          sp = 0,
+          sip = 0,
+          sii = 0;
+        for (let j = 0; j < q; j++)
+          for (let k = 0; k < q; k++) {
+            const o = (y * q + j) * sw + x * q + k,
+              yv = luma[o * stride] / 255,
+              p = mask[o];
+            si += yv;
+            sp += p;
+            sip += yv * p;
+            sii += yv * yv;
+          }
+        const i = y * w + x;
+        I[i] = si * inv;
+        P[i] = sp * inv;
+        IP[i] = sip * inv;
+        II[i] = sii * inv;
       }
-      const i = y * w + x;
-      I[i] = si * inv; P[i] = sp * inv; IP[i] = sip * inv; II[i] = sii * inv;
-    }
     for (const s of [I, P, IP, II]) this.box.apply(s, this.tmp, w, h, r);
-    const a = this.a, b = this.b;
+    const a = this.a,
+      b = this.b;
     for (let i = 0; i < n; i++) {
-      const mi = I[i], mp = P[i];
+      const mi = I[i],
+        mp = P[i];
       const ai = (IP[i] - mi * mp) / (II[i] - mi * mi + eps);
-      a[i] = ai; b[i] = mp - ai * mi;
+      a[i] = ai;
+      b[i] = mp - ai * mi;
     }
     this.box.apply(a, this.tmp, w, h, r);
     this.box.apply(b, this.tmp, w, h, r);
     // fold the contrast and the 0..1 scales into the coefficients: mask255 = a · Y255 + b
     const g = this.opt.gain;
-    for (let i = 0; i < n; i++) { a[i] *= g; b[i] = 255 * (g * (b[i] - 0.5) + 0.5); }
+    for (let i = 0; i < n; i++) {
+      a[i] *= g;
+      b[i] = 255 * (g * (b[i] - 0.5) + 0.5);
+    }
   }
 
   /**
@@ -87,29 +116,47 @@ export class GuidedUpsampler {
    */
   apply(Y: Uint8Array, W: number, H: number, out: Uint8Array): void {
     if (!this.ready) throw new Error('guided upsampler used before fit');
-    const w = this.w, h = this.h, a = this.a, b = this.b, ra = this.rowA, rb = this.rowB;
-    const BW = (W + 1) >> 1, BH = (H + 1) >> 1;
+    const w = this.w,
+      h = this.h,
+      a = this.a,
+      b = this.b,
+      ra = this.rowA,
+      rb = this.rowB;
+    const BW = (W + 1) >> 1,
+      BH = (H + 1) >> 1;
     const { x0, x1, fx } = this.columns(BW);
     for (let by = 0; by < BH; by++) {
       // vertical interpolation of the coefficient rows at the block centre, then horizontal
       let sy = ((by + 0.5) * h) / BH - 0.5;
-      if (sy < 0) sy = 0; else if (sy > h - 1) sy = h - 1;
-      const y0 = Math.floor(sy), y1 = y0 + 1 < h ? y0 + 1 : y0, t = sy - y0;
-      const o0 = y0 * w, o1 = y1 * w;
+      if (sy < 0) sy = 0;
+      else if (sy > h - 1) sy = h - 1;
+      const y0 = Math.floor(sy),
+        y1 = y0 + 1 < h ? y0 + 1 : y0,
+        t = sy - y0;
+      const o0 = y0 * w,
+        o1 = y1 * w;
       for (let x = 0; x < w; x++) {
         ra[x] = a[o0 + x] + t * (a[o1 + x] - a[o0 + x]);
         rb[x] = b[o0 + x] + t * (b[o1 + x] - b[o0 + x]);
       }
-      const r0 = 2 * by * W, r1 = 2 * by + 1 < H ? r0 + W : r0;
+      const r0 = 2 * by * W,
+        r1 = 2 * by + 1 < H ? r0 + W : r0;
       for (let bx = 0; bx < BW; bx++) {
-        const i0 = x0[bx], i1 = x1[bx], f = fx[bx];
+        const i0 = x0[bx],
+          i1 = x1[bx],
+          f = fx[bx];
         const av = ra[i0] + f * (ra[i1] - ra[i0]);
         const bv = rb[i0] + f * (rb[i1] - rb[i0]) + 0.5;
-        const X0 = 2 * bx, X1 = X0 + 1 < W ? X0 + 1 : X0;
-        let q = av * Y[r0 + X0] + bv; out[r0 + X0] = q <= 0 ? 0 : q >= 255 ? 255 : q;
-        q = av * Y[r0 + X1] + bv; out[r0 + X1] = q <= 0 ? 0 : q >= 255 ? 255 : q;
-        q = av * Y[r1 + X0] + bv; out[r1 + X0] = q <= 0 ? 0 : q >= 255 ? 255 : q;
-        q = av * Y[r1 + X1] + bv; out[r1 + X1] = q <= 0 ? 0 : q >= 255 ? 255 : q;
+        const X0 = 2 * bx,
+          X1 = X0 + 1 < W ? X0 + 1 : X0;
+        let q = av * Y[r0 + X0] + bv;
+        out[r0 + X0] = q <= 0 ? 0 : q >= 255 ? 255 : q;
+        q = av * Y[r0 + X1] + bv;
+        out[r0 + X1] = q <= 0 ? 0 : q >= 255 ? 255 : q;
+        q = av * Y[r1 + X0] + bv;
+        out[r1 + X0] = q <= 0 ? 0 : q >= 255 ? 255 : q;
+        q = av * Y[r1 + X1] + bv;
+        out[r1 + X1] = q <= 0 ? 0 : q >= 255 ? 255 : q;
       }
     }
   }
@@ -117,11 +164,17 @@ export class GuidedUpsampler {
   /** Per output column: the two low-res columns it interpolates and the weight (cached). */
   private columns(W: number): { x0: Int32Array; x1: Int32Array; fx: Float32Array } {
     if (this.cols && this.cols.W === W && this.cols.w === this.w) return this.cols;
-    const w = this.w, x0 = new Int32Array(W), x1 = new Int32Array(W), fx = new Float32Array(W);
+    const w = this.w,
+      x0 = new Int32Array(W),
+      x1 = new Int32Array(W),
+      fx = new Float32Array(W);
     for (let X = 0; X < W; X++) {
       let sx = ((X + 0.5) * w) / W - 0.5;
-      if (sx < 0) sx = 0; else if (sx > w - 1) sx = w - 1;
-      x0[X] = Math.floor(sx); x1[X] = x0[X] + 1 < w ? x0[X] + 1 : x0[X]; fx[X] = sx - x0[X];
+      if (sx < 0) sx = 0;
+      else if (sx > w - 1) sx = w - 1;
+      x0[X] = Math.floor(sx);
+      x1[X] = x0[X] + 1 < w ? x0[X] + 1 : x0[X];
+      fx[X] = sx - x0[X];
     }
     this.cols = { x0, x1, fx, W, w };
     return this.cols;
@@ -140,7 +193,8 @@ export class BoxFilter {
   #col = new Float32Array(0);
 
   apply(s: Float32Array, tmp: Float32Array, w: number, h: number, r: number): void {
-    const inv = this.#reciprocals(w, r), invY = this.#reciprocals(h, r);
+    const inv = this.#reciprocals(w, r),
+      invY = this.#reciprocals(h, r);
     for (let y = 0; y < h; y++) {
       const row = y * w;
       let acc = 0;
@@ -154,12 +208,22 @@ export class BoxFilter {
     if (this.#col.length < w) this.#col = new Float32Array(w);
     const col = this.#col;
     col.fill(0, 0, w);
-    for (let y = 0; y <= r && y < h; y++) { const row = y * w; for (let x = 0; x < w; x++) col[x] += tmp[row + x]; }
+    for (let y = 0; y <= r && y < h; y++) {
+      const row = y * w;
+      for (let x = 0; x < w; x++) col[x] += tmp[row + x];
+    }
     for (let y = 0; y < h; y++) {
-      const row = y * w, k = invY[y];
+      const row = y * w,
+        k = invY[y];
       for (let x = 0; x < w; x++) s[row + x] = col[x] * k;
-      if (y + r + 1 < h) { const add = (y + r + 1) * w; for (let x = 0; x < w; x++) col[x] += tmp[add + x]; }
-      if (y - r >= 0) { const sub = (y - r) * w; for (let x = 0; x < w; x++) col[x] -= tmp[sub + x]; }
+      if (y + r + 1 < h) {
+        const add = (y + r + 1) * w;
+        for (let x = 0; x < w; x++) col[x] += tmp[add + x];
+      }
+      if (y - r >= 0) {
+        const sub = (y - r) * w;
+        for (let x = 0; x < w; x++) col[x] -= tmp[sub + x];
+      }
     }
   }
 
@@ -181,15 +245,28 @@ export function boxFilter(s: Float32Array, tmp: Float32Array, w: number, h: numb
 }
 
 /** Plain bilinear upsampling of a low-res mask (0..1) to W x H (the "no enhancement" baseline). */
-export function bilinearUpsample(mask: Float32Array, w: number, h: number, W: number, H: number, out: Uint8Array): void {
+export function bilinearUpsample(
+  mask: Float32Array,
+  w: number,
+  h: number,
+  W: number,
+  H: number,
+  out: Uint8Array,
+): void {
   for (let Yr = 0; Yr < H; Yr++) {
     let sy = ((Yr + 0.5) * h) / H - 0.5;
-    if (sy < 0) sy = 0; else if (sy > h - 1) sy = h - 1;
-    const y0 = Math.floor(sy), y1 = y0 + 1 < h ? y0 + 1 : y0, t = sy - y0;
+    if (sy < 0) sy = 0;
+    else if (sy > h - 1) sy = h - 1;
+    const y0 = Math.floor(sy),
+      y1 = y0 + 1 < h ? y0 + 1 : y0,
+      t = sy - y0;
     for (let X = 0; X < W; X++) {
       let sx = ((X + 0.5) * w) / W - 0.5;
-      if (sx < 0) sx = 0; else if (sx > w - 1) sx = w - 1;
-      const x0 = Math.floor(sx), x1 = x0 + 1 < w ? x0 + 1 : x0, f = sx - x0;
+      if (sx < 0) sx = 0;
+      else if (sx > w - 1) sx = w - 1;
+      const x0 = Math.floor(sx),
+        x1 = x0 + 1 < w ? x0 + 1 : x0,
+        f = sx - x0;
       const top = mask[y0 * w + x0] + f * (mask[y0 * w + x1] - mask[y0 * w + x0]);
       const bot = mask[y1 * w + x0] + f * (mask[y1 * w + x1] - mask[y1 * w + x0]);
       out[Yr * W + X] = Math.round(255 * (top + t * (bot - top)));

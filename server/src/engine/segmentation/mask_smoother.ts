@@ -33,7 +33,10 @@ export class MaskSmoother {
   }
 
   /** Forgets the past (a new stream, a resolution change). */
-  reset(): void { this.width = 0; this.height = 0; }
+  reset(): void {
+    this.width = 0;
+    this.height = 0;
+  }
 
   /**
    * Folds a new mask (0..255, w x h) into the kept one and returns it (0..1, a view valid
@@ -43,17 +46,30 @@ export class MaskSmoother {
   update(raw: Uint8Array, luma: Float32Array, stride: number, w: number, h: number): Float32Array {
     const n = w * h;
     if (w !== this.width || h !== this.height) {
-      this.width = w; this.height = h;
-      this.mask = new Float32Array(n); this.prevLuma = new Float32Array(n);
-      this.motion = new Float32Array(n); this.rowMax = new Float32Array(n);
-      for (let i = 0; i < n; i++) { this.mask[i] = raw[i] / 255; this.prevLuma[i] = luma[i * stride]; }
+      this.width = w;
+      this.height = h;
+      this.mask = new Float32Array(n);
+      this.prevLuma = new Float32Array(n);
+      this.motion = new Float32Array(n);
+      this.rowMax = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        this.mask[i] = raw[i] / 255;
+        this.prevLuma[i] = luma[i * stride];
+      }
       return this.mask;
     }
     const { kStill, stillBelow, movingAbove, radius } = this.opt;
-    const d = this.rowMax, m = this.motion, prev = this.prevLuma;
-    for (let i = 0; i < n; i++) { const y = luma[i * stride]; d[i] = Math.abs(y - prev[i]); prev[i] = y; }
+    const d = this.rowMax,
+      m = this.motion,
+      prev = this.prevLuma;
+    for (let i = 0; i < n; i++) {
+      const y = luma[i * stride];
+      d[i] = Math.abs(y - prev[i]);
+      prev[i] = y;
+    }
     dilate(d, m, w, h, radius);
-    const span = movingAbove - stillBelow, kept = this.mask;
+    const span = movingAbove - stillBelow,
+      kept = this.mask;
     for (let i = 0; i < n; i++) {
       let t = (m[i] - stillBelow) / span;
       t = t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t);
@@ -70,14 +86,17 @@ function dilate(src: Float32Array, out: Float32Array, w: number, h: number, r: n
     const row = y * w;
     for (let x = 0; x < w; x++) {
       let v = 0;
-      const x0 = x - r < 0 ? 0 : x - r, x1 = x + r >= w ? w - 1 : x + r;
+      const x0 = x - r < 0 ? 0 : x - r,
+        x1 = x + r >= w ? w - 1 : x + r;
       for (let k = x0; k <= x1; k++) if (src[row + k] > v) v = src[row + k];
       out[row + x] = v;
     }
   }
   // vertical: each output row is the element-wise max of its 2r+1 neighbouring rows
   for (let y = 0; y < h; y++) {
-    const y0 = y - r < 0 ? 0 : y - r, y1 = y + r >= h ? h - 1 : y + r, row = y * w;
+    const y0 = y - r < 0 ? 0 : y - r,
+      y1 = y + r >= h ? h - 1 : y + r,
+      row = y * w;
     src.set(out.subarray(y0 * w, y0 * w + w), row);
     for (let k = y0 + 1; k <= y1; k++) {
       const o = k * w;

@@ -34,7 +34,13 @@ export interface SpeakerMaskOptions {
 }
 
 export const DEFAULT_SPEAKER_MASK: SpeakerMaskOptions = {
-  enhancement: 'guided', smoothing: true, budgetMs: 12, duty: 0.35, maxInterval: 4, smoother: {}, guided: {},
+  enhancement: 'guided',
+  smoothing: true,
+  budgetMs: 12,
+  duty: 0.35,
+  maxInterval: 4,
+  smoother: {},
+  guided: {},
 };
 
 export interface MaskResult {
@@ -74,7 +80,10 @@ export class SpeakerMask {
   private inflight: Promise<void> | null = null;
   private closed = false;
 
-  constructor(private readonly stream: SegmenterStream, opt: Partial<SpeakerMaskOptions> = {}) {
+  constructor(
+    private readonly stream: SegmenterStream,
+    opt: Partial<SpeakerMaskOptions> = {},
+  ) {
     this.opt = { ...DEFAULT_SPEAKER_MASK, ...opt };
     this.smoother = new MaskSmoother(this.opt.smoother);
     this.guided = new GuidedUpsampler(this.opt.guided);
@@ -86,7 +95,8 @@ export class SpeakerMask {
    */
   noteDrops(n: number): void {
     const w = this.drops;
-    w.frames++; w.dropped += n;
+    w.frames++;
+    w.dropped += n;
     if (w.frames < 30) return;
     const share = w.dropped / (w.frames + w.dropped);
     if (share > 0.15) this.loadK = Math.min(this.opt.maxInterval, this.loadK + 1);
@@ -96,7 +106,9 @@ export class SpeakerMask {
   }
 
   /** Frames between model runs now (1 = every frame). */
-  get cadence(): number { return this.k; }
+  get cadence(): number {
+    return this.k;
+  }
 
   /** The mask for `frame`; `nowMs`: its time (sets the cadence from the frame interval). */
   async update(frame: I420Frame, nowMs = performance.now()): Promise<MaskResult> {
@@ -109,7 +121,10 @@ export class SpeakerMask {
       this.since = 0;
       // off the frame path: start one for this frame (the model's input is taken now) and
       // serve the latest mask
-      if (!this.inflight) this.inflight = this.segment(frame).finally(() => { this.inflight = null; });
+      if (!this.inflight)
+        this.inflight = this.segment(frame).finally(() => {
+          this.inflight = null;
+        });
       source = 'reused';
     } else {
       this.since = 0;
@@ -123,7 +138,8 @@ export class SpeakerMask {
     const enhance = performance.now() - t0;
     // model time is reported with the frame it finished on (off the frame path: a later one)
     const stages = { segment: this.segMs, smooth: this.smoothMs, enhance };
-    this.segMs = 0; this.smoothMs = 0;
+    this.segMs = 0;
+    this.smoothMs = 0;
     return { plane: this.plane, source, stages };
   }
 
@@ -139,7 +155,8 @@ export class SpeakerMask {
     const luma = this.stream.lowRes!.yuv;
     if (!this.opt.smoothing) this.smoother.reset();
     this.low = this.smoother.update(m.data, luma, 3, m.width, m.height);
-    this.lowW = m.width; this.lowH = m.height;
+    this.lowW = m.width;
+    this.lowH = m.height;
     if (this.opt.enhancement === 'guided') this.guided.fit(this.low, luma, 3, m.width, m.height);
     this.smoothMs = performance.now() - t1;
     if (this.runs > 1) {
@@ -152,7 +169,8 @@ export class SpeakerMask {
   /** Frame interval from the frames' times (gaps over 250 ms, e.g. a paused camera, ignored). */
   private track(nowMs: number): void {
     const dt = nowMs - this.lastNow;
-    if (this.lastNow >= 0 && dt > 0 && dt < 250) this.intervalAvg = this.intervalAvg ? 0.9 * this.intervalAvg + 0.1 * dt : dt;
+    if (this.lastNow >= 0 && dt > 0 && dt < 250)
+      this.intervalAvg = this.intervalAvg ? 0.9 * this.intervalAvg + 0.1 * dt : dt;
     this.lastNow = nowMs;
   }
 
