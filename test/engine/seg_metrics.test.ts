@@ -2,17 +2,8 @@
 // measured against (test/support/seg_fixtures.ts).
 import { describe, expect, it } from 'vitest';
 import { loadRgb, PHOTOS } from '../support/media.js';
-import {
-  boundaryF,
-  centroidX,
-  compositeOnto,
-  cutPerson,
-  defaultBoundaryTolerance,
-  iou,
-  maskChangeFraction,
-  REFERENCE_SET,
-  toI420,
-} from '../support/seg_fixtures.js';
+import { boundaryF, centroidX, defaultBoundaryTolerance, iou, maskChangeFraction } from '../support/mask_metrics.js';
+import { compositeOnto, cutPerson, REFERENCE_SET, toI420 } from '../support/seg_fixtures.js';
 
 const W = 640,
   H = 480;

@@ -9,15 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Segmenter } from '../../server/src/engine/segmentation/segmenter.js';
 import { OnnxRuntime } from '../../server/src/engine/runtime/onnx_session.js';
 import { SpeakerMask, type SpeakerMaskOptions } from '../../server/src/engine/segmentation/speaker_mask.js';
-import {
-  boundaryF,
-  centroidX,
-  iou,
-  maskChangeFraction,
-  referenceComposite,
-  REFERENCE_SET,
-  toI420,
-} from '../support/seg_fixtures.js';
+import { boundaryF, centroidX, iou, maskChangeFraction } from '../support/mask_metrics.js';
+import { referenceComposite, REFERENCE_SET, toI420 } from '../support/seg_fixtures.js';
 
 let seg: Segmenter;
 const live = (o: Partial<SpeakerMaskOptions> = {}) => new SpeakerMask(seg.stream(), { budgetMs: Infinity, ...o });

@@ -9,7 +9,6 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
 import { RoomTokens } from '../../server/src/fanout/room_tokens.js';
 import {
   craftedPng,
@@ -25,6 +24,7 @@ import { NetNs } from '../support/netns.js';
 import { startPeer, type PeerHandle } from '../support/peer_process.js';
 import { startServer, type ServerHandle } from '../support/server_process.js';
 import { call, connect } from '../support/socket_client.js';
+import { expectClientOutcome, FuzzHarness, sleep, waitFor } from '../support/fuzz_harness.js';
 
 const FULL = process.env.FUZZ_FULL === '1';
 const COUNT = FULL
@@ -32,21 +32,6 @@ const COUNT = FULL
   : { messages: 200, sdp: 50, ice: 50, uploads: 40 };
 const ROOM_SECRET = 'fuzz-room-secret-0123456789';
 const ALLOWED = 'https://obs.example.com';
-/** error codes a hostile message may get; `internal` would be a server bug */
-const CLIENT_CODES = new Set([
-  'bad_request',
-  'unknown_event',
-  'unknown_style',
-  'no_session',
-  'bad_sdp',
-  'bad_candidate',
-  'rate_limited',
-  'server_full',
-  'unauthorized',
-  'no_publisher',
-  'room_full',
-]);
-
 /** a small second client (a viewer's phone): its own session shares the 2 cores with the control */
 const VICTIM = { seconds: 60, size: [320, 240] as [number, number], fps: 15, label: 'victim' };
 
@@ -56,78 +41,7 @@ const SHARED_FLOOR = 15;
 let ns: NetNs;
 let srv: ServerHandle;
 let control: PeerHandle;
-const report: { batch: string; inputs: number; seconds: number; fpsMean: number; fpsMin: number }[] = [];
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const waitFor = async (cond: () => Promise<boolean> | boolean, ms: number, what: string) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
-
-/** Only the control session's resources are left (its session, peer and engine session). */
-async function onlyControlLeft(): Promise<boolean> {
-  const h = await srv.health();
-  return (
-    h.status === 'ok' &&
-    h.sessions === 1 &&
-    h.peerConnections === 1 &&
-    h.engineSessions === 1 &&
-    h.maskSessions === 1 &&
-    h.uplinks === 0 &&
-    h.fanout?.viewers === 0 &&
-    h.fanout?.publishers === 0
-  );
-}
-
-/**
- * Runs one batch, then checks: server alive, nothing leaked, the control kept its frame rate:
- * >= 20 fps on average, or `floor` in the batches where a second client streams for a while
- * (its session takes its share of the 2 cores, and its wrtc client runs on them too).
- */
-async function batch(name: string, inputs: number, run: () => Promise<void>, floor = 20): Promise<void> {
-  const from = control.seconds().length;
-  const t0 = Date.now();
-  await run();
-  await waitFor(onlyControlLeft, 20_000, `${name}: resources back to the control session's alone`);
-  // at least 3 whole seconds of the control's stream in the window
-  await waitFor(() => control.seconds().length >= from + 4, 10_000, 'control seconds');
-  const fps = control
-    .seconds()
-    .slice(from + 1)
-    .map((l) => (l.received ?? 0) as number);
-  const row = {
-    batch: name,
-    inputs,
-    seconds: Math.round((Date.now() - t0) / 1000),
-    fpsMean: +(fps.reduce((a, b) => a + b, 0) / fps.length).toFixed(1),
-    fpsMin: Math.min(...fps),
-  };
-  report.push(row);
-  console.log(
-    `[fuzz] ${name}: ${inputs} inputs in ${row.seconds} s; control ${row.fpsMean} fps mean, ${row.fpsMin} min (${fps.join(' ')})`,
-  );
-  expect(row.fpsMean, `${name}: control session fps`).toBeGreaterThanOrEqual(floor);
-}
-
-async function withSockets<T>(n: number, fn: (sockets: Socket[]) => Promise<T>): Promise<T> {
-  const sockets = await Promise.all(Array.from({ length: n }, () => connect(srv.url)));
-  try {
-    return await fn(sockets);
-  } finally {
-    for (const s of sockets) s.close();
-  }
-}
-
-/** The ack of a hostile message: ok, or a client error with a message (never `internal`). */
-function expectClientOutcome(a: { ok: boolean; error?: { code: string; message: string } }, what: string): void {
-  if (a.ok) return;
-  expect(CLIENT_CODES.has(a.error?.code ?? ''), `${what}: ${JSON.stringify(a.error)}`).toBe(true);
-  expect(a.error!.message.length, what).toBeGreaterThan(3);
-}
+let h: FuzzHarness;
 
 beforeAll(async () => {
   ns = NetNs.create('fuzz');
@@ -140,6 +54,7 @@ beforeAll(async () => {
     FANOUT: 'werift',
   });
   control = startPeer(ns, srv.nsUrl, { seconds: 400, label: 'control' });
+  h = new FuzzHarness(srv, control);
   await waitFor(() => control.seconds().some((l) => (l.received ?? 0) > 15), 30_000, 'control stream');
   // the server fits its tier and segmentation cadence to the machine in the first seconds
   // (~9 s from cold on a slow phase of this machine): the batches measure the steady state
@@ -147,6 +62,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  const report = h?.report ?? [];
   if (report.length)
     console.log(
       `[fuzz] seed ${SEED}${FULL ? ' (full counts)' : ''}\n${report.map((r) => `  ${r.batch.padEnd(34)} ${String(r.inputs).padStart(5)} inputs ${String(r.seconds).padStart(4)} s  control fps mean ${r.fpsMean} min ${r.fpsMin}`).join('\n')}`,
@@ -186,8 +102,8 @@ describe('fuzz', () => {
   it(`answers ${COUNT.messages} generated malformed socket messages with client errors`, async () => {
     const msgs = socketMessages(COUNT.messages, valid());
     const codes = new Map<string, number>();
-    await batch('socket messages', msgs.length, () =>
-      withSockets(4, async (sockets) => {
+    await h.batch('socket messages', msgs.length, () =>
+      h.withSockets(4, async (sockets) => {
         await Promise.all(
           sockets.map(async (s, k) => {
             for (let i = k; i < msgs.length; i += sockets.length) {
@@ -223,7 +139,7 @@ describe('fuzz', () => {
       '4{"__proto__":1}',
       '\u0000\u0001\u0002',
     ];
-    await batch('raw packets', packets.length, async () => {
+    await h.batch('raw packets', packets.length, async () => {
       for (const p of packets) {
         const s = await connect(srv.url);
         (s.io.engine as unknown as { write(d: string): void }).write(p);
@@ -237,8 +153,8 @@ describe('fuzz', () => {
     const sdps = mutatedSdps(VALID_OFFER, COUNT.sdp),
       cands = mutatedCandidates(COUNT.ice);
     const outcome = { sdpOk: 0, sdpBad: 0, iceOk: 0, iceBad: 0 };
-    await batch('SDP offers and ICE candidates', sdps.length + cands.length, () =>
-      withSockets(1, async ([s]) => {
+    await h.batch('SDP offers and ICE candidates', sdps.length + cands.length, () =>
+      h.withSockets(1, async ([s]) => {
         let fresh = false;
         for (const sdp of sdps) {
           if (!fresh) {
@@ -284,7 +200,7 @@ describe('fuzz', () => {
       { what: 'empty', type: 'image/png', body: Buffer.alloc(0) },
     );
     const statuses = new Map<number, number>();
-    await batch('uploads', cases.length, async () => {
+    await h.batch('uploads', cases.length, async () => {
       for (const c of cases) {
         const r = await fetch(`${srv.url}/api/styles?name=fuzz`, {
           method: 'POST',
@@ -314,7 +230,7 @@ describe('fuzz', () => {
 
 describe('faults', () => {
   it('frees sessions whose peers vanish mid-negotiation (socket gone, ICE never completes)', async () => {
-    await batch('vanish mid-negotiation', 8, async () => {
+    await h.batch('vanish mid-negotiation', 8, async () => {
       for (let i = 0; i < 4; i++) {
         // offer answered, then the socket drops before ICE: freed at once
         const s = await connect(srv.url);
@@ -323,12 +239,12 @@ describe('faults', () => {
         s.disconnect();
       }
       // offer answered, socket kept, but no media ever flows: freed by the connect timeout
-      await withSockets(2, async (sockets) => {
+      await h.withSockets(2, async (sockets) => {
         for (const s of sockets) {
           expect((await call(s, 'start', { fg: 'evening-glow', bg: 'darkest-hour' })).ok).toBe(true);
           expect((await call(s, 'offer', { type: 'offer', sdp: VALID_OFFER })).ok).toBe(true);
         }
-        await waitFor(onlyControlLeft, 20_000, 'connect timeouts');
+        await waitFor(h.onlyControlLeft, 20_000, 'connect timeouts');
       });
       // start without an offer, then gone
       for (let i = 0; i < 2; i++) {
@@ -340,7 +256,7 @@ describe('faults', () => {
   }, 90_000);
 
   it('frees a streaming peer killed mid-stream', async () => {
-    await batch(
+    await h.batch(
       'vanish mid-stream',
       1,
       async () => {
@@ -353,7 +269,7 @@ describe('faults', () => {
   }, 90_000);
 
   it('replaces an engine thread that throws or exits; its session streams on, the others never notice', async () => {
-    await batch(
+    await h.batch(
       'engine thread throws / exits',
       2,
       async () => {

@@ -42,12 +42,10 @@ export function apiRouter(styles: StyleLibrary, metrics: Metrics, health: Health
       const type = String(req.headers['content-type'] ?? '');
       if (!/^image\/(jpeg|png|webp)$/.test(type.split(';')[0].trim())) {
         metrics.uploads.inc({ result: 'unsupported_type' });
-        res
-          .status(415)
-          .json({
-            error: 'unsupported_type',
-            message: 'send the image as the request body with Content-Type image/jpeg, image/png or image/webp',
-          });
+        res.status(415).json({
+          error: 'unsupported_type',
+          message: 'send the image as the request body with Content-Type image/jpeg, image/png or image/webp',
+        });
         req.resume();
         return;
       }

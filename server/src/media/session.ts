@@ -11,7 +11,8 @@ import {
   type StatsMsg,
 } from '../../../shared/protocol.js';
 import type { EngineHandle, EnginePool, FrameReport } from '../engine/pool/engine_pool.js';
-import { Uplink } from './uplink.js';
+import { SessionUplink } from './session_uplink.js';
+import type { Uplink } from './uplink.js';
 import { FramePump } from './frame_pump.js';
 import type { MediaCensus } from './media_census.js';
 import { bitrateRange, looksLikeVideoOffer, mungeBitrate } from './sdp.js';
@@ -77,14 +78,10 @@ export class Session extends EventEmitter<SessionEvents> {
   private dropsSeen = 0;
   private lastFrameAt = 0;
   private watchdog: NodeJS.Timeout | null = null;
-  private uplinkP: Promise<Uplink> | null = null;
-  private uplinkAlpha = false;
-  /** what the uplink encodes: the stylized colour frames, or colour|mask packed (alpha) */
-  private uplinkSource: WrtcVideoSource | null = null;
-  private packedSource: WrtcVideoSource | null = null;
+  /** the stylized stream for the SFU, when the session publishes into a room */
+  private readonly sfuLeg: SessionUplink;
   /** the publisher watches itself through the SFU: the return leg encodes nothing meanwhile */
   private returnPaused = false;
-  private packed = new Uint8Array(0);
   private readonly createdAt = Date.now();
   #closed = false;
   #closeReason = '';
@@ -98,6 +95,7 @@ export class Session extends EventEmitter<SessionEvents> {
     private readonly pixels: number,
   ) {
     super();
+    this.sfuLeg = new SessionUplink({ startBitrateKbps: opts.startBitrateKbps, pixels, census: opts.census });
     this.pump = new FramePump(
       async ({ frame, at }) => this.stylize(frame, at),
       (e) => this.log.warn({ err: String(e) }, 'frame failed'),
@@ -213,75 +211,13 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   /**
-   * The session's stylized stream as RTP for the SFU: one loopback uplink (one more encode,
-   * whatever the number of viewers), opened on first use and closed with the session. With
-   * `alpha` the uplink carries the speaker mask packed beside the colour (a frame twice as
-   * wide: colour left, mask as luma right) for pages that composite the speaker over
-   * transparency; asking for the other kind replaces the uplink.
+   * The session's stylized stream as RTP for the SFU (session_uplink.ts): opened on first use,
+   * closed with the session; `alpha` packs the speaker mask beside the colour.
    */
   async uplink(alpha = false): Promise<Uplink> {
     if (this.#closed) throw new SessionError('internal', 'session closed');
     if (!this.source) throw new SessionError('internal', 'the session is not streaming yet: send the offer first');
-    if (this.uplinkP && this.uplinkAlpha !== alpha) {
-      void this.uplinkP.then(
-        (u) => u.close(),
-        () => {},
-      );
-      this.uplinkP = null;
-    }
-    if (!this.uplinkP) {
-      this.uplinkAlpha = alpha;
-      this.packedSource = alpha ? new wrtc.nonstandard.RTCVideoSource() : null;
-      // its own source (not the return leg's), so the return leg can pause while the uplink runs
-      this.uplinkSource = this.packedSource ?? new wrtc.nonstandard.RTCVideoSource();
-      this.uplinkP = Uplink.open(this.uplinkSource, {
-        bitrate: bitrateRange(this.opts.startBitrateKbps, this.pixels * (alpha ? 2 : 1)),
-        connectTimeoutMs: 15_000,
-        census: this.opts.census,
-      });
-      this.uplinkP.then(
-        (u) => {
-          if (this.#closed) u.close();
-        },
-        () => {
-          this.uplinkP = null;
-          this.packedSource = null;
-          this.uplinkSource = null;
-        },
-      );
-    }
-    return this.uplinkP;
-  }
-
-  /** Colour left, mask right (as luma, neutral chroma), into the reused packed buffer. */
-  private pack(
-    out: { width: number; height: number; data: Uint8Array },
-    mask: Uint8Array,
-  ): { width: number; height: number; data: Uint8Array } {
-    const { width: W, height: H, data } = out,
-      PW = 2 * W,
-      cw = (W + 1) >> 1,
-      ch = (H + 1) >> 1,
-      pcw = W; // 2W wide: chroma W
-    const bytes = PW * H + 2 * pcw * ch;
-    if (this.packed.length !== bytes) {
-      this.packed = new Uint8Array(bytes);
-      this.packed.fill(128, PW * H);
-    }
-    const p = this.packed;
-    for (let y = 0; y < H; y++) {
-      p.set(data.subarray(y * W, y * W + W), y * PW);
-      p.set(mask.subarray(y * W, y * W + W), y * PW + W);
-    }
-    const su = W * H,
-      sv = su + cw * ch,
-      du = PW * H,
-      dv = du + pcw * ch;
-    for (let y = 0; y < ch; y++) {
-      p.set(data.subarray(su + y * cw, su + y * cw + cw), du + y * pcw);
-      p.set(data.subarray(sv + y * cw, sv + y * cw + cw), dv + y * pcw);
-    }
-    return { width: PW, height: H, data: p };
+    return this.sfuLeg.open(alpha);
   }
 
   /**
@@ -326,10 +262,9 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private async stylize(frame: WrtcFrame, at: number): Promise<void> {
     const started = performance.now();
-    const packed = this.packedSource;
     const dropped = this.pump.dropped - this.dropsSeen;
     this.dropsSeen = this.pump.dropped;
-    const out = await this.engine.process(frame, !!packed, dropped);
+    const out = await this.engine.process(frame, this.sfuLeg.wantsMask, dropped);
     if (this.#closed || !this.source) return;
     const before = this.stats.lastReport;
     if (before && before.degradation !== out.report.degradation) {
@@ -346,9 +281,7 @@ export class Session extends EventEmitter<SessionEvents> {
     const t = performance.now();
     const colour = { width: out.width, height: out.height, data: out.data };
     if (!this.returnPaused) this.source.onFrame(colour);
-    const up = this.uplinkSource;
-    if (packed && out.mask && packed === this.packedSource) packed.onFrame(this.pack(out, out.mask));
-    else if (up && !packed) up.onFrame(colour);
+    this.sfuLeg.push(colour, out.mask);
     this.stats.frameOut(out.report, started - at, performance.now() - t);
   }
 
@@ -440,10 +373,7 @@ export class Session extends EventEmitter<SessionEvents> {
     if (this.watchdog) clearInterval(this.watchdog);
     this.setReturnVideo(true);
     this.pump.close();
-    void this.uplinkP?.then(
-      (u) => u.close(),
-      () => {},
-    );
+    this.sfuLeg.close();
     this.releasePeer();
     void this.engine.close();
     this.log.info(
