@@ -48,7 +48,10 @@ it('the quick evaluation writes a report and sane records in under 60 s', async 
     for (const r of rs) {
       for (const k of ['warping_error', 'tcc', 'grad_ssim', 'style_distance', 'ms_per_frame'] as const)
         expect(Number.isFinite(r[k]), `${clip} ${r.system} ${k}`).toBe(true);
-      expect(r.warping_error).toBeGreaterThanOrEqual(0);
+      // every output changes between frames (the clips move); a stylizer an order of magnitude
+      // less steady than the per-frame decoder baseline (~2e-3) would be a bug
+      expect(r.warping_error, `${clip} ${r.system} warping error`).toBeGreaterThan(0);
+      expect(r.warping_error, `${clip} ${r.system} warping error`).toBeLessThan(0.02);
       expect(r.tcc).toBeLessThanOrEqual(1 + 1e-9);
       expect(r.grad_ssim).toBeLessThanOrEqual(1 + 1e-9);
       expect(r.warping_error_per_frame).toHaveLength(r.frames - 1);
