@@ -5,8 +5,8 @@ Source: Collaborative Distillation (Wang et al., CVPR 2020),
 https://github.com/MingSun-Tse/Collaborative-Distillation (MIT licence, see
 models/LICENSE.collaborative-distillation). The networks below are a re-implementation of
 the upstream classes `SmallEncoder4_16x_aux` and `SmallDecoder4_16x` from the layer lists in
-/work/shared/models/upstream/README.md; the upstream state dicts load into them with
-strict=True.
+/work/shared/models/upstream/README.md, defined in models/common/vgg.py (shared with the
+training code); the upstream state dicts load into them with strict=True.
 
 Writes (relative to the repository root):
   models/vgg_enc4.onnx   image [N,3,H,W] RGB in [0,1]  ->  r11 [N,16,H,W], r21 [N,32,H/2,W/2],
@@ -19,7 +19,6 @@ Usage (Debian python with torch 1.13 CPU, onnx 1.12, Pillow):
 """
 
 import argparse
-import hashlib
 import io
 import json
 import os
@@ -30,25 +29,19 @@ import warnings
 import numpy as np
 import onnx
 import torch
-import torch.nn as nn
 from onnx import numpy_helper
 from PIL import Image, ImageOps
 from torch.onnx import symbolic_helper
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS = os.path.join(REPO, "models")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # models/: `common` package
+from common.paths import MODELS, REPO  # noqa: E402
+from common.vgg import (DEC4_FILE, ENC4_FILE, SHA256, Decoder4, Encoder4Export,  # noqa: E402
+                        load_weights, sha256_file)
+
 FIXTURE_DIR = os.path.join(MODELS, "fixtures", "vgg_check")
 
 DEFAULT_WEIGHTS_DIR = "/work/shared/models/upstream/Collaborative-Distillation"
 DEFAULT_PHOTOS_DIR = "/work/shared/media/photos"
-
-# upstream trained_models/<path>, sha256 as listed in the upstream README
-ENC4_FILE = "wct_se_16x_new/20191110-132643_E20.pth"  # alias 4SE.pth
-DEC4_FILE = "wct_se_16x_new_sd/20191111-092553_E20.pth"  # alias 4SD.pth
-SHA256 = {
-    ENC4_FILE: "d2f059cbcd6669556a43aadef58d20c8b280462c18b60a9e7424a14dd271cd6b",
-    DEC4_FILE: "902f65e2c6033d803d02df552eb898e5985190a7ae67d155e384826eec6f04cb",
-}
 
 OPSET = 17  # highest opset supported by torch 1.13's exporter
 
@@ -61,113 +54,12 @@ FIXTURE_PHOTOS = [
 N_SAMPLES = 300  # sampled values stored for r11/r21/r31
 
 
-def conv3(cin, cout):
-    return nn.Conv2d(cin, cout, kernel_size=3, stride=1, padding=0)
-
-
-class Encoder4(nn.Module):
-    """SmallEncoder4_16x_aux up to relu4_1. forward returns (r11, r21, r31, r41)."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv0 = nn.Conv2d(3, 3, kernel_size=1)  # RGB[0,1] -> BGR*255 - mean
-        self.conv11 = conv3(3, 16)
-        self.conv12 = conv3(16, 16)
-        self.conv21 = conv3(16, 32)
-        self.conv22 = conv3(32, 32)
-        self.conv31 = conv3(32, 64)
-        self.conv32 = conv3(64, 64)
-        self.conv33 = conv3(64, 64)
-        self.conv34 = conv3(64, 64)
-        self.conv41 = conv3(64, 128)
-        # aux heads: only present so that the state dict loads strictly; not used/exported
-        self.conv11_aux = nn.Conv2d(16, 64, kernel_size=1)
-        self.conv21_aux = nn.Conv2d(32, 128, kernel_size=1)
-        self.conv31_aux = nn.Conv2d(64, 256, kernel_size=1)
-        self.conv41_aux = nn.Conv2d(128, 512, kernel_size=1)
-        self.pad = nn.ReflectionPad2d(1)
-        self.relu = nn.ReLU()
-        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
-
-    def c(self, conv, x):
-        return self.relu(conv(self.pad(x)))
-
-    def forward(self, image):
-        y = self.conv0(image)
-        r11 = self.c(self.conv11, y)
-        y = self.c(self.conv12, r11)
-        y = self.pool(y)
-        r21 = self.c(self.conv21, y)
-        y = self.c(self.conv22, r21)
-        y = self.pool(y)
-        r31 = self.c(self.conv31, y)
-        y = self.c(self.conv32, r31)
-        y = self.c(self.conv33, y)
-        y = self.c(self.conv34, y)
-        y = self.pool(y)
-        r41 = self.c(self.conv41, y)
-        return r11, r21, r31, r41
-
-
-class Decoder4(nn.Module):
-    """SmallDecoder4_16x: relu4_1 features -> RGB, plus a final clamp to [0,1]."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv41 = conv3(128, 64)
-        self.conv34 = conv3(64, 64)
-        self.conv33 = conv3(64, 64)
-        self.conv32 = conv3(64, 64)
-        self.conv31 = conv3(64, 32)
-        self.conv22 = conv3(32, 32)
-        self.conv21 = conv3(32, 16)
-        self.conv12 = conv3(16, 16)
-        self.conv11 = conv3(16, 3)
-        self.pad = nn.ReflectionPad2d(1)
-        self.relu = nn.ReLU()
-        self.up = nn.Upsample(scale_factor=2, mode="nearest")
-
-    def c(self, conv, x):
-        return self.relu(conv(self.pad(x)))
-
-    def forward(self, feat):
-        y = self.c(self.conv41, feat)
-        y = self.up(y)
-        y = self.c(self.conv34, y)
-        y = self.c(self.conv33, y)
-        y = self.c(self.conv32, y)
-        y = self.c(self.conv31, y)
-        y = self.up(y)
-        y = self.c(self.conv22, y)
-        y = self.c(self.conv21, y)
-        y = self.up(y)
-        y = self.c(self.conv12, y)
-        y = self.c(self.conv11, y)  # upstream keeps the ReLU after the last conv
-        return torch.clamp(y, 0.0, 1.0)
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def load_weights(weights_dir, rel):
-    path = os.path.join(weights_dir, rel)
-    digest = sha256_file(path)
-    if digest != SHA256[rel]:
-        sys.exit(f"sha256 mismatch for {path}: {digest} != {SHA256[rel]}")
-    ckpt = torch.load(path, map_location="cpu")
-    return ckpt["model"] if "model" in ckpt else ckpt
-
-
 def build_models(weights_dir):
-    enc = Encoder4()
-    enc.load_state_dict(load_weights(weights_dir, ENC4_FILE), strict=True)
-    dec = Decoder4()
-    dec.load_state_dict(load_weights(weights_dir, DEC4_FILE), strict=True)
+    # the exact modules of common/vgg.py (Encoder4Export = Encoder4 with a tuple forward)
+    enc = Encoder4Export(pretrained=False)
+    enc.load_state_dict(load_weights(ENC4_FILE, weights_dir), strict=True)
+    dec = Decoder4(pretrained=False)
+    dec.load_state_dict(load_weights(DEC4_FILE, weights_dir), strict=True)
     return enc.eval(), dec.eval()
 
 
