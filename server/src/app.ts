@@ -81,6 +81,7 @@ export class App {
       peers: this.sessions.mediaCounts.peers,
       degradation: this.sessions.maxDegradation(),
       imagesDecoded: this.styles.imagesDecoded,
+      tiers: this.sessions.tierCounts(),
     };
   }
 

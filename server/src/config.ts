@@ -28,7 +28,7 @@ const Env = z.object({
   /** intra-op threads of each low-res worker's onnxruntime sessions */
   ONNX_THREADS: int(1, 1, 64),
   /** stylizer tier: auto (from the measured budget) or forced */
-  ENGINE_TIER: z.enum(['auto', 'neural', 'fast', 'global']).default('auto'),
+  ENGINE_TIER: z.enum(['auto', 'learned', 'neural', 'fast', 'global']).default('auto'),
   /** speaker segmentation model (selfie: MediaPipe Selfie, Apache-2.0) or off (whole frame = speaker) */
   SEGMENTATION: z.enum(['selfie', 'off']).default('selfie'),
   MAX_SESSIONS: int(4, 1, 1000),
@@ -78,7 +78,7 @@ export interface Config {
   executionProvider: 'cpu' | 'webgpu';
   engineThreads: number;
   onnxThreads: number;
-  engineTier: 'auto' | 'neural' | 'fast' | 'global';
+  engineTier: 'auto' | 'learned' | 'neural' | 'fast' | 'global';
   segmentation: 'selfie' | 'off';
   maxSessions: number;
   startBitrateKbps: number;

@@ -2,7 +2,7 @@
 // styles as the server loads them, a WebAssembly slicer, and (for the neural and fast tiers)
 // a real low-res worker thread running the real ONNX models.
 import { join } from 'node:path';
-import { createEngineContext, type EngineContext } from '../../server/src/engine/frame/engine_context.js';
+import { createEngineContext, loadNetworks, type EngineContext } from '../../server/src/engine/frame/engine_context.js';
 import type { ExecutionProvider } from '../../server/src/engine/runtime/onnx_session.js';
 import { SessionEngine, type SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
 import type { TierMode } from '../../server/src/engine/pool/thread_messages.js';
@@ -24,7 +24,7 @@ export async function engineHarness(tierMode: TierMode, provider: ExecutionProvi
   const ctx = createEngineContext(tierMode, { provider, threads: 1 });
   for (const img of library.images()) ctx.styles.put(img);
   ctx.lowres?.putStyles(library.images());
-  ctx.neuralAvailable = ctx.lowres && tierMode !== 'fast' ? await ctx.lowres.neuralReady() : false;
+  await loadNetworks(ctx);
   let n = 0;
   return {
     ctx,

@@ -8,6 +8,8 @@ export interface CensusSource {
   peers: number;
   /** highest degradation level over live sessions */
   degradation: number;
+  /** live sessions per stylizer tier */
+  tiers: Record<string, number>;
   imagesDecoded: number;
 }
 
@@ -42,6 +44,7 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly degradation: Gauge;
+  readonly tiers: Gauge;
   readonly clientErrors = new Counter({
     name: 'restyle_client_errors_total',
     help: 'Errors returned to clients',
@@ -74,6 +77,16 @@ export class Metrics {
       'Highest engine degradation level over live sessions (0 = full quality)',
       (c) => c.degradation,
     );
+    this.tiers = new Gauge({
+      name: 'restyle_sessions_by_tier',
+      help: 'Live sessions per stylizer tier (learned, neural, fast, global; echo)',
+      labelNames: ['tier'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [tier, n] of Object.entries(census().tiers)) this.set({ tier }, n);
+      },
+    });
     this.imagesDecoded = gauge(
       'restyle_images_decoded_total',
       'Uploaded images whose pixels were decoded (refused ones never are)',

@@ -60,6 +60,16 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     return m;
   }
 
+  /** Live sessions per stylizer tier (their last frame's; 'echo' sessions and ones without a frame yet under '-'). */
+  tierCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of this.sessions.values()) {
+      const t = s.echo ? 'echo' : (s.stats.lastReport?.tier ?? '-');
+      out[t] = (out[t] ?? 0) + 1;
+    }
+    return out;
+  }
+
   async create(fg: string, bg: string, echo = false, resolution?: Resolution): Promise<Session> {
     if (!this.accepting) throw new ServerFullError(0);
     if (this.sessions.size + this.opening >= this.maxSessions) throw new ServerFullError(this.maxSessions);

@@ -9,7 +9,7 @@ import { Segmenter } from '../segmentation/segmenter.js';
 import { SpeakerMask } from '../segmentation/speaker_mask.js';
 import { UnknownStyleError } from '../runtime/style_store.js';
 import { exitOnFatal, whenIdle } from '../runtime/thread_exit.js';
-import { createEngineContext, type EngineContext } from './engine_context.js';
+import { createEngineContext, loadNetworks, type EngineContext } from './engine_context.js';
 import { FrameSession } from './frame_session.js';
 
 class FrameThread {
@@ -17,7 +17,8 @@ class FrameThread {
   readonly #sessions = new Map<string, FrameSession>();
   /** one segmentation model session per thread; without it sessions use the whole frame */
   #segmenter: Segmenter | null = null;
-  readonly #segmenterReady: Promise<void>;
+  /** the networks and the segmentation model are loaded (sessions open after that) */
+  readonly #loaded: Promise<void>;
   /** live sessions on the whole server (their shares of the low-res budget) */
   #serverSessions = 1;
   #ending = false;
@@ -29,13 +30,10 @@ class FrameThread {
   ) {
     const ctx = createEngineContext(data.tierMode, data.onnx);
     this.#ctx = ctx;
-    // load the networks now; where they cannot run, sessions start at the fast tier
-    if (ctx.lowres && (data.tierMode === 'auto' || data.tierMode === 'neural')) {
-      void ctx.lowres.neuralReady().then((ok) => {
-        ctx.neuralAvailable = ok;
-      });
-    }
-    this.#segmenterReady =
+    // the networks and the segmenter load before the thread takes sessions (their tier
+    // depends on which networks run here)
+    const networks = loadNetworks(ctx);
+    const segmenter =
       data.segmentation === 'off'
         ? Promise.resolve()
         : Segmenter.create(ctx.onnx).then(
@@ -48,13 +46,14 @@ class FrameThread {
               );
             },
           );
+    this.#loaded = Promise.all([networks, segmenter]).then(() => {});
     this.#dying = exitOnFatal(ctx.onnx, async (e) => {
       this.#ending = true;
       this.#send({ kind: 'fatal', message: e instanceof Error ? e.message : String(e) });
       await ctx.lowres?.close();
     });
     port.on('message', (m: ToEngineThread) => this.#onMessage(m));
-    void this.#segmenterReady.then(() => this.#send({ kind: 'ready' }));
+    void this.#loaded.then(() => this.#send({ kind: 'ready' }));
   }
 
   #send(m: FromEngineThread, transfer: ArrayBuffer[] = []): void {
@@ -107,7 +106,7 @@ class FrameThread {
         ctx.lowres?.removeStyle(m.id);
         return;
       case 'open':
-        void this.#segmenterReady.then(() => {
+        void this.#loaded.then(() => {
           try {
             this.#sessions.get(m.sid)?.close();
             const seg = this.#segmenter;

@@ -9,6 +9,12 @@ import type { StyleImage } from '../runtime/style_store.js';
 import { endWorker } from '../runtime/worker_end.js';
 import { workerScript } from '../runtime/worker_script.js';
 
+/** Which tiers' networks load in the low-res worker. */
+export interface LowResNetworks {
+  neural: boolean;
+  learned: boolean;
+}
+
 type Pending = { resolve: (r: LowResResult) => void; reject: (e: Error) => void };
 
 export class LowResClient {
@@ -16,7 +22,7 @@ export class LowResClient {
   readonly #pending = new Map<number, Pending>();
   readonly #images = new Map<string, StyleImage>();
   #nextId = 1;
-  #warm: Promise<boolean> | null = null;
+  #warm: Promise<LowResNetworks> | null = null;
 
   constructor(private readonly onnx: OnnxOptions) {}
 
@@ -30,19 +36,20 @@ export class LowResClient {
     this.#post({ kind: 'styleRemoved', id });
   }
 
-  /** Loads the networks; resolves false when they cannot run here (the neural tier is then off). */
-  neuralReady(): Promise<boolean> {
+  /** Loads the networks; says which tiers' networks can run here (the others are then off). */
+  ready(): Promise<LowResNetworks> {
     if (!this.#warm) {
       const w = this.#ensure();
       this.#warm = new Promise((resolve) => {
         const onMsg = (m: FromLowRes) => {
           if (m.kind === 'warm') {
             w.off('message', onMsg);
-            resolve(m.ok);
+            if (m.message) console.warn(`[engine] low-res networks: ${m.message}`);
+            resolve({ neural: m.neural, learned: m.learned });
           }
         };
         w.on('message', onMsg);
-        w.once('exit', () => resolve(false));
+        w.once('exit', () => resolve({ neural: false, learned: false }));
         w.postMessage({ kind: 'warmup' } satisfies ToLowRes);
       });
     }
@@ -88,7 +95,8 @@ export class LowResClient {
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
-      if (m.kind === 'updated') p.resolve({ grid: new Float32Array(m.grid), tier: m.tier, stages: m.stages });
+      if (m.kind === 'updated')
+        p.resolve({ grid: new Float32Array(m.grid), tier: m.tier, stages: m.stages, cut: m.cut });
       else p.reject(new Error(m.message));
     });
     const died = (why: string): void => {

@@ -16,7 +16,8 @@ import { Downscaler, lowResSize, type LowRes } from '../image/downscale.js';
 import { DEFAULT_TRANSFER, colorTransferAffine } from '../image/global_transfer.js';
 import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid } from '../image/grid.js';
 import type { I420Frame } from '../image/i420.js';
-import type { FrameReport, LowResResult, Tier } from '../pool/thread_messages.js';
+import type { GuideLuts } from '../image/guide.js';
+import type { FrameReport, LearnedVariant, LowResResult, LowResTier, Tier } from '../pool/thread_messages.js';
 import type { EngineContext } from './engine_context.js';
 import { splitGridMask } from '../image/soft_grid_mask.js';
 import type { StyleEntry } from '../runtime/style_store.js';
@@ -34,6 +35,12 @@ export interface SessionEngineOptions {
   tcAdainAlpha: number;
   /** fixed r (benchmarks); null adapts */
   fixedR: number | null;
+  /** evaluation: keep the first keyframe grid for the rest of the session (no further low-res updates) */
+  freezeGrid: boolean;
+  /** learned tier: the network variant ('notemporal': trained without the temporal loss, an ablation) */
+  learnedVariant: LearnedVariant;
+  /** learned tier: refine the low-res mask with the mask enhancement network (off: an ablation) */
+  maskEnhancement: boolean;
 }
 
 /** frames between statistics refreshes of the global grids (global tier, before keyframes) */
@@ -45,6 +52,9 @@ export const DEFAULT_SESSION_OPTIONS: SessionEngineOptions = {
   lowResSize: 256,
   tcAdainAlpha: 0.5,
   fixedR: null,
+  freezeGrid: false,
+  learnedVariant: 'main',
+  maskEnhancement: true,
 };
 
 export class SessionEngine {
@@ -110,9 +120,11 @@ export class SessionEngine {
       ? 'global'
       : ctx.tierMode !== 'auto'
         ? ctx.tierMode
-        : ctx.neuralAvailable
-          ? 'neural'
-          : 'fast';
+        : ctx.learnedAvailable
+          ? 'learned'
+          : ctx.neuralAvailable
+            ? 'neural'
+            : 'fast';
     this.policy = new TierPolicy(start, ctx.tierMode !== 'auto', this.opts.fixedR);
   }
 
@@ -210,7 +222,7 @@ export class SessionEngine {
       frame,
       this.gridShown,
       this.ctx.shape,
-      this.ctx.luts,
+      this.guide(),
       mask ? { plane: mask } : { constant: 255 },
     );
     const t5 = performance.now();
@@ -237,6 +249,13 @@ export class SessionEngine {
     };
   }
 
+  /** The guide the grid on screen is sliced with: the learned tier's own, or the hand-made one. */
+  private guide(): GuideLuts {
+    return this.haveKey && this.policy.tier === 'learned'
+      ? this.ctx.learnedLuts.get(this.opts.learnedVariant)
+      : this.ctx.luts;
+  }
+
   /** The grid of the current pair for this frame: keyframes interpolated over r frames. */
   private localGrid(): Float32Array {
     if (!this.haveKey || this.policy.tier === 'global') return this.gridGlobal;
@@ -247,6 +266,7 @@ export class SessionEngine {
   /** Starts a low-res update when none runs and r frames have passed (or the pair changed). */
   private maybeUpdate(frame: I420Frame, fullMask: Uint8Array | undefined): void {
     if (this.inflight || (!this.immediate && this.sinceUpdate < this.policy.r)) return;
+    if (this.opts.freezeGrid && this.haveKey) return;
     const lowres = this.ctx.lowres!;
     const size = lowResSize(frame.width, frame.height, this.opts.lowResSize);
     const n = size.width * size.height;
@@ -256,7 +276,7 @@ export class SessionEngine {
       ? this.downscaler.mask(fullMask, frame.width, frame.height, size.width, size.height, new Uint8Array(n))
       : new Uint8Array(n).fill(255);
     const gen = this.gen,
-      tier = this.policy.tier as 'neural' | 'fast',
+      tier = this.policy.tier as LowResTier,
       t = performance.now();
     this.inflight = true;
     this.immediate = false;
@@ -272,6 +292,8 @@ export class SessionEngine {
         bg: this.bg,
         tier,
         tcAdainAlpha: this.opts.tcAdainAlpha,
+        learnedVariant: this.opts.learnedVariant,
+        maskEnhancement: this.opts.maskEnhancement,
       })
       .then(
         (res) => {
@@ -291,9 +313,9 @@ export class SessionEngine {
       );
   }
 
-  /** A new keyframe grid: interpolate to it from the grid in use, over r frames. */
+  /** A new keyframe grid: interpolate to it from the grid in use over r frames (after a scene cut: at once). */
   private accept(res: LowResResult): void {
-    this.keyFrom.set(this.haveKey ? this.gridLocal : this.gridGlobal);
+    this.keyFrom.set(res.cut ? res.grid : this.haveKey ? this.gridLocal : this.gridGlobal);
     this.keyTo = res.grid;
     this.keyT = 0;
     this.keyR = this.policy.r;

@@ -2,17 +2,18 @@
 // r is the measured low-res update time in frames divided by DUTY (1..8): the low-res work
 // of all sessions together should keep a core busy only that share of the time (each session
 // gets DUTY / live sessions), so on a small machine the codecs and the per-frame path keep
-// the rest. A tier that stays too slow for several updates in a row
-// gives way to the next cheaper one
-// (neural -> fast -> global) when its updates take longer than 8 frames even at full duty;
-// a failed update does the same, and so does a machine that cannot keep up: when the frame
+// the rest. A tier that stays too slow for several updates in a row gives way to the next
+// cheaper one (neural -> fast -> global; learned -> global, since the learned network costs
+// less than a fit) when its updates take longer than 8 frames even at full duty; a failed
+// update does the same (a failed learned update falls back to fast, which needs no network),
+// and so does a machine that cannot keep up: when the frame
 // pump drops more than 15 % of the camera's frames over ~1.5 s (the cores are shared with the
 // codecs, other sessions and browsers), the low-res path's share goes first. A forced tier
 // never changes.
 //
 // Degradation, in the order load is shed before the output frame rate drops (the level shown
-// in the HUD and /metrics): 0 full quality; 1 larger r (keyframe grids every r frames);
-// 2 the fast tier; 3 the global tier; 4 half internal resolution (the frame is stylized and
+// in the HUD and /metrics): 0 full quality (learned or neural); 1 larger r (keyframe grids
+// every r frames); 2 the fast tier; 3 the global tier; 4 half internal resolution (the frame is stylized and
 // encoded at half width and height: the last step, when the global tier still drops frames).
 // Tiers only go down within a session: a machine that could not keep up once is not trusted
 // to keep up again while its load is the same. Resolution comes back after ~12 s without
@@ -40,7 +41,9 @@ export const DUTY = 0.5;
 
 export const MAX_DEGRADATION = 4;
 
-export function nextTier(t: Tier): Tier {
+/** The tier a session falls back to: to shed load, or (`failed`) when its networks failed. */
+export function nextTier(t: Tier, failed = false): Tier {
+  if (t === 'learned') return failed ? 'fast' : 'global';
   return t === 'neural' ? 'fast' : 'global';
 }
 
@@ -154,11 +157,11 @@ export class TierPolicy {
 
   /** A low-res update failed. */
   failed(): void {
-    if (!this.forced) this.degrade();
+    if (!this.forced) this.degrade(true);
   }
 
-  private degrade(): void {
-    this.tier = nextTier(this.tier);
+  private degrade(failed = false): void {
+    this.tier = nextTier(this.tier, failed);
     this.slow = 0;
     this.updateMs = 0;
     this.samples = 0;

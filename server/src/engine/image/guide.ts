@@ -53,3 +53,14 @@ export function guideZ(luts: GuideLuts, nz: number, y: number, m: number): numbe
 export function engineLuts(): GuideLuts {
   return buildGuideLuts({ nz: DEFAULT_GRID.nz, splitByMask: true });
 }
+
+/** Lookup tables from a guide's two curves in grid units (a learned guide: models/gridnet_guide.json). */
+export function guideLutsFromTables(zY: ArrayLike<number>, zM: ArrayLike<number>): GuideLuts {
+  if (zY.length !== 256 || zM.length !== 256) throw new RangeError('a guide needs 256 values per table');
+  const luts = { zY: new Int32Array(256), zM: new Int32Array(256) };
+  for (let i = 0; i < 256; i++) {
+    luts.zY[i] = Math.round(256 * zY[i]);
+    luts.zM[i] = Math.round(256 * zM[i]);
+  }
+  return luts;
+}

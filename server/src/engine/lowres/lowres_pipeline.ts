@@ -11,6 +11,7 @@ import { DEFAULT_FIT, GridFitter } from './grid_fit.js';
 import type { GuideLuts } from '../image/guide.js';
 import type { LowResRequest, LowResResult } from '../pool/thread_messages.js';
 import type { OnnxRuntime } from '../runtime/onnx_session.js';
+import { LearnedPath } from './learned_path.js';
 import { LowResSession } from './lowres_session.js';
 import { NeuralTargets } from './neural_targets.js';
 import { SoftGridMask } from '../image/soft_grid_mask.js';
@@ -24,6 +25,7 @@ export class LowResPipeline {
   private readonly fitter: GridFitter;
   private readonly softMask: SoftGridMask;
   private readonly sessions = new Map<string, LowResSession>();
+  private readonly learned: LearnedPath;
   private weightsF = new Float32Array(0);
   private weightsB = new Float32Array(0);
   private targetF = new Float32Array(0);
@@ -37,6 +39,7 @@ export class LowResPipeline {
   ) {
     this.fitter = new GridFitter(shape);
     this.softMask = new SoftGridMask(shape);
+    this.learned = new LearnedPath(shape, onnx);
   }
 
   /** Loads the networks (also done lazily by the first neural update). */
@@ -48,6 +51,11 @@ export class LowResPipeline {
       });
     }
     return this.neural;
+  }
+
+  /** Loads the learned tier's networks (also done by its first update). */
+  async loadLearned(): Promise<void> {
+    await this.learned.load();
   }
 
   /** The session ended: its state here goes. */
@@ -82,6 +90,13 @@ export class LowResPipeline {
     const fgStyle = area >= MIN_REGION_SHARE * n ? this.styles.get(req.fg) : natural;
     const bgStyle = n - area >= MIN_REGION_SHARE * n ? this.styles.get(req.bg) : natural;
     const stages: Record<string, number> = {};
+    const cut = st.sceneChanged(yuv, n);
+    if (req.tier === 'learned') {
+      const grid = await this.learned.update(req, st, fgStyle, bgStyle, cut, stages);
+      stages.lowres = performance.now() - t0;
+      return { grid, tier: req.tier, stages, cut };
+    }
+    if (cut) st.tc.reset();
     if (req.tier === 'neural') {
       const net = await this.loadNeural();
       const t = await net.targets(
@@ -116,7 +131,7 @@ export class LowResPipeline {
     stages.fit = t2 - t1;
     stages.blend = t3 - t2;
     stages.lowres = t3 - t0;
-    return { grid, tier: req.tier, stages };
+    return { grid, tier: req.tier, stages, cut };
   }
 
   private fitRegion(

@@ -32,6 +32,18 @@ class LowResThread {
     port.on('message', (m: ToLowRes) => this.#onMessage(m));
   }
 
+  /** Loads both tiers' networks and says which can run here. */
+  async #warmup(): Promise<void> {
+    const [neural, learned] = await Promise.allSettled([this.#pipeline.loadNeural(), this.#pipeline.loadLearned()]);
+    const why = [neural, learned].flatMap((r) => (r.status === 'rejected' ? [String(r.reason).split('\n')[0]] : []));
+    this.#send({
+      kind: 'warm',
+      neural: neural.status === 'fulfilled',
+      learned: learned.status === 'fulfilled',
+      ...(why.length ? { message: why.join('; ') } : {}),
+    });
+  }
+
   #send(m: FromLowRes, transfer: ArrayBuffer[] = []): void {
     this.port.postMessage(m, transfer);
   }
@@ -53,17 +65,14 @@ class LowResThread {
         void this.#chain.then(() => whenIdle(this.#onnx)).then(() => process.exit(0));
         return;
       case 'warmup':
-        this.#pipeline.loadNeural().then(
-          () => this.#send({ kind: 'warm', ok: true }),
-          (e: unknown) => this.#send({ kind: 'warm', ok: false, message: String(e) }),
-        );
+        void this.#warmup();
         return;
       case 'update':
         this.#chain = this.#chain.then(async () => {
           try {
             const r = await this.#pipeline.update(m.req);
             const grid = r.grid.buffer as ArrayBuffer;
-            this.#send({ kind: 'updated', id: m.id, grid, tier: r.tier, stages: r.stages }, [grid]);
+            this.#send({ kind: 'updated', id: m.id, grid, tier: r.tier, stages: r.stages, cut: r.cut }, [grid]);
           } catch (e) {
             this.#send({ kind: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
           }

@@ -4,13 +4,20 @@
 // Buffers travel as transferred ArrayBuffers (no copy). The wire protocol with browsers is
 // shared/protocol.ts; this module is internal to the server.
 import type { MaskMode } from '../../../../shared/protocol.js';
+import type { LearnedVariant } from '../runtime/learned_guide.js';
 import type { OnnxOptions } from '../runtime/onnx_session.js';
+
+export type { LearnedVariant } from '../runtime/learned_guide.js';
 import type { StyleImage } from '../runtime/style_store.js';
 
 // ---------- what the threads report and are configured with ----------
 
-/** Stylizer tiers, best first (frame/tier_policy.ts chooses and degrades). */
-export type Tier = 'neural' | 'fast' | 'global';
+/**
+ * Stylizer tiers (frame/tier_policy.ts chooses and degrades): learned (the trained grid
+ * network), neural (grids fitted to decoded AdaIN targets), fast (fitted to hand-made
+ * targets), global (one affine per region).
+ */
+export type Tier = 'learned' | 'neural' | 'fast' | 'global';
 /** 'auto' picks from the measured budget; a tier name forces it. */
 export type TierMode = Tier | 'auto';
 /** The tiers whose grids come from the low-res worker. */
@@ -115,6 +122,9 @@ export interface LowResRequest {
   tier: LowResTier;
   /** TC-AdaIN: weight of the previous update's content statistics (0 = off) */
   tcAdainAlpha: number;
+  /** learned tier: which network, and whether its mask enhancement runs */
+  learnedVariant: LearnedVariant;
+  maskEnhancement: boolean;
 }
 
 export interface LowResResult {
@@ -123,6 +133,8 @@ export interface LowResResult {
   tier: LowResTier;
   /** ms per low-res stage */
   stages: Record<string, number>;
+  /** the frame started a new scene (a cut or a sudden light change): show the grid at once */
+  cut: boolean;
 }
 
 export type ToLowRes =
@@ -136,6 +148,7 @@ export type ToLowRes =
   | { kind: 'update'; id: number; req: LowResRequest };
 
 export type FromLowRes =
-  | { kind: 'warm'; ok: boolean; message?: string }
-  | { kind: 'updated'; id: number; grid: ArrayBuffer; tier: LowResTier; stages: Record<string, number> }
+  /** the networks that load here: the neural tier's pair, and the learned tier's grid network */
+  | { kind: 'warm'; neural: boolean; learned: boolean; message?: string }
+  | { kind: 'updated'; id: number; grid: ArrayBuffer; tier: LowResTier; stages: Record<string, number>; cut: boolean }
   | { kind: 'failed'; id: number; message: string };
