@@ -244,8 +244,19 @@ it('engine benchmark', async () => {
   const stageRows: BenchRecord[] = [];
   const harness: Partial<Record<Tier, Harness>> = {};
   for (const t of ['neural', 'fast', 'global'] as const) harness[t] = await engineHarness(t, PROVIDER);
+  // the learned tier when its networks are in models/ (gridnet*.onnx)
+  const learned = await engineHarness('learned', PROVIDER);
+  if (learned.ctx.learnedAvailable) harness.learned = learned;
+  else await learned.close();
   const seg = await Segmenter.create(new OnnxRuntime({ provider: PROVIDER, threads: 1 }));
-  const runs: [Tier, number | null, Segmenter | null][] = [
+  type BenchRun = [Tier, number | null, Segmenter | null];
+  const learnedRuns: BenchRun[] = [
+    ['learned', 1, null],
+    ['learned', null, null],
+    ['learned', null, seg],
+  ];
+  const runs: BenchRun[] = [
+    ...(harness.learned ? learnedRuns : []),
     ['neural', 1, null],
     ['neural', null, null],
     ['neural', null, seg],
@@ -280,10 +291,11 @@ it('engine benchmark', async () => {
   const net = await fullResNetBaseline(harness.neural!, frames720, 4);
   for (const h of Object.values(harness)) await h?.close();
 
-  const ours =
+  const auto720 = (tier: Tier) =>
     records.find(
-      (x) => x.stage === 'frame' && x.resolution === '720p' && x.tier === 'neural' && String(x.r).startsWith('auto'),
-    ) ?? records.find((x) => x.resolution === '720p')!;
+      (x) => x.stage === 'frame' && x.resolution === '720p' && x.tier === tier && String(x.r).startsWith('auto'),
+    );
+  const ours = auto720('learned') ?? auto720('neural') ?? records.find((x) => x.resolution === '720p')!;
   const ourMs = ours.p50_ms as number;
   ours.ratio_vs_lut3d = Math.round((ourMs / lut) * 100) / 100;
   ours.ratio_vs_fullres_net = Math.round((ourMs / net) * 1000) / 1000;

@@ -33,6 +33,18 @@ describe('TierPolicy', () => {
     expect(p.tier).toBe('global');
   });
 
+  it('sheds a too-slow learned tier straight to global (a fit costs more), and a failed one to fast', () => {
+    const slow = new TierPolicy('learned', false);
+    feed(slow, 900, 7);
+    expect(slow.tier).toBe('global');
+    expect(slow.level).toBe(3);
+    const broken = new TierPolicy('learned', false);
+    expect(broken.level).toBe(0);
+    broken.failed();
+    expect(broken.tier).toBe('fast');
+    expect(broken.level).toBe(2);
+  });
+
   it('keeps a forced tier and a fixed r', () => {
     const p = new TierPolicy('neural', true, 2);
     feed(p, 900, 20);
