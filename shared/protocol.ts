@@ -261,6 +261,8 @@ export interface StatsMsg {
   r: number;
   /** degradation level: 0 = full quality; higher = shedding load */
   degradation: number;
+  /** the tier the session starts from and steps back up to when the load goes (tier differs: shedding) */
+  bestTier: string;
   /**
    * where this frame's speaker mask came from: 'live' (segmented from this frame), 'reused'
    * (the latest mask of an earlier frame, not warped: segmentation runs off the frame path

@@ -79,7 +79,8 @@ export class Hud {
     this.set(box, 'drops', 'drops (total)', s ? `${s.drops} (${s.dropsTotal})` : '—');
     this.set(box, 'size', 'resolution', s && s.width ? `${s.width}×${s.height}` : '—');
     this.set(box, 'p95', 'engine p95', ms(s?.engineP95));
-    this.set(box, 'tier', 'tier · r', s ? `${s.tier} · ${fixed(s.r, 2)}` : '—');
+    const back = s && s.bestTier !== s.tier ? ` (back to ${s.bestTier} when calm)` : '';
+    this.set(box, 'tier', 'tier · r', s ? `${s.tier} · ${fixed(s.r, 2)}${back}` : '—');
     this.set(box, 'degr', 'degradation', s ? String(s.degradation) : '—');
     const stageKeys = s ? Object.keys(s.stages).filter((k) => !isSegStage(k)) : [];
     if (stageKeys.join('|') !== this.stageKeys) {

@@ -246,6 +246,7 @@ export class SessionEngine {
       width: frame.width,
       height: frame.height,
       degradation: this.policy.level,
+      bestTier: this.policy.bestTier,
     };
   }
 

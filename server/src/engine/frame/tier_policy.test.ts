@@ -103,6 +103,41 @@ describe('TierPolicy', () => {
     expect(forced.halfRes).toBe(true); // the tier is pinned; the resolution still goes
   });
 
+  it('steps back up to its best tier after a calm spell, twice as long after a step that had to be undone', () => {
+    const drops = (p: TierPolicy, frames: number, every: number) => {
+      for (let k = 0; k < frames; k++) p.framesDropped(k % every === 0 ? 1 : 0);
+    };
+    const calmWindows = (p: TierPolicy, want: string, max: number) => {
+      let n = 0;
+      while (p.tier !== want && n < max) {
+        drops(p, DROP_WINDOW, 1_000_000);
+        n++;
+      }
+      return n;
+    };
+    const p = new TierPolicy('learned', false);
+    drops(p, DROP_WARMUP + DROP_WINDOW, 2); // a burst: a third of the camera's frames lost
+    expect(p.tier).toBe('global');
+    expect(p.bestTier).toBe('learned');
+    // the load ends: the warm-up of the cheaper tier, then 8 calm windows (~12 s)
+    const first = calmWindows(p, 'learned', 100);
+    expect(p.tier).toBe('learned');
+    expect(first).toBeGreaterThanOrEqual(8);
+    expect(first).toBeLessThanOrEqual(10);
+    // the machine cannot keep it: down again at once, and the next try waits twice as long
+    drops(p, DROP_WARMUP + DROP_WINDOW, 2);
+    expect(p.tier).toBe('global');
+    const second = calmWindows(p, 'learned', 100);
+    expect(p.tier).toBe('learned');
+    expect(second).toBeGreaterThanOrEqual(16);
+    // a session whose learned networks failed does not go back to them
+    const broken = new TierPolicy('learned', false);
+    broken.failed();
+    expect(broken.tier).toBe('fast');
+    calmWindows(broken, 'learned', 40);
+    expect(broken.tier).toBe('neural');
+  });
+
   it('reacts within seconds at a low frame rate: warm-up and windows also end by time', () => {
     const p = new TierPolicy('neural', false);
     // 2 processed frames per second, 2 camera frames dropped before each (two thirds lost)

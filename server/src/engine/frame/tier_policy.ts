@@ -15,9 +15,12 @@
 // in the HUD and /metrics): 0 full quality (learned or neural); 1 larger r (keyframe grids
 // every r frames); 2 the fast tier; 3 the global tier; 4 half internal resolution (the frame is stylized and
 // encoded at half width and height: the last step, when the global tier still drops frames).
-// Tiers only go down within a session: a machine that could not keep up once is not trusted
-// to keep up again while its load is the same. Resolution comes back after ~12 s without
-// drops (then 24 s, 48 s...: no fast oscillation). A forced tier still sheds resolution.
+// Quality comes back when the headroom does: full resolution after ~12 s without drops,
+// then the session's best tier (where it started; or the best one whose networks did not
+// fail) after another ~12 s without drops. Each step that has to be undone doubles
+// the calm spell the next one needs (24 s, 48 s... up to ~3 min), so a machine at its limit
+// does not oscillate. A tier whose networks failed is not tried again. A forced tier still
+// sheds resolution.
 import type { Tier } from '../pool/thread_messages.js';
 
 export const MAX_R = 8;
@@ -34,6 +37,8 @@ export const DROP_WARMUP_MS = 3000;
 const DROP_MIN_FRAMES = 8;
 /** half resolution ends after this many windows with under CALM_SHARE dropped (~12 s), none over DROP_SHARE between them */
 const CALM_WINDOWS = 8;
+/** the longest calm spell a step back up may have to wait for (~3 min) */
+const MAX_CALM_WINDOWS = 128;
 const CALM_SHARE = 0.03;
 const DROP_SHARE = 0.15;
 /** share of the time the low-res path may run */
@@ -45,6 +50,15 @@ export const MAX_DEGRADATION = 4;
 export function nextTier(t: Tier, failed = false): Tier {
   if (t === 'learned') return failed ? 'fast' : 'global';
   return t === 'neural' ? 'fast' : 'global';
+}
+
+/** The tiers from best to cheapest (the order they are given up in). */
+const LADDER: readonly Tier[] = ['learned', 'neural', 'fast', 'global'];
+
+/** The best tier a session at `t` may step back up to: its `best`, else the best one that did not fail. */
+export function betterTier(t: Tier, best: Tier, failed: ReadonlySet<Tier> = new Set()): Tier {
+  for (let i = LADDER.indexOf(best); i < LADDER.indexOf(t); i++) if (!failed.has(LADDER[i])) return LADDER[i];
+  return t;
 }
 
 export class TierPolicy {
@@ -69,6 +83,14 @@ export class TierPolicy {
   private calmNeeded = CALM_WINDOWS;
   /** level 4: frames are stylized and encoded at half width and height */
   halfRes = false;
+  /** the session's best tier (where it started), the tiers whose networks failed */
+  readonly #best: Tier;
+  readonly #failed = new Set<Tier>();
+  /** below its best tier: consecutive calm windows, and how many bring the next tier up back */
+  #tierCalm = 0;
+  #tierCalmNeeded = CALM_WINDOWS;
+  /** the last step was a step back up (a degrade now means it came too early) */
+  #steppedUp = false;
 
   constructor(
     start: Tier,
@@ -76,7 +98,13 @@ export class TierPolicy {
     private readonly fixedR: number | null = null,
   ) {
     this.tier = start;
+    this.#best = start;
     if (fixedR) this.r = fixedR;
+  }
+
+  /** The tier this session starts from and returns to when the machine has room again. */
+  get bestTier(): Tier {
+    return this.#best;
   }
 
   /** A frame arrived at `nowMs`. */
@@ -132,10 +160,11 @@ export class TierPolicy {
         this.calmWindows = 0;
         this.calmNeeded *= 2;
         this.processed = 0;
-      }
+      } else if (!this.halfRes) this.#maybeStepUp(share);
       return;
     }
     this.calmWindows = 0;
+    this.#tierCalm = 0;
     if (this.halfRes) return;
     // at the cheapest tier allowed (global, or a forced one) the resolution goes, after two
     // windows in a row: a short stall (another process starting) does not cost resolution
@@ -160,7 +189,29 @@ export class TierPolicy {
     if (!this.forced) this.degrade(true);
   }
 
+  /** A calm window below the best tier: after enough of them, one rung back up. */
+  #maybeStepUp(share: number): void {
+    if (this.forced || share >= CALM_SHARE) {
+      this.#tierCalm = 0;
+      return;
+    }
+    const up = betterTier(this.tier, this.#best, this.#failed);
+    if (up === this.tier || ++this.#tierCalm < this.#tierCalmNeeded) return;
+    this.tier = up;
+    this.#tierCalm = 0;
+    this.#steppedUp = true;
+    this.slow = 0;
+    this.updateMs = 0;
+    this.samples = 0;
+    this.processed = 0; // the better tier gets a warm-up to settle
+  }
+
   private degrade(failed = false): void {
+    if (failed) this.#failed.add(this.tier);
+    // a step back up that has to be undone: the next one waits twice as long
+    if (this.#steppedUp) this.#tierCalmNeeded = Math.min(MAX_CALM_WINDOWS, this.#tierCalmNeeded * 2);
+    this.#steppedUp = false;
+    this.#tierCalm = 0;
     this.tier = nextTier(this.tier, failed);
     this.slow = 0;
     this.updateMs = 0;

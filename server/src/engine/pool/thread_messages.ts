@@ -33,6 +33,8 @@ export interface FrameReport {
   lowres: Record<string, number>;
   totalMs: number;
   tier: Tier;
+  /** the tier the session returns to when the machine has room again (its starting one) */
+  bestTier: Tier;
   r: number;
   mask: MaskSource;
   /** style weight of the current look (1 outside transitions) */
