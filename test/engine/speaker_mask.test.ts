@@ -118,4 +118,27 @@ describe('speaker mask', () => {
     expect(Math.abs(mean)).toBeLessThanOrEqual(1);
     expect(Math.max(...lags)).toBeLessThanOrEqual(1);
   }, 300_000);
+
+  it('spends little on a still picture: the model every 8th frame, the full-resolution plane kept', async () => {
+    const c = await referenceComposite(REFERENCE_SET[0]);
+    const frame = toI420(c.rgb, c.width, c.height);
+    const sm = new SpeakerMask(seg.stream(), { budgetMs: Infinity });
+    let runs = 0,
+      enhanced = 0,
+      first: Uint8Array | null = null;
+    const frames = 48;
+    for (let t = 0; t < frames; t++) {
+      const m = await sm.update(frame, (t * 1000) / 30);
+      if (m.stages.segment > 0) runs++;
+      if (m.stages.enhance > 0.05) enhanced++;
+      if (t === 10) first = m.plane.slice();
+      if (t > 10) expect(iou(m.plane, first!)).toBeGreaterThan(0.99);
+    }
+    console.log(`still picture, ${frames} frames: ${runs} model runs, ${enhanced} full-resolution passes`);
+    // the first frames decide it is still (6 frames), then every 8th frame runs the model
+    expect(runs).toBeLessThanOrEqual(6 + Math.ceil((frames - 6) / 8) + 1);
+    expect(runs).toBeGreaterThanOrEqual(Math.floor((frames - 6) / 8));
+    expect(enhanced).toBeLessThanOrEqual(runs + 6);
+    sm.close();
+  }, 120_000);
 });

@@ -13,6 +13,7 @@
 // Every r frames the low-res path runs asynchronously in the low-res worker.
 import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from '../image/color.js';
 import { Downscaler, lowResSize, type LowRes } from '../image/downscale.js';
+import { MotionMeter } from '../image/motion_meter.js';
 import { DEFAULT_TRANSFER, colorTransferAffine } from '../image/global_transfer.js';
 import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid } from '../image/grid.js';
 import type { I420Frame } from '../image/i420.js';
@@ -45,6 +46,9 @@ export interface SessionEngineOptions {
 
 /** frames between statistics refreshes of the global grids (global tier, before keyframes) */
 const GLOBAL_STRIDE = 3;
+/** while the picture is still (this many frames in a row), low-res updates at least this many frames apart */
+const STILL_FRAMES = 6;
+const STILL_R = 8;
 
 export const DEFAULT_SESSION_OPTIONS: SessionEngineOptions = {
   globalStatsEma: 0.2,
@@ -64,6 +68,7 @@ export class SessionEngine {
   private readonly opts: SessionEngineOptions;
   readonly policy: TierPolicy;
   private readonly downscaler = new Downscaler();
+  private readonly motion = new MotionMeter();
   private low: LowRes | undefined;
   private readonly frameStats = { fg: emptyStats(), bg: emptyStats(), fresh: true };
   private readonly scratch = emptyStats();
@@ -179,6 +184,7 @@ export class SessionEngine {
     if (mask && mask.length < frame.width * frame.height) throw new RangeError('mask smaller than the frame');
     const t0 = performance.now();
     this.policy.frame(nowMs);
+    this.motion.measure(frame);
     // the global grids are what shows until the low-res path answers (and at a style change):
     // their statistics are refreshed every frame at first, then every GLOBAL_STRIDE frames
     // (smoothed over time anyway; the global tier is what an overloaded machine falls back
@@ -266,7 +272,9 @@ export class SessionEngine {
 
   /** Starts a low-res update when none runs and r frames have passed (or the pair changed). */
   private maybeUpdate(frame: I420Frame, fullMask: Uint8Array | undefined): void {
-    if (this.inflight || (!this.immediate && this.sinceUpdate < this.policy.r)) return;
+    // a still picture needs few keyframes: at least STILL_R frames apart
+    const r = this.motion.stillFor(STILL_FRAMES) ? Math.max(this.policy.r, STILL_R) : this.policy.r;
+    if (this.inflight || (!this.immediate && this.sinceUpdate < r)) return;
     if (this.opts.freezeGrid && this.haveKey) return;
     const lowres = this.ctx.lowres!;
     const size = lowResSize(frame.width, frame.height, this.opts.lowResSize);

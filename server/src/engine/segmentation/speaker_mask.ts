@@ -11,8 +11,11 @@
 // not warped otherwise). When the model alone is slower than the frame budget it runs off the
 // frame path: the frame starts a segmentation (when none is running) and is served with the
 // latest mask. Both cases are reported as 'reused'. While the machine drops camera frames,
-// the cadence rises too (noteDrops).
+// the cadence rises too (noteDrops). While the picture is still (image/motion_meter.ts) the
+// model runs only every `stillInterval` frames, and the full-resolution plane is kept as it is
+// until a new mask arrives or the picture moves: a still speaker costs little.
 import { i420Planes, type I420Frame } from '../image/i420.js';
+import { MotionMeter } from '../image/motion_meter.js';
 import { bilinearUpsample, GuidedUpsampler, type GuidedOptions } from './guided_upsample.js';
 import { MaskSmoother, type SmootherOptions } from './mask_smoother.js';
 import type { SegmenterStream } from './segmenter.js';
@@ -29,6 +32,9 @@ export interface SpeakerMaskOptions {
   duty: number;
   /** longest cadence: the model runs at least every maxInterval frames */
   maxInterval: number;
+  /** cadence while the picture is still (frames), and how many still frames in a row make it still */
+  stillInterval: number;
+  stillFrames: number;
   smoother: Partial<SmootherOptions>;
   guided: Partial<GuidedOptions>;
 }
@@ -39,6 +45,8 @@ export const DEFAULT_SPEAKER_MASK: SpeakerMaskOptions = {
   budgetMs: 12,
   duty: 0.35,
   maxInterval: 4,
+  stillInterval: 8,
+  stillFrames: 6,
   smoother: {},
   guided: {},
 };
@@ -78,6 +86,10 @@ export class SpeakerMask {
   private segMs = 0;
   private smoothMs = 0;
   private inflight: Promise<void> | null = null;
+  private readonly motion = new MotionMeter();
+  /** model results folded in so far, and the one the full-resolution plane was made from */
+  private version = 0;
+  private applied = -1;
   private closed = false;
 
   constructor(
@@ -114,8 +126,11 @@ export class SpeakerMask {
   async update(frame: I420Frame, nowMs = performance.now()): Promise<MaskResult> {
     if (this.closed) throw new Error('speaker mask closed');
     this.track(nowMs);
+    this.motion.measure(frame);
+    const still = this.motion.stillFor(this.opt.stillFrames);
+    const k = still ? Math.max(this.k, this.opt.stillInterval) : this.k;
     let source: MaskResult['source'] = 'live';
-    if (this.lowW && ++this.since < this.k) {
+    if (this.lowW && ++this.since < k) {
       source = 'reused';
     } else if (this.inflight || (this.lowW && this.segAvg > this.opt.budgetMs)) {
       this.since = 0;
@@ -132,9 +147,14 @@ export class SpeakerMask {
     }
     const t0 = performance.now();
     const { width: W, height: H } = frame;
+    // a still picture and no new mask: the plane made for the previous frame is this one's too
+    const keep = still && this.applied === this.version && this.plane.length === W * H;
     if (this.plane.length !== W * H) this.plane = new Uint8Array(W * H);
-    if (this.opt.enhancement === 'guided') this.guided.apply(i420Planes(frame).y, W, H, this.plane);
-    else bilinearUpsample(this.low, this.lowW, this.lowH, W, H, this.plane);
+    if (!keep) {
+      if (this.opt.enhancement === 'guided') this.guided.apply(i420Planes(frame).y, W, H, this.plane);
+      else bilinearUpsample(this.low, this.lowW, this.lowH, W, H, this.plane);
+      this.applied = this.version;
+    }
     const enhance = performance.now() - t0;
     // model time is reported with the frame it finished on (off the frame path: a later one)
     const stages = { segment: this.segMs, smooth: this.smoothMs, enhance };
@@ -157,6 +177,7 @@ export class SpeakerMask {
     this.low = this.smoother.update(m.data, luma, 3, m.width, m.height);
     this.lowW = m.width;
     this.lowH = m.height;
+    this.version++;
     if (this.opt.enhancement === 'guided') this.guided.fit(this.low, luma, 3, m.width, m.height);
     this.smoothMs = performance.now() - t1;
     if (this.runs > 1) {
