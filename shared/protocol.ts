@@ -255,8 +255,14 @@ export interface StatsMsg {
   width: number;
   height: number;
   stages: StageTimes;
-  /** p95 of the engine's per-frame time over the last second, ms */
+  /** p95 of the engine's per-frame time on the frame path over the last second, ms */
   engineP95: number;
+  /** mean engine time per frame on the frame path (what a frame waits for), ms */
+  frameMs: number;
+  /** mean engine time per frame in the background (the low-res update amortized, model runs off the path), ms */
+  backgroundMs: number;
+  /** the stylizer's CPU time per second of video (frame path + background; codecs not included), ms */
+  cpuMsPerS: number;
   tier: string;
   r: number;
   /** degradation level: 0 = full quality; higher = shedding load */

@@ -82,6 +82,7 @@ export class App {
       degradation: this.sessions.maxDegradation(),
       imagesDecoded: this.styles.imagesDecoded,
       tiers: this.sessions.tierCounts(),
+      stylizerCpuMsPerS: this.sessions.stylizerCpuMsPerS(),
     };
   }
 

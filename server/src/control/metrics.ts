@@ -10,6 +10,8 @@ export interface CensusSource {
   degradation: number;
   /** live sessions per stylizer tier */
   tiers: Record<string, number>;
+  /** the stylizer's CPU ms per second of video, all sessions together */
+  stylizerCpuMsPerS: number;
   imagesDecoded: number;
 }
 
@@ -45,6 +47,7 @@ export class Metrics {
   });
   readonly degradation: Gauge;
   readonly tiers: Gauge;
+  readonly stylizerCpu: Gauge;
   readonly clientErrors = new Counter({
     name: 'restyle_client_errors_total',
     help: 'Errors returned to clients',
@@ -77,6 +80,17 @@ export class Metrics {
       'Highest engine degradation level over live sessions (0 = full quality)',
       (c) => c.degradation,
     );
+    this.stylizerCpu = new Gauge({
+      name: 'restyle_stylizer_cpu_ms_per_second',
+      help: 'CPU ms per second of video the stylizer spends (frame path + background; codecs excluded): all sessions, and per session',
+      labelNames: ['sessions'],
+      registers: [this.registry],
+      collect() {
+        const c = census();
+        this.set({ sessions: 'all' }, c.stylizerCpuMsPerS);
+        this.set({ sessions: 'mean' }, c.sessions ? c.stylizerCpuMsPerS / c.sessions : 0);
+      },
+    });
     this.tiers = new Gauge({
       name: 'restyle_sessions_by_tier',
       help: 'Live sessions per stylizer tier (learned, neural, fast, global; echo)',

@@ -86,6 +86,8 @@ export class Session extends EventEmitter<SessionEvents> {
   private readonly createdAt = Date.now();
   #closed = false;
   #closeReason = '';
+  /** the stylizer's CPU ms per second of video over the last stats window */
+  #cpuMsPerS = 0;
 
   private constructor(
     readonly id: string,
@@ -299,6 +301,7 @@ export class Session extends EventEmitter<SessionEvents> {
   snapshot(): StatsMsg {
     const dropsNow = this.pump.dropped;
     const w = this.stats.roll(dropsNow - this.dropsReported);
+    this.#cpuMsPerS = w.cpuMsPerS;
     this.dropsReported = dropsNow;
     const r = this.stats.lastReport;
     return {
@@ -311,6 +314,9 @@ export class Session extends EventEmitter<SessionEvents> {
       height: this.stats.height,
       stages: w.stages,
       engineP95: w.engineP95,
+      frameMs: w.frameMs,
+      backgroundMs: w.backgroundMs,
+      cpuMsPerS: w.cpuMsPerS,
       tier: this.echo ? 'echo' : (r?.tier ?? '-'),
       bestTier: this.echo ? 'echo' : (r?.bestTier ?? '-'),
       r: r?.r ?? 0,
@@ -356,6 +362,11 @@ export class Session extends EventEmitter<SessionEvents> {
     this.outTrack = null;
     this.source = null;
     this.pc = null;
+  }
+
+  /** The stylizer's CPU ms per second of video over the last stats window (sent with `stats`). */
+  get cpuMsPerS(): number {
+    return this.#cpuMsPerS;
   }
 
   get closed(): boolean {

@@ -60,6 +60,13 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     return m;
   }
 
+  /** The stylizer's CPU ms per second of video, summed over the live sessions (their last stats window). */
+  stylizerCpuMsPerS(): number {
+    let sum = 0;
+    for (const s of this.sessions.values()) sum += s.cpuMsPerS;
+    return sum;
+  }
+
   /** Live sessions per stylizer tier (their last frame's; 'echo' sessions and ones without a frame yet under '-'). */
   tierCounts(): Record<string, number> {
     const out: Record<string, number> = {};
