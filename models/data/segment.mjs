@@ -12,17 +12,28 @@ import ort from 'onnxruntime-node';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MODEL = path.join(HERE, '..', 'selfie_segmentation.onnx');
-const SIZE = 256, INPUT = 'input_1:0', OUTPUT = 'activation_10';
+const SIZE = 256,
+  INPUT = 'input_1:0',
+  OUTPUT = 'activation_10';
 
 const [inFile, outFile] = process.argv.slice(2);
-if (!inFile || !outFile) { console.error('usage: node models/data/segment.mjs IN.f32 OUT.f32'); process.exit(2); }
+if (!inFile || !outFile) {
+  console.error('usage: node models/data/segment.mjs IN.f32 OUT.f32');
+  process.exit(2);
+}
 const buf = readFileSync(inFile);
 const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
 const per = SIZE * SIZE * 3;
-if (all.length % per !== 0) { console.error(`bad input size ${all.length}`); process.exit(2); }
+if (all.length % per !== 0) {
+  console.error(`bad input size ${all.length}`);
+  process.exit(2);
+}
 const n = all.length / per;
 const session = await ort.InferenceSession.create(MODEL, {
-  executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+  executionProviders: ['cpu'],
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
 });
 const out = new Float32Array(n * SIZE * SIZE);
 for (let i = 0; i < n; i++) {
