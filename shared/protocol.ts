@@ -280,13 +280,26 @@ export interface StatsMsg {
   showMask: boolean;
   foreground: string;
   background: string;
+  /**
+   * internal resolution of the artistic looks' network (e.g. "256x192") while an artistic
+   * look is on screen; absent otherwise
+   */
+  artistic?: string;
 }
+
+/**
+ * 'photo': colours and tones from a photograph (photorealistic, a grid of colour transforms);
+ * 'artistic': a painting's strokes and texture (a feed-forward network per look)
+ */
+export const STYLE_KINDS = ['photo', 'artistic'] as const;
+export type StyleKind = (typeof STYLE_KINDS)[number];
 
 export interface StyleInfo {
   id: string;
   name: string;
   thumbnail: string;
   builtIn: boolean;
+  kind: StyleKind;
   credit?: string;
 }
 

@@ -1,14 +1,22 @@
 // The two style galleries ("You (foreground)" and "Background") and the upload control.
-// Each gallery is a row of thumbnail buttons; the selected one is highlighted. Clicking one
-// calls onPick; the owner decides what is selected (select()).
-import type { StyleInfo } from '../../shared/protocol';
+// Each gallery is a row of thumbnail buttons in two sections, the photographic looks (colour
+// and tone, and the uploads) and the artistic ones (a painting's strokes); the selected one is
+// highlighted. Clicking one calls onPick; the owner decides what is selected (select()).
+import { STYLE_KINDS, type StyleInfo, type StyleKind } from '../../shared/protocol';
 import { ApiError, uploadStyle } from './api';
 
 export type Layer = 'fg' | 'bg';
 
+const KIND_LABEL: Record<StyleKind, { label: string; title: string }> = {
+  photo: { label: 'Photographic', title: 'Colours and tones of a photograph, photorealistic' },
+  artistic: { label: 'Artistic', title: "A painting's strokes and texture (a network per painting)" },
+};
+
 class Gallery {
   private selected = '';
   private readonly buttons = new Map<string, HTMLButtonElement>();
+  /** one section per kind of look: its label and its row of buttons */
+  private readonly sections = new Map<StyleKind, { el: HTMLElement; items: HTMLElement }>();
 
   constructor(
     private readonly el: HTMLElement,
@@ -28,15 +36,41 @@ class Gallery {
         b.remove();
         this.buttons.delete(id);
       }
-    styles.forEach((s, i) => {
-      let b = this.buttons.get(s.id);
-      if (!b) {
-        b = this.make(s);
-        this.buttons.set(s.id, b);
-      }
-      if (this.el.children[i] !== b) this.el.insertBefore(b, this.el.children[i] ?? null);
-    });
+    for (const kind of STYLE_KINDS) {
+      const list = styles.filter((s) => (s.kind ?? 'photo') === kind);
+      const sec = this.section(kind);
+      sec.el.hidden = list.length === 0;
+      list.forEach((s, i) => {
+        let b = this.buttons.get(s.id);
+        if (!b) {
+          b = this.make(s);
+          this.buttons.set(s.id, b);
+        }
+        if (sec.items.children[i] !== b) sec.items.insertBefore(b, sec.items.children[i] ?? null);
+      });
+    }
     this.select(this.selected);
+  }
+
+  /** The section of one kind of look (made once, in STYLE_KINDS order). */
+  private section(kind: StyleKind): { el: HTMLElement; items: HTMLElement } {
+    let sec = this.sections.get(kind);
+    if (!sec) {
+      const el = document.createElement('div');
+      el.className = 'gallery-section';
+      el.dataset.kind = kind;
+      const label = document.createElement('span');
+      label.className = 'gallery-kind';
+      label.textContent = KIND_LABEL[kind].label;
+      label.title = KIND_LABEL[kind].title;
+      const items = document.createElement('div');
+      items.className = 'gallery-items';
+      el.append(label, items);
+      this.el.append(el);
+      sec = { el, items };
+      this.sections.set(kind, sec);
+    }
+    return sec;
   }
 
   select(id: string): void {
@@ -68,6 +102,7 @@ class Gallery {
     name.textContent = s.name;
     b.append(img, name);
     if (!s.builtIn) b.classList.add('uploaded');
+    if (s.kind === 'artistic') b.classList.add('artistic');
     return b;
   }
 }

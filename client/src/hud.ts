@@ -1,7 +1,8 @@
 // The stats panel (toggle: button or "h"): the server's per-second `stats` (fps in/out,
-// drops, size, engine p95, every pipeline stage, tier, r, degradation; the speaker mask's
-// source, mode and segmentation stages) next to what this browser measures (returned fps,
-// socket and WebRTC round trips, jitter buffer), and an estimated glass-to-glass latency.
+// drops, size, engine p95, every pipeline stage, tier, r, degradation, the artistic looks'
+// internal resolution; the speaker mask's source, mode and segmentation stages) next to what
+// this browser measures (returned fps, socket and WebRTC round trips, jitter buffer), and an
+// estimated glass-to-glass latency.
 import type { StatsMsg } from '../../shared/protocol';
 import { bindShortcut } from './shortcut';
 import type { WebrtcSample } from './webrtc_stats';
@@ -23,12 +24,14 @@ const fixed = (v: number | null | undefined, digits = 1): string => (v == null ?
 const SEG_STAGES = ['segment', 'smooth', 'enhance'] as const;
 const isSegStage = (k: string): boolean => (SEG_STAGES as readonly string[]).includes(k);
 
-/** Mean server-side time per frame: the `total` stage when reported, else the sum of stages. */
-export function engineMeanMs(s: StatsMsg | null): number | null {
+/**
+ * Mean server time a frame waits for: the engine's frame path plus the frame's wait for the
+ * engine (`queue`) and its hand-off to the encoder (`handoff`); the background work (the
+ * low-res update, model runs off the path) is not in it.
+ */
+export function framePathMs(s: StatsMsg | null): number | null {
   if (!s) return null;
-  if (typeof s.stages.total === 'number') return s.stages.total;
-  const vals = Object.values(s.stages);
-  return vals.length ? vals.reduce((a, b) => a + b, 0) : null;
+  return s.frameMs + (s.stages.queue ?? 0) + (s.stages.handoff ?? 0);
 }
 
 export class Hud {
@@ -51,7 +54,10 @@ export class Hud {
     el.replaceChildren();
     this.server = this.section('Server');
     this.stages = this.section('Stages (ms / frame)');
-    this.stages.title = 'Server total includes the segmentation stages listed under "Mask".';
+    this.stages.title =
+      'Frame path: what each frame waits for on the server (with the segmentation stages under "Mask" that ran on it, ' +
+      'queue and hand-off). Background: the asynchronous low-res update (per frame it serves) and model runs off the path; ' +
+      'lowres is the last update.';
     this.mask = this.section('Mask');
     this.client = this.section('This browser');
     this.estimate = this.section('Latency');
@@ -79,16 +85,20 @@ export class Hud {
     this.set(box, 'drops', 'drops (total)', s ? `${s.drops} (${s.dropsTotal})` : '—');
     this.set(box, 'size', 'resolution', s && s.width ? `${s.width}×${s.height}` : '—');
     this.set(box, 'p95', 'engine p95', ms(s?.engineP95));
+    this.set(box, 'cpu', 'stylizer CPU', s ? `${fixed(s.cpuMsPerS, 0)} ms/s` : '—');
     const back = s && s.bestTier !== s.tier ? ` (back to ${s.bestTier} when calm)` : '';
     this.set(box, 'tier', 'tier · r', s ? `${s.tier} · ${fixed(s.r, 2)}${back}` : '—');
     this.set(box, 'degr', 'degradation', s ? String(s.degradation) : '—');
+    // the artistic looks' network runs at a reduced internal size, upsampled guided by the frame
+    this.set(box, 'art', 'artistic net', s?.artistic ? `${s.artistic.replace('x', '×')} internal` : '—');
     const stageKeys = s ? Object.keys(s.stages).filter((k) => !isSegStage(k)) : [];
     if (stageKeys.join('|') !== this.stageKeys) {
       this.stageKeys = stageKeys.join('|');
       this.clearRows(this.stages, 'stage');
     }
     if (s) for (const k of stageKeys) this.set(this.stages, `stage:${k}`, k, ms(s.stages[k], 2));
-    this.set(this.stages, 'stage-sum', 'server total', ms(engineMeanMs(s), 2), true);
+    this.set(this.stages, 'stage-sum', 'frame path', ms(framePathMs(s), 2), true);
+    this.set(this.stages, 'stage-bg', 'background / frame', ms(s?.backgroundMs, 2), true);
     this.showMask(s);
   }
 
@@ -123,16 +133,16 @@ export class Hud {
     this.set(box, 'codec', 'codec · dropped', `${c.webrtc.codec ?? '—'} · ${c.webrtc.framesDropped ?? '—'}`);
     this.set(box, 'sock', 'socket RTT', ms(c.socketRttMs));
     const lat = this.estimate;
-    const engine = engineMeanMs(this.last);
+    const engine = framePathMs(this.last);
     this.set(lat, 'rtt', 'WebRTC RTT', ms(c.webrtc.rttMs));
-    this.set(lat, 'eng', 'server / frame', ms(engine));
+    this.set(lat, 'eng', 'server frame path', ms(engine));
     this.set(lat, 'jb', 'jitter buffer', ms(c.webrtc.jitterBufferMs));
     const parts = [c.webrtc.rttMs, engine, c.webrtc.jitterBufferMs];
     const est = parts.every((p) => p != null) ? parts.reduce<number>((a, b) => a + (b ?? 0), 0) : null;
     this.set(lat, 'g2g', 'est. glass-to-glass', est == null ? '—' : `≈ ${est.toFixed(0)} ms`, true);
     if (c.stampMs != null) this.set(lat, 'stamp', 'measured (stamp p50)', ms(c.stampMs, 0), true);
     this.estimate.title =
-      'Estimate = WebRTC RTT + server time per frame + jitter-buffer delay. ' +
+      'Estimate = WebRTC RTT + server frame path + jitter-buffer delay (background work is off the path). ' +
       'Capture, encode, decode and display add more; use ?source=stamp for a measurement.';
   }
 

@@ -22,6 +22,7 @@ import { Segmenter } from '../../server/src/engine/segmentation/segmenter.js';
 import { SpeakerMask } from '../../server/src/engine/segmentation/speaker_mask.js';
 import { webcamI420 } from '../support/clips.js';
 import { engineHarness, settle, type Harness } from '../support/engine_harness.js';
+import { artisticRows } from './artistic_rows.js';
 import { benchSeconds, percentile, table, writeJson, type BenchRecord } from './report.js';
 
 const RES = { '480p': [640, 480], '720p': [1280, 720], '1080p': [1920, 1080] } as const;
@@ -29,7 +30,8 @@ type Res = keyof typeof RES;
 const PROVIDER = 'cpu';
 const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 const r1 = (x: number) => Math.round(x * 10) / 10;
-const FRAME_MS = 1000 / 30;
+const CAMERA_FPS = 30;
+const FRAME_MS = 1000 / CAMERA_FPS;
 
 function loadFrames(res: Res, count: number): I420Frame[] {
   const [w, h] = RES[res];
@@ -48,6 +50,8 @@ function loadFrames(res: Res, count: number): I420Frame[] {
 interface Run {
   rec: BenchRecord;
   stages: Record<string, number[]>;
+  /** per second of 30 fps video: frames, and low-res updates (the stages' ms times these are their CPU-ms/s) */
+  rates: { frame: number; lowres: number };
 }
 
 async function runEngine(
@@ -72,7 +76,10 @@ async function runEngine(
   const work = frames.map(cloneFrame);
   let n = 0,
     rSum = 0,
-    kSum = 0;
+    kSum = 0,
+    updates = 0,
+    lastLowres: Record<string, number> | null = null;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) {
     const f = work[n % work.length];
@@ -85,7 +92,12 @@ async function runEngine(
     totals.push(rep.totalMs + segMs);
     for (const [k, v] of Object.entries(rep.stages)) if (k !== 'lowres') (stages[k] ??= []).push(v);
     if (m) for (const [k, v] of Object.entries(m.stages)) (stages[`seg.${k}`] ??= []).push(v);
-    for (const [k, v] of Object.entries(rep.lowres)) (stages[`lowres.${k}`] ??= []).push(v);
+    // each low-res update once (the report repeats the last one's stages until the next)
+    if (rep.lowres !== lastLowres && Object.keys(rep.lowres).length) {
+      for (const [k, v] of Object.entries(rep.lowres)) (stages[`lowres.${k}`] ??= []).push(v);
+      updates++;
+    }
+    lastLowres = rep.lowres;
     rSum += rep.r;
     n++;
     if (fixedR === 1)
@@ -93,6 +105,7 @@ async function runEngine(
     else await new Promise((r) => setImmediate(r)); // let the low-res results in
   }
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await settle(s);
   s.close();
   const rec: BenchRecord = {
@@ -104,12 +117,15 @@ async function runEngine(
     fps: r1(n / elapsed),
     p50_ms: r1(percentile(totals, 50)),
     p95_ms: r1(percentile(totals, 95)),
+    // CPU of the whole process (every thread: frame path, low-res worker, inference) per second
+    // of 30 fps video: what one session costs the server, codecs aside
+    cpu_ms_per_s: Math.round((cpu.user + cpu.system) / 1000 / (n / CAMERA_FPS)),
     rss_mb: rssMb(),
     frames: n,
   };
   if (s.tier !== tier) rec.note = `degraded from ${tier}`;
   if (mask) rec.note = `${rec.note ? `${rec.note}; ` : ''}model every ${r1(kSum / n)} frames at 30 fps input`;
-  return { rec, stages };
+  return { rec, stages, rates: { frame: CAMERA_FPS, lowres: (updates / n) * CAMERA_FPS } };
 }
 
 /**
@@ -281,11 +297,24 @@ it('engine benchmark', async () => {
           provider: PROVIDER,
           p50_ms: r1(percentile(xs, 50)),
           p95_ms: r1(percentile(xs, 95)),
+          // mean ms x how often the stage runs per second of 30 fps video
+          cpu_ms_per_s: Math.round(
+            (xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)) *
+              (stage.startsWith('lowres.') ? run.rates.lowres : run.rates.frame),
+          ),
         };
         stageRows.push(row);
       }
     }
   }
+  // the artistic looks (a network per painting on the frame thread): artistic_rows.ts
+  const art = await artisticRows(
+    quick ? { '720p': frames720 } : { '480p': loadFrames('480p', 24), '720p': frames720 },
+    seg,
+    seconds,
+  );
+  records.push(...art.records);
+  stageRows.push(...art.stageRows);
   const mem = await memoryPerSession(harness.neural!, frames720);
   const lut = lut3dBaseline(frames720.slice(0, 12));
   const net = await fullResNetBaseline(harness.neural!, frames720, 4);
@@ -335,12 +364,12 @@ it('engine benchmark', async () => {
   });
 
   console.log(
-    `\nengine, single session, provider ${PROVIDER} (no GPU in this run: webgpu not measured), ${seconds} s per run\n` +
-      table(records, ['stage', 'resolution', 'tier', 'r', 'fps', 'p50_ms', 'p95_ms', 'rss_mb', 'note']),
+    `\nengine, single session, provider ${PROVIDER} (no GPU in this run: webgpu not measured), ${seconds} s per run; cpu_ms_per_s: the process CPU (all threads) per second of 30 fps video\n` +
+      table(records, ['stage', 'resolution', 'tier', 'r', 'fps', 'p50_ms', 'p95_ms', 'cpu_ms_per_s', 'rss_mb', 'note']),
   );
   console.log(
-    `\nms per stage (lowres.* = the asynchronous low-res update, off the frame path)\n` +
-      table(stageRows, ['stage', 'resolution', 'tier', 'r', 'p50_ms', 'p95_ms']),
+    `\nms per stage (lowres.* = the asynchronous low-res update, off the frame path, one row per update; cpu_ms_per_s = mean ms x runs per second of 30 fps video)\n` +
+      table(stageRows, ['stage', 'resolution', 'tier', 'r', 'p50_ms', 'p95_ms', 'cpu_ms_per_s']),
   );
   console.log(
     `\n720p, neural tier, default r: ${ourMs} ms per frame = ${ours.ratio_vs_lut3d}x ffmpeg lut3d (${r1(lut)} ms) ` +
@@ -351,5 +380,6 @@ it('engine benchmark', async () => {
     console.log(
       `720p with segmentation on the frame path (selfie model + smoothing + guided enhancement): ${withSeg.fps} fps, p50 ${withSeg.p50_ms} ms, p95 ${withSeg.p95_ms} ms per frame`,
     );
+  console.log(`\nartistic looks:\n${art.summary.join('\n')}`);
   writeJson([...records, ...stageRows].map((x) => ({ bench: 'engine', ...x })));
 });

@@ -18,6 +18,7 @@ import { Pictures } from './pictures.js';
 import { renderReport, textSummary, textTable, type ClipSection } from './report_html.js';
 import { measureSpeed, type Res, type SpeedRecord } from './speed.js';
 import { regionRuns, systems, type SystemEnv, type SystemResult } from './systems.js';
+import { artisticEval, artisticSummary, type ArtisticScope } from './artistic_eval.js';
 
 export interface EvalOptions {
   quick: boolean;
@@ -31,6 +32,8 @@ export interface EvalOptions {
   speedRes: Res[];
   speedFrames: number;
   netFrames: number;
+  /** artistic looks: all systems for every look, the first look's full set, or none */
+  artistic: ArtisticScope;
 }
 
 export function parseArgs(argv: string[]): EvalOptions {
@@ -43,6 +46,7 @@ export function parseArgs(argv: string[]): EvalOptions {
     speedRes: quick ? ['480p'] : ['480p', '720p', '1080p'],
     speedFrames: quick ? 3 : 10,
     netFrames: quick ? 1 : 2,
+    artistic: quick ? 'none' : 'first',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -50,9 +54,18 @@ export function parseArgs(argv: string[]): EvalOptions {
     else if (a === '--media') o.media = resolve(argv[++i]);
     else if (a === '--out') o.out = resolve(argv[++i]);
     else if (a === '--frames') o.frames = Math.max(3, Number(argv[++i]));
-    else throw new Error(`unknown option ${a} (use --quick, --media DIR, --out DIR, --frames N)`);
+    else if (a === '--artistic') o.artistic = scopeArg(argv[++i]);
+    else
+      throw new Error(
+        `unknown option ${a} (use --quick, --media DIR, --out DIR, --frames N, --artistic all|first|none)`,
+      );
   }
   return o;
+}
+
+function scopeArg(v: string | undefined): ArtisticScope {
+  if (v === 'all' || v === 'first' || v === 'none') return v;
+  throw new Error(`--artistic takes all, first or none (got ${v})`);
 }
 
 const NOTES = [
@@ -65,6 +78,7 @@ const NOTES = [
   'engine runs: the first frame is processed twice (waiting for each low-res update) before the clip, so no run starts on the global fallback grid.',
   'ablations: no TC-AdaIN = tcAdainAlpha 0; pixel-space blend = the session run twice (fg look on both regions, bg look on both) and the outputs blended per pixel by the soft mask instead of in grid space; no mask enhancement = synthetic clips: the exact mask area-downscaled to 256 px and upsampled bilinearly; real clips: SpeakerMask with enhancement "bilinear".',
   "baselines: per-frame encoder→AdaIN→decoder at the clip's resolution (distilled VGG pair, as fullResNetBaseline in test/bench/engine.bench.ts; two regions by masked content statistics and a feature-space blend, one decode; no grid, no temporal state); 3D LUT: 33³, JS trilinear, Reinhard mean/std transfer in Lab per region fitted on the clip's first frame, the two LUT outputs blended per pixel by the mask.",
+  "artistic looks (models/artistic): each look's network through the product's frame path (internal size, guided upsampling, compositing by the mask) on both regions; \"ablation: no temporal loss\" = the same network trained without the two-frame temporal term (same schedule, seed and data); style distance to the look's painting; no halo measure (an artistic look repaints edges by design). `--artistic first` (default) runs every artistic system for the first look and the temporal pair for the others; `all` every system for every look. The artistic networks never saw these clips in training (models/data/MANIFEST.md).",
   'speed: a few frames per configuration from the first real clip scaled to each resolution (aspect not kept), no mask, not paced; the full engine benchmark is `npm run bench`.',
 ];
 
@@ -109,6 +123,7 @@ export async function runEval(
     s.close();
   }
   const pics = new Pictures(o.out);
+  const artistic = artisticEval(o.artistic);
   const records: EvalRecord[] = [],
     sections: ClipSection[] = [];
   for (const clip of clips) {
@@ -162,6 +177,11 @@ export async function runEval(
       gallery.push([sys.id, await pics.frame(`${clip.id}_last_${sys.id}`, res.outputs.at(-1)!)]);
       if (sys.id === 'neural r=auto') ours = res.outputs;
     }
+    records.push(
+      ...(await artistic.clip(clip, log, async (id, outputs) => {
+        gallery.push([id, await pics.frame(`${clip.id}_last_${id}`, outputs.at(-1)!)]);
+      })),
+    );
     sections.push(await clipSection(clip, ours, gallery, pics));
     log(`eval: ${clip.id} done in ${((performance.now() - tc) / 1000).toFixed(1)} s`);
   }
@@ -180,6 +200,7 @@ export async function runEval(
       )
     : [];
   for (const h of Object.values(harness)) await h.close();
+  await artistic.close();
 
   const wallS = (performance.now() - t0) / 1000;
   const options = {
@@ -230,8 +251,13 @@ export async function runEval(
       notes: NOTES,
     }),
   );
+  const decoder = records.filter((r) => r.system === 'baseline: per-frame enc→AdaIN→dec');
+  const artisticText =
+    o.artistic === 'none'
+      ? ''
+      : `\n\n${artisticSummary(records, decoder.length ? decoder.reduce((s, r) => s + r.warping_error, 0) / decoder.length : null)}`;
   log(
-    `\n${textSummary(records)}\n\n${textTable(records)}\n\neval: report in ${join(o.out, 'index.html')} (${wallS.toFixed(0)} s)`,
+    `\n${textSummary(records)}\n\n${textTable(records)}${artisticText}\n\neval: report in ${join(o.out, 'index.html')} (${wallS.toFixed(0)} s)`,
   );
   return { records, speed, wallS };
 }

@@ -1,16 +1,29 @@
-// The styles users can pick: the built-in ones shipped in server/assets/styles and uploads.
-// Each style is decoded once to a small RGB image shared with the engine threads (where its
-// statistics are computed and cached) and a thumbnail served by the HTTP API.
+// The styles users can pick: the built-in photographic ones shipped in server/assets/styles,
+// the artistic looks (a network per painting, artistic_catalog.ts) and uploads (always
+// photographic). Each style is decoded once to a small RGB image shared with the engine
+// threads (where its statistics are computed and cached) and a thumbnail served by the HTTP API.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StyleInfo } from '../../../shared/protocol.js';
 import type { StyleImage } from '../engine/runtime/style_store.js';
+import { repoRoot } from '../repo_root.js';
+import { readArtisticCatalog, type ArtisticLook } from './artistic_catalog.js';
 import { decodeImage, type ImageLimits } from './image_decode.js';
 
 /** Long side of the style image the engine sees. */
 export const STYLE_SIDE = 512;
+/** Long side of an artistic look's painting as the engine threads keep it (its network is the look). */
+const ARTISTIC_SIDE = 64;
+
+/** Where the artistic looks come from (null: none). */
+export interface ArtisticSource {
+  /** the models/ folder: artistic/styles.json and the artistic_<id>.onnx networks */
+  models: string;
+  /** the shipped painting thumbnails (<id>.jpg) */
+  pictures: string;
+}
 
 export interface StyleRecord {
   info: StyleInfo;
@@ -42,6 +55,8 @@ export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
   private readonly records = new Map<string, StyleRecord>();
   /** images whose pixels were decoded (a refused upload must not add to it: /metrics, tests) */
   #decoded = 0;
+  /** why listed artistic looks are not offered (also logged at start) */
+  #artisticProblems: string[] = [];
 
   constructor(
     readonly limits: ImageLimits,
@@ -55,8 +70,15 @@ export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
     return this.#decoded;
   }
 
-  /** Loads the built-in styles from a folder with a styles.json manifest. */
-  async loadBuiltIns(dir: string): Promise<void> {
+  get artisticProblems(): readonly string[] {
+    return this.#artisticProblems;
+  }
+
+  /**
+   * Loads the built-in styles from a folder with a styles.json manifest, then the artistic
+   * looks (by default from the repository's models/ and the folder's artistic/ pictures).
+   */
+  async loadBuiltIns(dir: string, artistic: ArtisticSource | null = defaultArtistic(dir)): Promise<void> {
     const entries = JSON.parse(readFileSync(join(dir, 'styles.json'), 'utf8')) as BuiltInEntry[];
     const natural = naturalThumbnail();
     for (const e of entries) {
@@ -76,13 +98,60 @@ export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
         thumbnail = await natural;
       }
       this.add({
-        info: { id: e.id, name: e.name, thumbnail: thumbUrl(e.id), builtIn: true, credit: e.credit },
+        info: { id: e.id, name: e.name, thumbnail: thumbUrl(e.id), builtIn: true, kind: 'photo', credit: e.credit },
         image,
         thumbnail,
         owner: null,
         createdAt: Date.now(),
       });
     }
+    if (artistic) await this.loadArtistic(artistic);
+  }
+
+  /** Registers the artistic looks whose networks are present and load; reports the others. */
+  async loadArtistic(src: ArtisticSource): Promise<void> {
+    const catalog = await readArtisticCatalog(src.models, src.pictures);
+    this.#artisticProblems = catalog.problems;
+    for (const p of catalog.problems) console.error(`[styles] ${p}`);
+    for (const look of catalog.looks) {
+      if (this.records.has(look.id)) {
+        console.error(`[styles] artistic look "${look.id}": a style with that id exists; not offered`);
+        continue;
+      }
+      await this.addArtistic(look);
+    }
+  }
+
+  private async addArtistic(look: ArtisticLook): Promise<void> {
+    let rgb: Uint8Array, width: number, height: number, thumbnail: Buffer;
+    if (look.picture) {
+      const d = await decodeImage(
+        readFileSync(look.picture),
+        { maxBytes: 16 << 20, maxPixels: 50e6, maxSide: 20000 },
+        ARTISTIC_SIDE,
+        this.#counted,
+      );
+      ({ rgb, width, height, thumbnail } = d);
+    } else {
+      console.error(`[styles] artistic look "${look.id}": no picture of the painting; a plain thumbnail instead`);
+      width = height = 16;
+      rgb = new Uint8Array(width * height * 3).fill(128);
+      thumbnail = await naturalThumbnail();
+    }
+    this.add({
+      info: {
+        id: look.id,
+        name: look.name,
+        thumbnail: thumbUrl(look.id),
+        builtIn: true,
+        kind: 'artistic',
+        credit: look.credit,
+      },
+      image: { id: look.id, width, height, rgb: toShared(rgb), artistic: { model: look.model } },
+      thumbnail,
+      owner: null,
+      createdAt: Date.now(),
+    });
   }
 
   readonly #counted = (): void => {
@@ -112,7 +181,8 @@ export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
         .replace(/[^\p{L}\p{N} ._-]/gu, '')
         .trim()
         .slice(0, 60) || 'My style';
-    const info: StyleInfo = { id, name: clean, thumbnail: thumbUrl(id), builtIn: false };
+    // uploads are photographic looks (no network is trained at upload)
+    const info: StyleInfo = { id, name: clean, thumbnail: thumbUrl(id), builtIn: false, kind: 'photo' };
     this.add({
       info,
       image: { id, width: d.width, height: d.height, rgb: toShared(d.rgb) },
@@ -146,6 +216,10 @@ export class StyleLibrary extends EventEmitter<StyleLibraryEvents> {
   get size(): number {
     return this.records.size;
   }
+}
+
+function defaultArtistic(dir: string): ArtisticSource {
+  return { models: join(repoRoot(), 'models'), pictures: join(dir, 'artistic') };
 }
 
 function thumbUrl(id: string): string {

@@ -1,13 +1,15 @@
 // What every engine thread (and the engine tests and benchmark) starts from, shared by the
 // sessions of that thread: the grid shape, the guides (the hand-made one, and the learned
-// tier's tables), a WebAssembly slicer, a style cache, the thread's onnxruntime and, unless
-// the tier is forced to global, a low-res worker.
+// tier's tables), a WebAssembly slicer, a style cache, the thread's onnxruntime, the artistic
+// looks' networks (one onnxruntime session per look) and, unless the tier is forced to
+// global, a low-res worker.
 import { DEFAULT_GRID, type GridShape } from '../image/grid.js';
 import { engineLuts, guideLutsFromTables, type GuideLuts } from '../image/guide.js';
 import type { LearnedVariant, TierMode } from '../pool/thread_messages.js';
 import { readLearnedGuide } from '../runtime/learned_guide.js';
 import { OnnxRuntime, type OnnxOptions } from '../runtime/onnx_session.js';
 import { StyleStore } from '../runtime/style_store.js';
+import { ArtisticModels } from './artistic_models.js';
 import { LowResClient } from './lowres_client.js';
 import { WasmSlicer } from './wasm_kernels.js';
 
@@ -34,8 +36,10 @@ export interface EngineContext {
   luts: GuideLuts;
   /** the learned tier's guides (its grids are sliced with them) */
   learnedLuts: LearnedLuts;
-  /** this thread's onnxruntime (the segmentation model; the low-res worker has its own) */
+  /** this thread's onnxruntime (the segmentation model, the artistic networks; the low-res worker has its own) */
   onnx: OnnxRuntime;
+  /** the artistic looks' networks on this thread (registered from the style images that carry one) */
+  artistic: ArtisticModels;
   /** the low-res path (absent: global tier only) */
   lowres: LowResClient | null;
   /** 'auto' picks from the measured budget; a tier name forces it */
@@ -47,13 +51,15 @@ export interface EngineContext {
 }
 
 export function createEngineContext(tierMode: TierMode, onnx: OnnxOptions): EngineContext {
+  const runtime = new OnnxRuntime(onnx);
   return {
     slicer: new WasmSlicer(),
     styles: new StyleStore(),
     shape: DEFAULT_GRID,
     luts: engineLuts(),
     learnedLuts: new LearnedLuts(),
-    onnx: new OnnxRuntime(onnx),
+    onnx: runtime,
+    artistic: new ArtisticModels(runtime),
     lowres: tierMode === 'global' ? null : new LowResClient(onnx),
     tierMode,
     neuralAvailable: true,

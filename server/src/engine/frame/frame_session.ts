@@ -1,14 +1,20 @@
 // Everything one session owns on its engine thread: the stylizer state (SessionEngine), the
-// speaker mask state (SpeakerMask), the mask looks' buffers (MaskEffects) and the session's
-// options. One object per session, released by close().
+// artistic looks' layers and cross-fade (ArtisticLook), the speaker mask state (SpeakerMask),
+// the mask looks' buffers (MaskEffects) and the session's options. One object per session,
+// released by close().
+//
+// A region with an artistic look is natural for the photoreal stylizer (its grid leaves those
+// colours alone) and gets the look composited in pixel space by the mask after the slicing;
+// when a frame's artistic layers cover both regions the slicing is skipped (it would not show).
 import type { MaskMode } from '../../../../shared/protocol.js';
 import { halveI420InPlace } from '../image/downscale.js';
 import type { I420Frame } from '../image/i420.js';
 import type { FrameReport } from '../pool/thread_messages.js';
 import type { SpeakerMask } from '../segmentation/speaker_mask.js';
+import { ArtisticLook, type ArtisticOptions, type ArtisticPair } from './artistic_look.js';
 import type { EngineContext } from './engine_context.js';
 import { MaskEffects } from './mask_effects.js';
-import { SessionEngine } from './session_engine.js';
+import { SessionEngine, type SessionEngineOptions } from './session_engine.js';
 
 export const NATURAL = 'natural';
 
@@ -24,23 +30,41 @@ export function effectiveLooks(fg: string, bg: string, mode: MaskMode): { fg: st
   return { fg, bg };
 }
 
+/** Where a session's speaker masks come from: its SpeakerMask (or given masks: evaluation). */
+export type MaskProvider = Pick<SpeakerMask, 'update' | 'noteDrops' | 'close'>;
+
+/** Options of the session's two stylizers (engine tests, benchmarks, evaluation). */
+export interface FrameSessionOptions {
+  engine: Partial<SessionEngineOptions>;
+  artistic: Partial<ArtisticOptions>;
+}
+
 export class FrameSession {
+  readonly #ctx: EngineContext;
   readonly #engine: SessionEngine;
-  readonly #mask: SpeakerMask | null;
+  readonly #artistic: ArtisticLook;
+  readonly #mask: MaskProvider | null;
   readonly #effects = new MaskEffects();
   #fg: string;
   #bg: string;
   readonly #options: SessionOptions = { maskMode: 'styled', showMask: false };
+  #frames = 0;
   #closed = false;
 
+  /** Throws UnknownStyleError (or ArtisticUnavailableError) for a look it cannot show. */
   constructor(
     ctx: EngineContext,
     fg: string,
     bg: string,
-    mask: SpeakerMask | null,
+    mask: MaskProvider | null,
     readonly sid: string,
+    opts: Partial<FrameSessionOptions> = {},
   ) {
-    this.#engine = new SessionEngine(ctx, fg, bg, {}, sid);
+    this.#ctx = ctx;
+    const art = this.#artisticPair(fg, bg);
+    this.#engine = new SessionEngine(ctx, art.fg ? NATURAL : fg, art.bg ? NATURAL : bg, opts.engine ?? {}, sid);
+    this.#artistic = new ArtisticLook(ctx.artistic, ctx.onnx, opts.artistic ?? {});
+    this.#artistic.set(art, 0, 0, false);
     this.#mask = mask;
     this.#fg = fg;
     this.#bg = bg;
@@ -48,6 +72,10 @@ export class FrameSession {
 
   get engine(): SessionEngine {
     return this.#engine;
+  }
+
+  get artistic(): ArtisticLook {
+    return this.#artistic;
   }
 
   get options(): Readonly<SessionOptions> {
@@ -74,24 +102,76 @@ export class FrameSession {
       else maskOut.fill(255, 0, n);
     }
     if (this.#closed) throw new Error(`session ${this.sid} closed`);
-    const report = this.#engine.processFrame(frame, now, m?.plane);
+    // the artistic looks are rendered from the frame as it came (before the photoreal slicing)
+    const art = this.#artistic,
+      artStages = art.active ? await art.render(frame, now, this.#engine.policy.halfRes) : null;
+    if (this.#closed) throw new Error(`session ${this.sid} closed`);
+    const report =
+      artStages && art.covers(!!m) ? this.#unsliced(frame, now, !!m) : this.#engine.processFrame(frame, now, m?.plane);
+    const compose = artStages ? art.compose(frame, m?.plane) : 0;
+    this.#frames++;
+    if (!m && !artStages) return report;
     const t0 = performance.now();
     if (m && this.#options.maskMode === 'blur-background') this.#effects.blurBackground(frame, m.plane);
     if (m && this.#options.showMask) this.#effects.tintBackground(frame, m.plane);
     const effects = performance.now() - t0;
-    if (!m) return report;
-    const seg = m.stages.segment + m.stages.smooth + m.stages.enhance;
+    const seg = m ? m.stages.segment + m.stages.smooth + m.stages.enhance : 0;
+    let artMs = compose;
+    if (artStages) for (const v of Object.values(artStages)) artMs += v;
     return {
       ...report,
-      stages: { ...report.stages, ...m.stages, effects },
-      totalMs: report.totalMs + seg + effects,
-      mask: m.source,
+      stages: {
+        ...report.stages,
+        ...(m ? m.stages : {}),
+        ...(artStages ? { ...artStages, 'artistic.compose': compose } : {}),
+        effects,
+      },
+      totalMs: report.totalMs + seg + artMs + effects,
+      mask: m ? m.source : report.mask,
+      ...(artStages && art.internalSize
+        ? { artistic: art.internalSize, transition: Math.min(report.transition, art.weight) }
+        : {}),
     };
   }
 
+  /** The report of a frame the photoreal path did not touch (artistic looks cover it). */
+  #unsliced(frame: I420Frame, now: number, masked: boolean): FrameReport {
+    const e = this.#engine;
+    e.policy.frame(now);
+    return {
+      stages: {},
+      lowres: {},
+      totalMs: 0,
+      tier: e.tier,
+      bestTier: e.policy.bestTier,
+      r: e.tier === 'global' ? 1 : e.policy.r,
+      mask: masked ? 'live' : 'full-frame',
+      transition: 1,
+      width: frame.width,
+      height: frame.height,
+      degradation: e.policy.level,
+    };
+  }
+
+  /** The artistic look of each region (null: photoreal); throws for an artistic look whose network is not loaded. */
+  #artisticPair(fg: string, bg: string): ArtisticPair {
+    const models = this.#ctx.artistic,
+      pair: ArtisticPair = { fg: models.has(fg) ? fg : null, bg: models.has(bg) ? bg : null };
+    if (pair.fg) models.session(pair.fg);
+    if (pair.bg) models.session(pair.bg);
+    return pair;
+  }
+
+  /** Shows the looks `fg`, `bg` as the mask mode says: artistic ones in pixel space, the others through the grid. */
+  #apply(fg: string, bg: string, mode: MaskMode, transitionMs: number, now: number): void {
+    const looks = effectiveLooks(fg, bg, mode);
+    const art = this.#artisticPair(looks.fg, looks.bg);
+    this.#engine.setStyle(art.fg ? NATURAL : looks.fg, art.bg ? NATURAL : looks.bg, transitionMs, now);
+    this.#artistic.set(art, transitionMs, now, this.#frames > 0);
+  }
+
   setStyle(fg: string, bg: string, transitionMs: number, now: number): void {
-    const looks = effectiveLooks(fg, bg, this.#options.maskMode);
-    this.#engine.setStyle(looks.fg, looks.bg, transitionMs, now);
+    this.#apply(fg, bg, this.#options.maskMode, transitionMs, now);
     this.#fg = fg;
     this.#bg = bg;
   }
@@ -100,15 +180,15 @@ export class FrameSession {
   setOptions(o: Partial<SessionOptions>, transitionMs: number, now: number): void {
     if (o.showMask !== undefined) this.#options.showMask = o.showMask;
     if (o.maskMode !== undefined && o.maskMode !== this.#options.maskMode) {
+      this.#apply(this.#fg, this.#bg, o.maskMode, transitionMs, now);
       this.#options.maskMode = o.maskMode;
-      const looks = effectiveLooks(this.#fg, this.#bg, o.maskMode);
-      this.#engine.setStyle(looks.fg, looks.bg, transitionMs, now);
     }
   }
 
   close(): void {
     this.#closed = true;
     this.#engine.close();
+    this.#artistic.close();
     this.#mask?.close();
   }
 }

@@ -1,6 +1,9 @@
 // Engine worker thread (the frame thread): one FrameThread owns the thread's EngineContext (a
-// WebAssembly slicer, a style cache, its onnxruntime, the low-res worker its sessions share),
-// the segmentation model session, and the FrameSession of every session assigned to it.
+// WebAssembly slicer, a style cache, its onnxruntime, the artistic looks' networks, the
+// low-res worker its sessions share), the segmentation model session, and the FrameSession of
+// every session assigned to it. Style changes are handled in the order they arrive; one that
+// picks an artistic look whose network is still loading waits for it (and fails, touching
+// nothing, when it did not load).
 // Frames arrive as transferred ArrayBuffers and go back the same way (no copy across
 // threads). Messages: pool/thread_messages.ts (ToEngineThread / FromEngineThread).
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -23,6 +26,8 @@ class FrameThread {
   #serverSessions = 1;
   #ending = false;
   readonly #dying: () => boolean;
+  /** opens and look changes, in arrival order (one may wait for an artistic network to load) */
+  #looks: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly port: MessagePort,
@@ -86,6 +91,21 @@ class FrameThread {
     process.exit(code);
   }
 
+  /**
+   * Runs `apply` after the earlier opens and look changes, once the thread is loaded and the
+   * artistic networks among `looks` are; replies ok (unless `apply` returns false: it replied
+   * itself), or the error (a look that cannot be shown changes nothing).
+   */
+  #inOrder(id: number, looks: string[], apply: () => boolean | void): void {
+    const run = async () => {
+      await this.#loaded;
+      await this.#ctx.artistic.ready(looks);
+      if (this.#ending) return;
+      if (apply() !== false) this.#send({ kind: 'ok', id });
+    };
+    this.#looks = this.#looks.then(run).catch((e: unknown) => this.#fail(id, e));
+  }
+
   /** The session `sid`, or an error reply (and undefined) when it has none here. */
   #session(id: number, sid: string, buffer?: ArrayBuffer, mask?: ArrayBuffer): FrameSession | undefined {
     const s = this.#sessions.get(sid);
@@ -99,24 +119,21 @@ class FrameThread {
     switch (m.kind) {
       case 'styles':
         for (const img of m.images) ctx.styles.put(img);
+        ctx.artistic.put(m.images);
         ctx.lowres?.putStyles(m.images);
         return;
       case 'styleRemoved':
         ctx.styles.delete(m.id);
+        ctx.artistic.remove(m.id);
         ctx.lowres?.removeStyle(m.id);
         return;
       case 'open':
-        void this.#loaded.then(() => {
-          try {
-            this.#sessions.get(m.sid)?.close();
-            const seg = this.#segmenter;
-            const fs = new FrameSession(ctx, m.fg, m.bg, seg ? new SpeakerMask(seg.stream()) : null, m.sid);
-            fs.engine.setSessionCount(this.#serverSessions);
-            this.#sessions.set(m.sid, fs);
-            this.#send({ kind: 'ok', id: m.id });
-          } catch (e) {
-            this.#fail(m.id, e);
-          }
+        this.#inOrder(m.id, [m.fg, m.bg], () => {
+          this.#sessions.get(m.sid)?.close();
+          const seg = this.#segmenter;
+          const fs = new FrameSession(ctx, m.fg, m.bg, seg ? new SpeakerMask(seg.stream()) : null, m.sid);
+          fs.engine.setSessionCount(this.#serverSessions);
+          this.#sessions.set(m.sid, fs);
         });
         return;
       case 'frame': {
@@ -134,28 +151,20 @@ class FrameThread {
         );
         return;
       }
-      case 'setStyle': {
-        const s = this.#session(m.id, m.sid);
-        if (!s) return;
-        try {
-          s.setStyle(m.fg, m.bg, m.transitionMs, m.now);
-          this.#send({ kind: 'ok', id: m.id });
-        } catch (e) {
-          this.#fail(m.id, e);
-        }
+      case 'setStyle':
+        this.#inOrder(m.id, [m.fg, m.bg], () => {
+          const s = this.#session(m.id, m.sid);
+          s?.setStyle(m.fg, m.bg, m.transitionMs, m.now);
+          return !!s;
+        });
         return;
-      }
-      case 'setOptions': {
-        const s = this.#session(m.id, m.sid);
-        if (!s) return;
-        try {
-          s.setOptions({ maskMode: m.maskMode, showMask: m.showMask }, m.transitionMs, m.now);
-          this.#send({ kind: 'ok', id: m.id });
-        } catch (e) {
-          this.#fail(m.id, e);
-        }
+      case 'setOptions':
+        this.#inOrder(m.id, [], () => {
+          const s = this.#session(m.id, m.sid);
+          s?.setOptions({ maskMode: m.maskMode, showMask: m.showMask }, m.transitionMs, m.now);
+          return !!s;
+        });
         return;
-      }
       case 'close':
         this.#sessions.get(m.sid)?.close();
         this.#sessions.delete(m.sid);

@@ -44,6 +44,8 @@ export interface FrameReport {
   height: number;
   /** 0 = full quality .. 4 (frame/tier_policy.ts) */
   degradation: number;
+  /** internal resolution of the artistic looks' networks ("256x192") when one is on screen */
+  artistic?: string;
 }
 
 /** Configuration every engine thread starts with (workerData). */

@@ -77,11 +77,11 @@ export class OnnxRuntime {
     return this.#inflight;
   }
 
-  /** session.run, counted in `inflight`. */
+  /** session.run, counted in `inflight`; `fetches` may map output names to preallocated tensors. */
   async run(
     session: ort.InferenceSession,
     feeds: ort.InferenceSession.FeedsType,
-    fetches: string[],
+    fetches: ort.InferenceSession.FetchesType,
   ): Promise<ort.InferenceSession.ReturnType> {
     this.#inflight++;
     try {

@@ -10,6 +10,11 @@ export interface StyleImage {
   height: number;
   /** interleaved RGB u8, shared read-only between threads */
   rgb: SharedArrayBuffer;
+  /**
+   * artistic looks only: the look's stylizing network (a file under models/, e.g.
+   * "artistic_udnie-art.onnx"), run by the frame threads; the image is then the painting
+   */
+  artistic?: { model: string };
 }
 
 export class StyleEntry {

@@ -1,0 +1,97 @@
+// The artistic looks' networks on one engine thread: one onnxruntime session per look in the
+// thread's OnnxRuntime (shared by all the thread's sessions), loaded as soon as the look's
+// StyleImage (with its `artistic.model`) reaches the thread. A network that fails to load makes
+// its look unavailable on this thread: a session choosing it gets a clear error, and nothing
+// else changes.
+import type { InferenceSession } from 'onnxruntime-node';
+import type { OnnxRuntime } from '../runtime/onnx_session.js';
+import { UnknownStyleError, type StyleImage } from '../runtime/style_store.js';
+
+export const ARTISTIC_INPUT = 'image';
+export const ARTISTIC_OUTPUT = 'stylized';
+
+/** An artistic look whose network did not load here (or is not loaded yet where waiting is not allowed). */
+export class ArtisticUnavailableError extends UnknownStyleError {
+  constructor(styleId: string, reason: string) {
+    super(styleId);
+    this.message = `artistic look "${styleId}" is unavailable: ${reason}`;
+  }
+}
+
+interface Entry {
+  model: string;
+  loading: Promise<InferenceSession>;
+  session: InferenceSession | null;
+  error: string | null;
+}
+
+export class ArtisticModels {
+  readonly #onnx: OnnxRuntime;
+  readonly #looks = new Map<string, Entry>();
+
+  constructor(onnx: OnnxRuntime) {
+    this.#onnx = onnx;
+  }
+
+  /** Registers the artistic looks among `images` and starts loading their networks. */
+  put(images: readonly StyleImage[]): void {
+    for (const img of images) if (img.artistic) this.add(img.id, img.artistic.model);
+  }
+
+  /** Registers look `id` with its network `model` (a file under models/); loading starts now. */
+  add(id: string, model: string): void {
+    if (this.#looks.get(id)?.model === model) return;
+    const loading = this.#onnx.session(model).then(
+      (s) => {
+        if (!s.inputNames.includes(ARTISTIC_INPUT) || !s.outputNames.includes(ARTISTIC_OUTPUT))
+          throw new Error(`${model} has inputs [${s.inputNames.join(', ')}], outputs [${s.outputNames.join(', ')}]`);
+        entry.session = s;
+        return s;
+      },
+      (e: unknown) => {
+        throw new Error(`its network ${model} failed to load: ${String(e).split('\n')[0].slice(0, 200)}`);
+      },
+    );
+    const entry: Entry = { model, loading, session: null, error: null };
+    loading.catch((e: unknown) => {
+      entry.error = e instanceof Error ? e.message : String(e);
+      console.error(`[engine] artistic look "${id}" unavailable on this thread: ${entry.error}`);
+    });
+    this.#looks.set(id, entry);
+  }
+
+  remove(id: string): void {
+    this.#looks.delete(id);
+  }
+
+  /** Whether `id` is an artistic look here (loaded, loading or failed). */
+  has(id: string): boolean {
+    return this.#looks.has(id);
+  }
+
+  /** The network file of look `id`. */
+  model(id: string): string | undefined {
+    return this.#looks.get(id)?.model;
+  }
+
+  /** Waits until the networks of the artistic looks among `ids` have loaded; throws for one that failed. */
+  async ready(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      const e = this.#looks.get(id);
+      if (!e) continue;
+      try {
+        await e.loading;
+      } catch (err) {
+        throw new ArtisticUnavailableError(id, (err as Error).message);
+      }
+    }
+  }
+
+  /** The loaded network of look `id`; throws ArtisticUnavailableError while it is not loaded. */
+  session(id: string): InferenceSession {
+    const e = this.#looks.get(id);
+    if (!e) throw new UnknownStyleError(id);
+    if (!e.session) throw new ArtisticUnavailableError(id, e.error ?? 'its network is still loading');
+    return e.session;
+  }
+}
