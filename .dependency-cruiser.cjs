@@ -1,7 +1,7 @@
 // Import rules of the tree, checked by `npm run lint` (dependency-cruiser): no cycles, and the
 // pipeline's arrows run one way: media -> engine (through its main-thread API) -> nothing of
-// the server's; fanout -> media; control beside them. Inside the engine, each thread's folder
-// keeps to itself: image/ is pure helpers, runtime/ is plumbing, frame/ and lowres/ never
+// the server's; fanout -> media; control beside them; cluster/ (the Redis layer) above control.
+// Inside the engine, each thread's folder keeps to itself: image/ is pure helpers, runtime/ is plumbing, frame/ and lowres/ never
 // import each other (they talk through pool/thread_messages.ts).
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -10,9 +10,9 @@ module.exports = {
     {
       name: 'engine-is-self-contained',
       severity: 'error',
-      comment: 'the engine imports no WebRTC, socket, SFU, style-library or HTTP code',
+      comment: 'the engine imports no WebRTC, socket, SFU, style-library, HTTP or cluster code',
       from: { path: '^server/src/engine/' },
-      to: { path: '^server/src/(media|control|fanout|styles)/' },
+      to: { path: '^server/src/(media|control|fanout|styles|cluster)/' },
     },
     {
       name: 'media-uses-the-engine-api',
@@ -25,13 +25,21 @@ module.exports = {
       name: 'media-not-control-or-fanout',
       severity: 'error',
       from: { path: '^server/src/media/' },
-      to: { path: '^server/src/(control|fanout)/' },
+      to: { path: '^server/src/(control|fanout|cluster)/' },
     },
     {
       name: 'fanout-not-control',
       severity: 'error',
       from: { path: '^server/src/fanout/' },
-      to: { path: '^server/src/control/' },
+      to: { path: '^server/src/(control|cluster)/' },
+    },
+    {
+      name: 'cluster-above-control',
+      severity: 'error',
+      comment:
+        'the cluster layer implements control interfaces (SessionFactory, RoomService) over Redis; control never imports it (app.ts wires them)',
+      from: { path: '^server/src/(control|styles)/' },
+      to: { path: '^server/src/cluster/' },
     },
     {
       name: 'frame-and-lowres-apart',

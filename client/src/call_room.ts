@@ -47,7 +47,8 @@ export class CallRoom {
   constructor(
     private readonly socket: RestyleSocket,
     private readonly el: CallRoomElements,
-    private readonly publish: (room: string, token: string) => Promise<string>,
+    /** publishes into `room` (as `name`, or a name the server picks); resolves with the name */
+    private readonly publish: (room: string, token: string, name?: string) => Promise<string>,
     private readonly say: (text: string, isError?: boolean) => void,
     private readonly left: () => void = () => {},
   ) {
@@ -66,11 +67,14 @@ export class CallRoom {
     this.render();
   }
 
-  /** Joins `room` (with the invite's token, or one minted here) and publishes into it. */
-  async join(room: string, token?: string | null): Promise<void> {
+  /**
+   * Joins `room` (with the invite's token, or one minted here) and publishes into it; false
+   * when that failed (said in the status line unless `quiet`).
+   */
+  async join(room: string, token?: string | null, quiet = false): Promise<boolean> {
     if (!room) {
       this.say('Type a room name first', true);
-      return;
+      return false;
     }
     try {
       const t =
@@ -79,22 +83,37 @@ export class CallRoom {
         (await mintToken(room, 'publish').catch((e: Error) => {
           throw new Error(`${e.message} — ask the room's host for an invite link`);
         }));
-      this.state.me = await this.publish(room, t);
+      // publishing again (a reconnect, maybe to another server): under the same name, so
+      // OBS links that name this participant keep working
+      this.state.me = await this.publish(room, t, (this.state.room === room && this.state.me) || undefined);
       this.token = t;
       this.state.room = room;
       const ack = await call(this.socket, 'room', { room, token: t });
       if (!ack.ok || !ack.data) throw new Error(ack.error?.message ?? 'room list failed');
       this.sync(ack.data.participants);
       this.say(`In room “${room}” as ${this.state.me}`);
+      this.render();
+      return true;
     } catch (e) {
-      this.say(`Could not join: ${(e as Error).message}`, true);
+      if (!quiet) this.say(`Could not join: ${(e as Error).message}`, true);
+      this.render();
+      return false;
     }
-    this.render();
   }
 
-  /** After the session restarted (reconnect), publish again into the same room. */
+  /**
+   * After the session restarted (reconnect), publish again into the same room; a few tries,
+   * 2 s apart: the previous publication may still be leaving (its server just went away).
+   */
   rejoin(): void {
-    if (this.state.room && this.token) void this.join(this.state.room, this.token);
+    const room = this.state.room,
+      token = this.token;
+    if (!room || !token) return;
+    const attempt = async (left: number): Promise<void> => {
+      if (this.state.room !== room || (await this.join(room, token, left > 0)) || left <= 0) return;
+      setTimeout(() => void attempt(left - 1), 2000);
+    };
+    void attempt(4);
   }
 
   async leave(): Promise<void> {

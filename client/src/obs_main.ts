@@ -71,6 +71,11 @@ class ObsPage {
     const video = this.#video,
       transparent = this.q.get('bg') === 'transparent';
     const socket: RestyleSocket = io({ transports: ['websocket'] });
+    // socket.io reconnects by itself after a lost connection, but not after the server said
+    // goodbye: do it too (a restarted server; another node behind the same address)
+    socket.on('disconnect', (reason) => {
+      if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000);
+    });
     const viewer = new RoomViewer(socket, room, token, this.q.get('participant'), {
       state: (s, detail) => {
         hooks.state = s;

@@ -63,7 +63,7 @@ export class RestylePage {
     this.#callRoom = new CallRoom(
       this.#signalling.socket,
       { name: ui.roomName, join: ui.roomJoin, obs: ui.roomObs, invite: ui.roomInvite, grid: ui.roomGrid },
-      (room, token) => hooks.publish(room, token),
+      (room, token, name) => hooks.publish(room, token, name),
       (text, isError) => {
         if (isError) recordError({ code: 'room', message: text, event: 'room' });
         this.#status.flash(text, isError ? 8000 : 3000);
@@ -168,7 +168,9 @@ export class RestylePage {
     hooks.setStyle = (fg, bg, transitionMs) => this.#applyStyle(fg, bg, transitionMs ?? this.#transition.value);
     hooks.setOptions = (o) => this.#applyOptions(o ?? {});
     hooks.room = this.#callRoom.state;
-    hooks.joinRoom = (room, token) => this.#callRoom.join(room, token);
+    hooks.joinRoom = async (room, token) => {
+      await this.#callRoom.join(room, token);
+    };
     hooks.publish = async (room, token, name, alpha) => {
       const r = await this.#signalling.publish({ room, token, ...(name ? { name } : {}), ...(alpha ? { alpha } : {}) });
       if (!r.ok || !r.data) {

@@ -19,6 +19,8 @@ export class RoomViewer {
   private held: RTCIceCandidateInit[] | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
+  /** a `view` request is in flight: a second one would make a second server viewer */
+  private asking = false;
   participant: string | null = null;
 
   /** the server's id of the current viewer peer (null between peers) */
@@ -76,14 +78,17 @@ export class RoomViewer {
   }
 
   private async connect(): Promise<void> {
-    if (this.pc || this.stopped) return;
+    if (this.pc || this.asking || this.stopped) return;
     this.ev.state('connecting', 'connecting…');
+    this.asking = true;
     const ack = await call(this.socket, 'view', {
       room: this.room,
       token: this.token,
       ...(this.wanted ? { participant: this.wanted } : {}),
-    });
+    }).finally(() => (this.asking = false));
     if (!ack.ok || !ack.data) return this.failed(ack.error);
+    // stopped while asking: the server's viewer is not wanted any more
+    if (this.stopped || this.pc) return void this.socket.emit('unview', { viewerId: ack.data.viewerId });
     const { viewerId, offer, participant, alpha, iceServers } = ack.data;
     this.viewerId = viewerId;
     this.participant = participant;
@@ -107,7 +112,8 @@ export class RoomViewer {
     };
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: offer });
-      for (const c of this.held) await pc.addIceCandidate(c).catch(() => {});
+      if (pc !== this.pc) return; // torn down meanwhile
+      for (const c of this.held ?? []) await pc.addIceCandidate(c).catch(() => {});
       this.held = null;
       await pc.setLocalDescription(await pc.createAnswer());
       const a = await call(this.socket, 'viewAnswer', { viewerId, sdp: pc.localDescription!.sdp });
@@ -118,6 +124,8 @@ export class RoomViewer {
   }
 
   private failed(err: CallError | undefined): void {
+    // a viewer the server made but this page could not use (bad offer, answer refused)
+    if (this.viewerId && this.socket.connected) this.socket.emit('unview', { viewerId: this.viewerId });
     this.teardown();
     const code = err?.code ?? 'internal',
       message = err?.message ?? 'failed';

@@ -1,5 +1,6 @@
 // Wires the server together: HTTP (express) and socket.io on one port, the style library,
-// the engine thread pool and the session manager. start() and close() own every lifetime.
+// the engine thread pool and the session manager, and with REDIS_URL the cluster layer
+// (cluster/: placement over nodes, rooms across them). start() and close() own every lifetime.
 import { existsSync, unlinkSync } from 'node:fs';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createServer, type Server as HttpServer } from 'node:http';
@@ -19,7 +20,10 @@ import { Metrics, type CensusSource } from './control/metrics.js';
 import { roomsRouter } from './control/rooms_api.js';
 import type { ClientToServer, ServerToClient } from '../../shared/socket_events.js';
 import type { RestyleServer } from './control/restyle_socket.js';
+import { LocalRooms } from './control/room_service.js';
+import { LocalSessions } from './control/session_port.js';
 import { attachControl } from './control/socket_control.js';
+import { Cluster } from './cluster/cluster.js';
 import { EnginePool } from './engine/pool/engine_pool.js';
 import { RoomTokens } from './fanout/room_tokens.js';
 import type { Fanout } from './fanout/fanout.js';
@@ -39,6 +43,8 @@ export class App {
   readonly ice: IceServers;
   readonly origins: OriginPolicy;
   fanout!: Fanout;
+  /** null: no REDIS_URL (one process alone) */
+  cluster: Cluster | null = null;
   private http: HttpServer | null = null;
   private unix: NetServer | null = null;
   private io: RestyleServer | null = null;
@@ -86,6 +92,10 @@ export class App {
     };
   }
 
+  get ready(): boolean {
+    return this.sessions.isAccepting && !this.cluster?.draining;
+  }
+
   async health(): Promise<HealthReport> {
     const census = await Promise.race([
       this.pool.census(),
@@ -94,7 +104,7 @@ export class App {
     const c = this.census(),
       media = this.sessions.mediaCounts;
     return {
-      status: this.sessions.isAccepting ? 'ok' : 'draining',
+      status: this.ready ? 'ok' : 'draining',
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       sessions: c.sessions,
       maxSessions: this.sessions.maxSessions,
@@ -110,6 +120,7 @@ export class App {
       uplinks: media.uplinks,
       selfViews: media.selfViews,
       styles: this.styles.size,
+      cluster: (await this.cluster?.health()) ?? null,
     };
   }
 
@@ -119,6 +130,16 @@ export class App {
     await this.styles.loadBuiltIns(join(repoRoot(), 'server', 'assets', 'styles'));
     await this.pool.ready();
     this.fanout = await this.createFanout();
+    if (this.config.cluster) {
+      this.cluster = new Cluster(this.config.cluster, {
+        sessions: this.sessions,
+        styles: this.styles,
+        fanout: this.fanout,
+        log: this.log,
+        defaultAddress: this.announcedAddress(),
+      });
+      await this.cluster.start();
+    }
     this.pool.on('threadDied', (e) => {
       this.metrics.threadRestarts.inc();
       this.log.error(e, 'engine thread died; replaced');
@@ -174,16 +195,18 @@ export class App {
       serveClient: false,
       allowRequest: this.origins.allowRequest,
       cors: { origin: (o, cb) => cb(null, o ? this.origins.crossAllowed(o) : false) },
+      // a cluster: room broadcasts reach the room's sockets on every node
+      ...(this.cluster ? { adapter: this.cluster.adapter } : {}),
     });
     attachControl(this.io, {
-      sessions: this.sessions,
+      sessions: this.cluster?.sessions ?? new LocalSessions(this.sessions),
       styles: this.styles,
       metrics: this.metrics,
       log: this.log,
       iceServers: (id) => this.ice.forClient(id),
       messagesPerSecond: this.config.socketRate,
       rooms: {
-        fanout: this.fanout,
+        rooms: this.cluster?.rooms ?? new LocalRooms(this.fanout),
         tokens: this.roomTokens,
         maxViewersPerRoom: this.config.maxViewersPerRoom,
         iceServers: (id) => this.ice.forClient(id),
@@ -214,13 +237,20 @@ export class App {
     return port;
   }
 
+  /** The address announced to browsers: ANNOUNCED_IP, else HOST, else the first IPv4. */
+  private announcedAddress(): string {
+    const ips = hostAddresses().filter((a) => a !== '127.0.0.1');
+    const host = this.config.host;
+    return this.config.fanout.announcedIp ?? (host !== '0.0.0.0' ? host : (ips[0] ?? '127.0.0.1'));
+  }
+
   /** mediasoup when its worker starts (FANOUT=auto), else the werift SFU; FANOUT forces one. */
   private async createFanout(): Promise<Fanout> {
     const f = this.config.fanout;
     if (f.kind !== 'werift') {
-      const ips = hostAddresses().filter((a) => a !== '127.0.0.1');
       const host = this.config.host;
-      const announced = f.announcedIp ?? (host !== '0.0.0.0' ? host : (ips[0] ?? '127.0.0.1'));
+      const announced = this.announcedAddress();
+      const c = this.config.cluster;
       try {
         const m = await MediasoupFanout.create(
           {
@@ -228,6 +258,8 @@ export class App {
             announcedAddress: announced,
             rtcMinPort: f.rtcMinPort,
             rtcMaxPort: f.rtcMaxPort,
+            // a cluster: pipes to other nodes' SFUs, on the address they reach this node at
+            ...(c ? { pipeAddress: c.address ?? announced } : {}),
           },
           (e) => this.log.error({ err: String(e) }, 'mediasoup worker died'),
         );
@@ -241,8 +273,9 @@ export class App {
     return new WeriftFanout(hostAddresses());
   }
 
-  /** Stops accepting, tells clients, closes every session and thread. */
+  /** Stops accepting, tells clients, closes every session and thread (in a cluster: drains first). */
   async close(reason = 'shutdown'): Promise<void> {
+    if (this.cluster) await this.drain(reason);
     this.sessions.stopAccepting();
     this.io?.emit('shutdown', { reason, reconnectAfterMs: 5000 });
     this.sessions.closeAll(reason);
@@ -250,8 +283,36 @@ export class App {
     this.unix?.close();
     this.http?.closeAllConnections();
     await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
+    this.cluster?.closeLinks(reason);
     this.fanout?.close();
     await this.pool.close();
+    await this.cluster?.close();
+  }
+
+  /**
+   * A cluster node's SIGTERM: it takes no new session or connection (the registry shows it
+   * draining, the listener closes so a load balancer moves on), ends the sessions it runs for
+   * other nodes' sockets (their pages start again elsewhere), tells its own clients and drops
+   * their connections without a goodbye (socket.io reconnects by itself, through the load
+   * balancer, to another node; the pages start again there with their looks and rooms), then
+   * waits until nothing runs here any more, at most CLUSTER_DRAIN_MS.
+   */
+  private async drain(reason: string): Promise<void> {
+    const cluster = this.cluster!;
+    const t0 = Date.now();
+    this.sessions.stopAccepting();
+    this.http?.close();
+    await cluster.beginDrain();
+    this.io?.emit('shutdown', { reason: 'draining', reconnectAfterMs: 1000 });
+    await new Promise((r) => setTimeout(r, 200)); // the notice reaches the pages first
+    for (const s of this.io?.sockets.sockets.values() ?? []) s.conn.close();
+    const deadline = t0 + this.config.cluster!.drainMs;
+    const busy = () => this.sessions.size + cluster.busy + this.fanout.census().viewers;
+    while (busy() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    this.log.info(
+      { reason, ms: Date.now() - t0, left: busy() },
+      busy() ? 'drain deadline: closing the rest' : 'drained',
+    );
   }
 }
 

@@ -69,6 +69,25 @@ const Env = z.object({
   RTC_MAX_PORT: int(49999, 1024, 65535),
   /** test-only: lets the fault-injection tests make engine threads fail */
   ENGINE_FAULTS: z.enum(['0', '1']).default('0'),
+  /** cluster mode: the Redis every node shares (redis://host:port, rediss://…); unset: one process alone */
+  REDIS_URL: z.string().url().optional(),
+  /** this node's id in the cluster (letters, digits, - and _); unset: host name + random suffix */
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/)
+    .optional(),
+  /** address other nodes reach this node's SFU pipes on (default: ANNOUNCED_IP, HOST, or the first IPv4) */
+  CLUSTER_ADDRESS: z.string().optional(),
+  /** prefix of every Redis key and channel: several clusters can share one Redis */
+  CLUSTER_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/)
+    .default('restyle'),
+  /** how often a node writes its registry entry; it counts as dead after CLUSTER_NODE_TTL_MS without one */
+  CLUSTER_HEARTBEAT_MS: int(1000, 100, 60_000),
+  CLUSTER_NODE_TTL_MS: int(3000, 300, 300_000),
+  /** SIGTERM in a cluster: longest wait for clients to move before closing what is left */
+  CLUSTER_DRAIN_MS: int(7000, 0, 60_000),
 });
 
 export interface Config {
@@ -93,11 +112,29 @@ export interface Config {
   listenSocket: string | null;
   rooms: { secret: string | null; adminKey: string | null; tokenTtlS: number };
   fanout: { kind: 'auto' | 'mediasoup' | 'werift'; announcedIp: string | null; rtcMinPort: number; rtcMaxPort: number };
+  /** null: no REDIS_URL, one process alone (the embedded default) */
+  cluster: ClusterConfig | null;
+}
+
+export interface ClusterConfig {
+  redisUrl: string;
+  /** null: chosen at start (host name + random suffix) */
+  nodeId: string | null;
+  /** null: ANNOUNCED_IP, HOST, or the first IPv4 */
+  address: string | null;
+  name: string;
+  heartbeatMs: number;
+  nodeTtlMs: number;
+  drainMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // an empty value (`MAX_SESSIONS=` in an .env file) means unset, not 0 or ""
   const e = Env.parse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (e.REDIS_URL && !e.ROOM_SECRET)
+    throw new Error('REDIS_URL needs ROOM_SECRET, the same on every node (room tokens must verify on all of them)');
+  if (e.REDIS_URL && e.CLUSTER_NODE_TTL_MS < 2 * e.CLUSTER_HEARTBEAT_MS)
+    throw new Error('CLUSTER_NODE_TTL_MS must be at least twice CLUSTER_HEARTBEAT_MS');
   const ice: IceConfig = {
     urls: e.ICE_SERVERS,
     turnSecret: e.TURN_SECRET ?? null,
@@ -138,5 +175,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rtcMinPort: e.RTC_MIN_PORT,
       rtcMaxPort: e.RTC_MAX_PORT,
     },
+    cluster: e.REDIS_URL
+      ? {
+          redisUrl: e.REDIS_URL,
+          nodeId: e.NODE_ID ?? null,
+          address: e.CLUSTER_ADDRESS ?? null,
+          name: e.CLUSTER_NAME,
+          heartbeatMs: e.CLUSTER_HEARTBEAT_MS,
+          nodeTtlMs: e.CLUSTER_NODE_TTL_MS,
+          drainMs: e.CLUSTER_DRAIN_MS,
+        }
+      : null,
   };
 }

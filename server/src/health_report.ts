@@ -2,6 +2,7 @@
 // tests' leak checks read them after each batch).
 import type { ExecutionProvider } from './engine/runtime/onnx_session.js';
 import type { FanoutCensus } from './fanout/fanout.js';
+import type { ClusterHealth } from './cluster/cluster.js';
 
 export interface HealthReport {
   /** 'draining' once it stops accepting sessions (shutdown) */
@@ -26,4 +27,6 @@ export interface HealthReport {
   /** publishers watching themselves through the SFU (their return leg encodes nothing) */
   selfViews: number;
   styles: number;
+  /** the cluster as this node sees it (null: no REDIS_URL, one process alone) */
+  cluster: ClusterHealth | null;
 }

@@ -45,13 +45,16 @@ describe('lint', () => {
     expect(r.status).toBe(0);
   });
 
-  it('docker/compose.yml passes dclint (compose-spec schema and style rules), warnings included', () => {
-    const r = spawnSync(bin('dclint'), [join(DOCKER, 'compose.yml'), '--max-warnings', '0', '--color', 'false'], {
-      encoding: 'utf8',
-    });
-    expect(r.stdout + r.stderr).not.toMatch(/error|warning/);
-    expect(r.status).toBe(0);
-  });
+  it.each(['compose.yml', 'compose.cluster.yml'])(
+    'docker/%s passes dclint (compose-spec schema and style rules), warnings included',
+    (file) => {
+      const r = spawnSync(bin('dclint'), [join(DOCKER, file), '--max-warnings', '0', '--color', 'false'], {
+        encoding: 'utf8',
+      });
+      expect(r.stdout + r.stderr).not.toMatch(/error|warning/);
+      expect(r.status).toBe(0);
+    },
+  );
 
   it.each(DOCKERFILES)('%s follows the best-practice rules (hadolint-like)', (file) => {
     const all = stages(read(file));

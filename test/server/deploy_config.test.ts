@@ -22,8 +22,14 @@ const DOCKERFILES = ['docker/Dockerfile', 'docker/Dockerfile.gpu'];
 
 /** Variables the images or compose set that the server does not read (the runtime and the GPU toolkit do). */
 const NOT_SERVER = new Set(['NODE_ENV', 'NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES', 'MALLOC_ARENA_MAX']);
-/** Read by the mediasoup package rather than server/src/config.ts (README "Configuration"). */
-const READ_BY_DEPENDENCIES = new Set(['MEDIASOUP_WORKER_BIN']);
+/** Read by the mediasoup package, the dynamic loader or the allocator rather than server/src/config.ts (README "Configuration"). */
+const READ_BY_DEPENDENCIES = new Set([
+  'MEDIASOUP_WORKER_BIN',
+  'LD_PRELOAD',
+  'MALLOC_CONF',
+  'MALLOC_ARENA_MAX',
+  'MALLOC_MMAP_THRESHOLD_',
+]);
 
 const KEYS = configKeys();
 const known = (k: string) => KEYS.has(k) || READ_BY_DEPENDENCIES.has(k);
@@ -197,6 +203,45 @@ describe('images, compose and configuration agree', () => {
     expect(turn.network_mode).toBe('host');
     expect(turn.volumes).toContain('./turnserver.conf:/etc/coturn/turnserver.conf:ro');
     expect(turn.command.join(' ')).toMatch(/--static-auth-secret=\$\{TURN_SECRET:\?/);
+  });
+
+  it('compose.cluster.yml: Redis, two nodes of the same image with known variables, apart ports, a shared ROOM_SECRET', () => {
+    const text = read('docker/compose.cluster.yml');
+    const c = yaml.parse(text, { merge: true }) as {
+      services: Record<string, ComposeService & { extends?: { file: string; service: string }; image?: string }>;
+    };
+    expect(Object.keys(c.services).sort()).toEqual(['coturn', 'redis', 'restyle-1', 'restyle-2']);
+    expect(c.services.coturn.extends).toEqual({ file: 'compose.yml', service: 'coturn' });
+    expect(c.services.redis.image).toMatch(/^redis:7/);
+    const def = loadConfig({}).fanout;
+    const ranges: [number, number][] = [];
+    const ports = new Set<string>();
+    for (const name of ['restyle-1', 'restyle-2']) {
+      const s = c.services[name];
+      expect(s.build, name).toEqual({ context: '..', dockerfile: 'docker/Dockerfile' });
+      expect(s.env_file, name).toBe('.env');
+      expect(s.network_mode, name).toBe('host');
+      expect(Number.parseInt(s.stop_grace_period, 10), name).toBeGreaterThan(10);
+      const env = s.environment ?? {};
+      expect(
+        Object.keys(env).filter((k) => !known(k)),
+        name,
+      ).toEqual([]);
+      expect(env.REDIS_URL, name).toMatch(/^redis:\/\//);
+      expect(env.ROOM_SECRET, name).toMatch(/^\$\{ROOM_SECRET:\?/);
+      ports.add(env.PORT);
+      ranges.push([Number(env.RTC_MIN_PORT), Number(env.RTC_MAX_PORT)]);
+      // the values parse (a cluster needs ROOM_SECRET: a stand-in here)
+      expect(() => loadConfig({ ...env, ROOM_SECRET: 'x'.repeat(32) })).not.toThrow();
+    }
+    expect(ports.size).toBe(2);
+    const [[a0, a1], [b0, b1]] = ranges.sort((x, y) => x[0] - y[0]);
+    expect(a1 < b0 && a0 >= def.rtcMinPort && b1 <= def.rtcMaxPort, 'SFU port ranges apart, inside the default').toBe(
+      true,
+    );
+    const used = new Set([...text.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]));
+    const documented = new Set(envExample().map((d) => d.key));
+    expect([...used].filter((k) => !documented.has(k) || !known(k))).toEqual([]);
   });
 
   it("coturn: REST-API secret auth, no CLI, private peers denied, relay ports apart from the SFU's", () => {

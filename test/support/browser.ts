@@ -14,7 +14,8 @@ export interface BrowserOptions {
   origin?: string;
 }
 
-export async function launchBrowser(ns: NetNs, opts: BrowserOptions = {}): Promise<Browser> {
+/** `ns`: the namespace (or simulated host) Chromium runs in. */
+export async function launchBrowser(ns: Pick<NetNs, 'chromiumWrapper'>, opts: BrowserOptions = {}): Promise<Browser> {
   const args = [
     '--no-sandbox',
     '--disable-gpu',

@@ -23,6 +23,9 @@ const { values: a } = parseArgs({
     echo: { type: 'boolean', default: false },
     fps: { type: 'string', default: '30' },
     label: { type: 'string', default: 'peer' },
+    /** also publish the stylized stream into this room (with --token), as --label */
+    room: { type: 'string' },
+    token: { type: 'string' },
   },
 });
 const [W, H] = a.size!.split('x').map(Number);
@@ -170,6 +173,14 @@ async function main(): Promise<void> {
       sent++;
     }
   }, 5);
+  if (a.room)
+    setTimeout(() => {
+      void socket
+        .timeout(15_000)
+        .emitWithAck('publish', { room: a.room, token: a.token, name: a.label })
+        .then((ack: Ack) => out({ event: 'published', ok: ack.ok, error: ack.error }))
+        .catch(() => out({ event: 'published', ok: false }));
+    }, 1000);
   const perSecond: Record<string, unknown>[] = [];
   const statTimer = setInterval(() => {
     const line = {

@@ -35,7 +35,7 @@ export interface PeerHandle {
 }
 
 export function startPeer(
-  ns: NetNs,
+  ns: Pick<NetNs, 'spawn'>,
   url: string,
   opts: {
     seconds: number;
@@ -45,6 +45,8 @@ export function startPeer(
     bg?: string;
     echo?: boolean;
     label?: string;
+    /** publish into this room with this token (as `label`) */
+    publish?: { room: string; token: string };
   },
 ): PeerHandle {
   const [w, h] = opts.size ?? [640, 480];
@@ -66,6 +68,7 @@ export function startPeer(
   if (opts.bg) args.push('--bg', opts.bg);
   if (opts.echo) args.push('--echo');
   if (opts.fps) args.push('--fps', String(opts.fps));
+  if (opts.publish) args.push('--room', opts.publish.room, '--token', opts.publish.token);
   const proc = ns.spawn(process.execPath, args, { cwd: ROOT });
   const lines: PeerLine[] = [];
   createInterface({ input: proc.stdout! }).on('line', (l) => {

@@ -39,13 +39,22 @@ function forward(socketPath: string): Promise<Server> {
   return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(srv)));
 }
 
-export async function startServer(ns: NetNs, env: Record<string, string> = {}): Promise<ServerHandle> {
+/**
+ * `ns`: the test's namespace (or a simulated host of a cluster test, with its own `ip`);
+ * `sockName`: the Unix socket's file name in its folder (several servers on one host).
+ */
+export async function startServer(
+  ns: Pick<NetNs, 'spawn' | 'dir'>,
+  env: Record<string, string> = {},
+  ip = SERVER_IP,
+  sockName = 'server.sock',
+): Promise<ServerHandle> {
   const port = 9000 + Math.floor(Math.random() * 2000);
-  const sock = join(ns.dir, 'server.sock');
+  const sock = join(ns.dir, sockName);
   const proc = ns.spawn(process.execPath, [join(ROOT, 'dist', 'server', 'src', 'main.js')], {
     cwd: ROOT,
     // LOG_LEVEL info at least: readiness is the "listening" log line
-    env: { ...process.env, PORT: String(port), HOST: SERVER_IP, LISTEN_SOCKET: sock, ...env, LOG_LEVEL: 'info' },
+    env: { ...process.env, PORT: String(port), HOST: ip, LISTEN_SOCKET: sock, ...env, LOG_LEVEL: 'info' },
   });
   const logs: string[] = [];
   const ready = new Promise<void>((resolve, reject) => {
@@ -66,7 +75,7 @@ export async function startServer(ns: NetNs, env: Record<string, string> = {}): 
   const fwd = await forward(sock);
   const url = `http://127.0.0.1:${(fwd.address() as AddressInfo).port}`;
   return {
-    nsUrl: `http://${SERVER_IP}:${port}`,
+    nsUrl: `http://${ip}:${port}`,
     url,
     proc,
     logs,

@@ -10,6 +10,8 @@ import type { Metrics } from './metrics.js';
 
 export interface HealthSource {
   health(): Promise<HealthReport>;
+  /** false once the server stops taking sessions (shutdown, a cluster node draining) */
+  readonly ready: boolean;
 }
 
 export function apiRouter(styles: StyleLibrary, metrics: Metrics, health: HealthSource, log: Logger): Router {
@@ -76,6 +78,14 @@ export function apiRouter(styles: StyleLibrary, metrics: Metrics, health: Health
 
   r.get('/healthz', async (_req, res) => {
     res.set('Cache-Control', 'no-cache').json(await health.health());
+  });
+
+  // for a load balancer's health check: 503 while draining, so new connections go elsewhere
+  r.get('/readyz', (_req, res) => {
+    res
+      .set('Cache-Control', 'no-cache')
+      .status(health.ready ? 200 : 503)
+      .json({ ready: health.ready });
   });
 
   r.get('/metrics', async (_req, res) => {

@@ -1,7 +1,9 @@
 // The room side of one socket connection: publishing its session into a room, listing a
 // room's participants, and watching participants through the SFU (each watch is one viewer
 // peer, signalled over this socket). Every request carries a room token; the viewers this
-// connection opened are released with it.
+// connection opened are released with it. The rooms themselves are a RoomService: this
+// process's SFU, or in a cluster rooms that span nodes (the token is checked here, on the
+// node that holds the socket, before anything crosses the bus).
 import type {
   PublishAck,
   PublishMsg,
@@ -14,10 +16,11 @@ import type {
   ViewIceMsg,
   ViewMsg,
 } from '../../../shared/protocol.js';
-import { FanoutError, type Fanout } from '../fanout/fanout.js';
+import { FanoutError } from '../fanout/fanout.js';
 import { TokenError, type RoomRole, type RoomTokens } from '../fanout/room_tokens.js';
-import type { Session } from '../media/session.js';
 import type { RestyleSocket } from './restyle_socket.js';
+import type { RoomService } from './room_service.js';
+import type { SessionPort } from './session_port.js';
 
 export class RoomError extends Error {
   constructor(
@@ -29,7 +32,7 @@ export class RoomError extends Error {
 }
 
 export interface RoomDeps {
-  fanout: Fanout;
+  rooms: RoomService;
   tokens: RoomTokens;
   maxViewersPerRoom: number;
   /** ICE servers for one viewer (TURN credentials minted for it) */
@@ -41,7 +44,7 @@ const channel = (room: string) => `room:${room}`;
 export class RoomControl {
   /** this connection's viewers: id -> what each watches */
   private readonly viewers = new Map<string, { room: string; participant: string }>();
-  private published: { room: string; name: string; session: Session; alpha: boolean } | null = null;
+  private published: { room: string; name: string; session: SessionPort; alpha: boolean } | null = null;
   /** this connection's viewer of its own published stream (its self view) */
   private selfViewer: string | null = null;
 
@@ -59,28 +62,28 @@ export class RoomControl {
     }
   }
 
-  private announce(room: string): void {
-    const participants = this.d.fanout.publishers(room);
+  /** Tells the room's sockets (on every node, through the socket.io adapter) who publishes now. */
+  private async announce(room: string): Promise<void> {
+    const participants = await this.d.rooms.participants(room);
     this.socket.nsp.to(channel(room)).emit('roomChanged', { room, participants });
   }
 
-  async publish(m: PublishMsg, session: Session | null): Promise<PublishAck> {
+  async publish(m: PublishMsg, session: SessionPort | null): Promise<PublishAck> {
     this.check(m.token, m.room, 'publish');
     if (!session || session.closed) throw new RoomError('no_session', 'start a session before publishing it');
     if (!session.streaming) throw new RoomError('no_session', 'the session is not streaming yet: send the offer first');
     const name = m.name ?? `guest-${session.id.slice(0, 6)}`;
     const taken =
-      this.d.fanout.publishers(m.room).includes(name) &&
+      (await this.d.rooms.participants(m.room)).includes(name) &&
       !(this.published?.room === m.room && this.published.name === name);
     if (taken) throw new RoomError('bad_request', `"${name}" already publishes in room "${m.room}"`);
     this.unpublish();
-    const uplink = await session.uplink(m.alpha ?? false);
-    this.d.fanout.publish(m.room, name, uplink, m.alpha ?? false);
+    await this.d.rooms.publish(m.room, name, session, m.alpha ?? false);
     this.published = { room: m.room, name, session, alpha: m.alpha ?? false };
     session.once('closed', () => {
       if (this.published?.name === name) this.unpublish();
     });
-    this.announce(m.room);
+    void this.announce(m.room).catch(() => {});
     return { room: m.room, name };
   }
 
@@ -89,27 +92,30 @@ export class RoomControl {
     if (!p) return;
     this.published = null;
     this.endSelfView(p.session);
-    this.d.fanout.unpublish(p.room, p.name);
-    this.announce(p.room);
+    void this.d.rooms
+      .unpublish(p.room, p.name, p.session)
+      .catch(() => {})
+      .then(() => this.announce(p.room))
+      .catch(() => {});
   }
 
   async room(m: RoomMsg): Promise<RoomAck> {
     this.check(m.token, m.room, 'view');
     await this.socket.join(channel(m.room));
-    return { room: m.room, participants: this.d.fanout.publishers(m.room) };
+    return { room: m.room, participants: await this.d.rooms.participants(m.room) };
   }
 
   async view(m: ViewMsg): Promise<ViewAck> {
     this.check(m.token, m.room, 'view');
-    const participant = m.participant ?? this.d.fanout.publishers(m.room)[0];
+    const participant = m.participant ?? (await this.d.rooms.participants(m.room))[0];
     if (!participant) throw new RoomError('no_publisher', `nobody publishes in room "${m.room}" yet`);
-    if (this.d.fanout.viewerCount(m.room) >= this.d.maxViewersPerRoom) {
+    if ((await this.d.rooms.viewerCount(m.room)) >= this.d.maxViewersPerRoom) {
       throw new RoomError('room_full', `room "${m.room}" has ${this.d.maxViewersPerRoom} viewers already (the limit)`);
     }
     await this.socket.join(channel(m.room));
     let id = '';
     try {
-      const v = await this.d.fanout.view(m.room, participant, {
+      const v = await this.d.rooms.view(m.room, participant, {
         ice: (c) => this.socket.emit('viewIce', { viewerId: id, ...c }),
         closed: (reason) => {
           this.viewers.delete(id);
@@ -135,7 +141,7 @@ export class RoomControl {
   async answer(m: ViewAnswerMsg): Promise<void> {
     this.own(m.viewerId);
     try {
-      await this.d.fanout.answer(m.viewerId, m.sdp);
+      await this.d.rooms.answer(m.viewerId, m.sdp);
     } catch (e) {
       if (e instanceof FanoutError) throw new RoomError('bad_request', e.message);
       throw e;
@@ -145,14 +151,14 @@ export class RoomControl {
   async ice(m: ViewIceMsg): Promise<void> {
     this.own(m.viewerId);
     if (!m.candidate) return;
-    await this.d.fanout.addIce(m.viewerId, m).catch((e: unknown) => {
+    await this.d.rooms.addIce(m.viewerId, m).catch((e: unknown) => {
       throw new RoomError('bad_request', `candidate rejected: ${(e as Error).message}`);
     });
   }
 
   unview(m: UnviewMsg): void {
     this.own(m.viewerId);
-    this.d.fanout.leave(m.viewerId);
+    this.d.rooms.leave(m.viewerId);
   }
 
   /**
@@ -170,7 +176,7 @@ export class RoomControl {
     pub.session.setReturnVideo(false);
   }
 
-  private endSelfView(session: Session | undefined): void {
+  private endSelfView(session: SessionPort | undefined): void {
     if (!this.selfViewer) return;
     this.selfViewer = null;
     session?.setReturnVideo(true);
@@ -178,7 +184,7 @@ export class RoomControl {
 
   /** The connection ended: its viewers go, and its published stream leaves the room. */
   close(): void {
-    for (const id of [...this.viewers.keys()]) this.d.fanout.leave(id);
+    for (const id of [...this.viewers.keys()]) this.d.rooms.leave(id);
     this.viewers.clear();
     this.unpublish();
   }

@@ -15,16 +15,16 @@ import {
   type StartAck,
 } from '../../../shared/protocol.js';
 import type { RestyleServer, RestyleSocket } from './restyle_socket.js';
-import { RoomControl, RoomError, type RoomDeps } from './room_control.js';
-import { EngineError } from '../engine/pool/engine_pool.js';
-import { Session, SessionError } from '../media/session.js';
-import { ServerFullError, type SessionManager } from '../media/session_manager.js';
+import { RoomControl, type RoomDeps } from './room_control.js';
+import { describeError } from './client_errors.js';
 import type { StyleLibrary } from '../styles/style_library.js';
 import type { Metrics } from './metrics.js';
 import { TokenBucket } from './token_bucket.js';
+import type { SessionFactory, SessionPort } from './session_port.js';
 
 export interface ControlDeps {
-  sessions: SessionManager;
+  /** makes a session for a connection: the session manager, or the cluster's placement */
+  sessions: SessionFactory;
   styles: StyleLibrary;
   metrics: Metrics;
   log: Logger;
@@ -47,23 +47,13 @@ class ClientError extends Error {
 
 function toClientError(e: unknown): ClientError {
   if (e instanceof ClientError) return e;
-  if (e instanceof ServerFullError)
-    return new ClientError(
-      e.max === 0 ? 'shutting_down' : 'server_full',
-      e.max === 0
-        ? 'the server is shutting down'
-        : `server busy: all ${e.max} stylizer slots are in use, try again shortly`,
-    );
-  if (e instanceof SessionError) return new ClientError(e.code, e.message);
-  if (e instanceof RoomError) return new ClientError(e.code, e.message);
-  if (e instanceof EngineError)
-    return new ClientError(e.code === 'unknown_style' ? 'unknown_style' : 'internal', e.message);
-  return new ClientError('internal', 'internal error');
+  const d = describeError(e);
+  return new ClientError(d.code, d.message);
 }
 
 /** One browser connection. */
 class Connection {
-  private session: Session | null = null;
+  private session: SessionPort | null = null;
   private statsTimer: NodeJS.Timeout;
   private readonly bucket: TokenBucket;
   /** socket id on every line, and the session id once there is a session */
@@ -85,7 +75,8 @@ class Connection {
       this.endSession(`socket ${reason}`);
     });
     this.statsTimer = setInterval(() => {
-      if (this.session && !this.session.closed) socket.emit('stats', this.session.snapshot());
+      // a remote session pushes its figures itself (onStats below)
+      if (this.session && !this.session.closed && !this.session.onStats) socket.emit('stats', this.session.snapshot());
     }, 1000);
     this.statsTimer.unref();
   }
@@ -112,7 +103,7 @@ class Connection {
     }
   }
 
-  private needSession(): Session {
+  private needSession(): SessionPort {
     if (!this.session || this.session.closed) throw new ClientError('no_session', 'start a session first');
     return this.session;
   }
@@ -129,10 +120,19 @@ class Connection {
         this.checkStyle(m.fg);
         this.checkStyle(m.bg);
         this.endSession('restarted');
-        const s = await this.d.sessions.create(m.fg, m.bg, m.echo ?? false, m.resolution);
+        const s = await this.d.sessions.create({
+          fg: m.fg,
+          bg: m.bg,
+          echo: m.echo ?? false,
+          resolution: m.resolution,
+          socket: this.socket.id,
+        });
         this.session = s;
         this.log = this.d.log.child({ socket: this.socket.id, sid: s.id });
         s.on('ice', (c) => this.socket.emit('ice', c));
+        s.onStats?.((st) => {
+          if (this.session === s) this.socket.emit('stats', st);
+        });
         s.once('closed', (reason) => {
           if (this.session === s) this.session = null;
           if (this.socket.connected && !reason.startsWith('socket')) {

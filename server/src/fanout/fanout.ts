@@ -4,6 +4,7 @@
 // production SFU, a native worker) and werift (pure TypeScript; the fallback when no
 // mediasoup worker can start).
 import type { Uplink } from '../media/uplink.js';
+import type { PipeSource, PipeTuple } from './pipe_params.js';
 
 export interface ViewerSignal {
   /** a server ICE candidate for the viewer (werift; mediasoup is ICE-lite and sends none) */
@@ -16,6 +17,8 @@ export interface FanoutCensus {
   rooms: number;
   publishers: number;
   viewers: number;
+  /** pipes to other nodes (a cluster): ends sending a publisher out, and mirrors of other nodes' publishers */
+  pipes?: { sources: number; mirrors: number };
 }
 
 export class FanoutError extends Error {
@@ -27,8 +30,36 @@ export class FanoutError extends Error {
   }
 }
 
+/**
+ * A publisher's stream between SFUs on different hosts (mediasoup PipeTransports, SRTP): the
+ * publishing node consumes the producer into a pipe (`openSource`), the viewer's node makes
+ * its end first (`openMirror`), then produces what comes through it as a local publisher of
+ * the same room and name (`MirrorPipe.complete`), whose viewers are served like any other.
+ */
+export interface FanoutPipes {
+  openSource(room: string, publisherId: string, pipeId: string, remote: PipeTuple): Promise<PipeSource>;
+  openMirror(pipeId: string): Promise<MirrorPipe>;
+  /** Closes either end (nothing if already closed). */
+  close(pipeId: string): void;
+  /** Called once per pipe end that closed by itself (its publisher or mirror left), not for close(). */
+  onClosed(fn: (pipeId: string, reason: string) => void): void;
+  census(): { sources: number; mirrors: number };
+  /** bytes sent into pipes so far (sources), for the cluster bench */
+  bytesOut(): Promise<number>;
+}
+
+export interface MirrorPipe {
+  readonly local: PipeTuple;
+  /** Connects to the source's end and publishes the stream as `publisherId` in `room`. */
+  complete(room: string, publisherId: string, source: PipeSource): Promise<void>;
+}
+
 export interface Fanout {
   readonly kind: 'mediasoup' | 'werift';
+  /** pipes to other nodes' SFUs (mediasoup only; null: rooms stay on this node) */
+  readonly pipes: FanoutPipes | null;
+  /** viewers of one publisher on this node */
+  viewersOf(room: string, publisherId: string): number;
   /** `alpha`: the uplink carries the mask packed beside the colour (told to viewers) */
   publish(room: string, publisherId: string, uplink: Uplink, alpha?: boolean): void;
   unpublish(room: string, publisherId: string): void;

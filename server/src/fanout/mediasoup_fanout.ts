@@ -2,13 +2,16 @@
 // RTP enters through a DirectTransport producer (no socket: packets go over the worker's
 // channel); each viewer gets a WebRtcTransport (ICE-lite, DTLS-SRTP) and a consumer,
 // negotiated with plain SDP (consumer_sdp.ts); a viewer is released when it leaves, when
-// DTLS fails, or when its ICE consent lapses (8 s without checks). Keyframe requests from
-// consumers arrive as RTCP on the DirectTransport and go to the publisher's encoder. Scaling
-// past one process or host is mediasoup's pipeToRouter (not needed on one machine yet).
+// DTLS fails, when its ICE consent lapses (8 s without checks), or when it has not connected
+// 20 s after its offer (a page that went, or asked twice). Keyframe requests from
+// consumers arrive as RTCP on the DirectTransport and go to the publisher's encoder. Across
+// hosts (a cluster), publishers reach other nodes' routers through pipes (mediasoup_pipes.ts):
+// a mirror publisher here is a pipe's producer, served to viewers like a local one.
 import * as mediasoup from 'mediasoup';
-import type { Consumer, DirectTransport, Producer, Router, WebRtcTransport, Worker } from 'mediasoup/types';
+import type { Consumer, Producer, Router, Transport, WebRtcTransport, Worker } from 'mediasoup/types';
 import { answerDtls, consumerOffer } from './consumer_sdp.js';
-import { FanoutError, type Fanout, type ViewerSignal } from './fanout.js';
+import { FanoutError, type Fanout, type FanoutCensus, type ViewerSignal } from './fanout.js';
+import { MediasoupPipes } from './mediasoup_pipes.js';
 import { RoomBook, type BookPublisher, type BookViewer } from './room_book.js';
 import type { Uplink } from '../media/uplink.js';
 
@@ -18,23 +21,32 @@ export interface MediasoupOptions {
   announcedAddress?: string;
   rtcMinPort: number;
   rtcMaxPort: number;
+  /** a cluster: the address other nodes reach this node's pipes on (unset: no pipes, one node) */
+  pipeAddress?: string;
 }
 
 interface Publisher extends BookPublisher<Viewer> {
-  ready: Promise<{ transport: DirectTransport; producer: Producer }>;
+  /** the DirectTransport of a local publisher's uplink (a mirror's pipe is closed by the pipes) */
+  ready: Promise<{ transport: Transport | null; producer: Producer }>;
   off: (() => void) | null;
+  /** a mirror (another node's publisher): runs when it leaves the book */
+  released?: () => void;
 }
 
 interface Viewer extends BookViewer {
   transport: WebRtcTransport;
   consumer: Consumer;
+  /** drops the viewer if its peer never connects (consent checks only start once it has) */
+  deadline: NodeJS.Timeout;
 }
 
 const CONSENT_TIMEOUT_S = 8;
+const CONNECT_TIMEOUT_MS = 20_000;
 const RTCP_PSFB = 206;
 
 export class MediasoupFanout extends RoomBook<Publisher, Viewer> implements Fanout {
   readonly kind = 'mediasoup' as const;
+  readonly pipes: MediasoupPipes | null = null;
 
   private constructor(
     private readonly worker: Worker,
@@ -42,6 +54,31 @@ export class MediasoupFanout extends RoomBook<Publisher, Viewer> implements Fano
     private readonly opts: MediasoupOptions,
   ) {
     super();
+    if (!opts.pipeAddress) return;
+    this.pipes = new MediasoupPipes(
+      router,
+      {
+        producerOf: async (room, id) => {
+          const p = this.publisher(room, id);
+          return { producer: (await p.ready).producer, alpha: p.alpha };
+        },
+        publishMirror: (room, id, producer, alpha, released) => {
+          const p: Publisher = {
+            id,
+            alpha,
+            off: null,
+            viewers: new Set(),
+            ready: Promise.resolve({ transport: null, producer }),
+            released,
+          };
+          this.addPublisher(room, p);
+          return () => {
+            if (this.isCurrent(room, p)) this.unpublish(room, id);
+          };
+        },
+      },
+      { ip: opts.listenIp, announced: opts.pipeAddress },
+    );
   }
 
   /** Starts the worker (MEDIASOUP_WORKER_BIN or mediasoup's own path); throws when it cannot. */
@@ -59,7 +96,7 @@ export class MediasoupFanout extends RoomBook<Publisher, Viewer> implements Fano
   }
 
   publish(room: string, publisherId: string, uplink: Uplink, alpha = false): void {
-    const p: Publisher = { id: publisherId, uplink, alpha, off: null, viewers: new Set(), ready: null! };
+    const p: Publisher = { id: publisherId, alpha, off: null, viewers: new Set(), ready: null! };
     p.ready = (async () => {
       const transport = await this.router.createDirectTransport();
       const producer = await transport.produce({
@@ -102,8 +139,9 @@ export class MediasoupFanout extends RoomBook<Publisher, Viewer> implements Fano
   protected override releasePublisher(p: Publisher): void {
     p.off?.();
     p.off = null;
+    if (p.released) return p.released();
     void p.ready.then(
-      ({ transport }) => transport.close(),
+      ({ transport }) => transport?.close(),
       () => {},
     );
   }
@@ -133,7 +171,18 @@ export class MediasoupFanout extends RoomBook<Publisher, Viewer> implements Fano
       transport.close();
       throw e;
     }
-    const v: Viewer = { id: this.newViewerId(), room, publisher: publisherId, transport, consumer, signal };
+    const v: Viewer = {
+      id: this.newViewerId(),
+      room,
+      publisher: publisherId,
+      transport,
+      consumer,
+      signal,
+      // a peer that never connects (its page went, or made another viewer instead) is released
+      deadline: setTimeout(() => {
+        if (transport.dtlsState !== 'connected') this.drop(v, 'never connected');
+      }, CONNECT_TIMEOUT_MS).unref(),
+    };
     transport.on('dtlsstatechange', (st) => {
       if (st === 'failed' || st === 'closed') this.drop(v, `dtls ${st}`);
     });
@@ -168,10 +217,16 @@ export class MediasoupFanout extends RoomBook<Publisher, Viewer> implements Fano
 
   close(): void {
     this.unpublishAll();
+    this.pipes?.closeAll();
     this.worker.close();
   }
 
+  override census(): FanoutCensus {
+    return this.pipes ? { ...super.census(), pipes: this.pipes.census() } : super.census();
+  }
+
   protected releaseViewer(v: Viewer): void {
+    clearTimeout(v.deadline);
     v.transport.close();
   }
 }

@@ -3,7 +3,6 @@
 // drops its viewers first; a dropped viewer is released, then told why). Each SFU adds only
 // how it forwards media and how it frees a viewer's or a publisher's transport.
 import { FanoutError, type FanoutCensus, type ViewerSignal } from './fanout.js';
-import type { Uplink } from '../media/uplink.js';
 
 export interface BookViewer {
   id: string;
@@ -13,7 +12,6 @@ export interface BookViewer {
 }
 export interface BookPublisher<V> {
   id: string;
-  uplink: Uplink;
   alpha: boolean;
   viewers: Set<V>;
 }
@@ -57,6 +55,10 @@ export abstract class RoomBook<P extends BookPublisher<V>, V extends BookViewer>
   /** Publishers in a room (ids). */
   publishers(room: string): string[] {
     return [...(this.rooms.get(room)?.keys() ?? [])];
+  }
+
+  viewersOf(room: string, publisherId: string): number {
+    return this.rooms.get(room)?.get(publisherId)?.viewers.size ?? 0;
   }
 
   viewerCount(room: string): number {

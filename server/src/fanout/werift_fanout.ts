@@ -18,7 +18,9 @@ interface Viewer extends BookViewer {
   lastRtcp: number;
 }
 
-type Publisher = BookPublisher<Viewer>;
+interface Publisher extends BookPublisher<Viewer> {
+  uplink: Uplink;
+}
 
 const LOST_AFTER_MS = 10_000;
 /** a connected viewer that sent no RTCP for this long has vanished */
@@ -26,6 +28,8 @@ const SILENT_AFTER_MS = 6_000;
 
 export class WeriftFanout extends RoomBook<Publisher, Viewer> implements Fanout {
   readonly kind = 'werift' as const;
+  /** the werift SFU stays on its node: no pipes between hosts */
+  readonly pipes = null;
   private readonly watchdog: NodeJS.Timeout;
 
   /** `hostAddresses`: addresses to offer ICE candidates on besides werift's own choice. */

@@ -77,11 +77,18 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     return out;
   }
 
-  async create(fg: string, bg: string, echo = false, resolution?: Resolution): Promise<Session> {
+  /** `id`: given by the node that placed the session here (a cluster), else a new UUID */
+  async create(
+    fg: string,
+    bg: string,
+    echo = false,
+    resolution?: Resolution,
+    id: string = randomUUID(),
+  ): Promise<Session> {
     if (!this.accepting) throw new ServerFullError(0);
     if (this.sessions.size + this.opening >= this.maxSessions) throw new ServerFullError(this.maxSessions);
+    if (this.sessions.has(id)) throw new Error(`session ${id} exists`);
     this.opening++;
-    const id = randomUUID();
     try {
       const s = await Session.create(id, this.pool, fg, bg, this.media, this.log.child({ sid: id }), echo, resolution);
       this.sessions.set(id, s);
