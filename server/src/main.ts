@@ -1,4 +1,5 @@
 // Entry point: `node dist/server/src/main.js` (what `npm start` and the Docker image run).
+import { allocatorInfo } from './allocator.js';
 import { App } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './log.js';
@@ -6,6 +7,9 @@ import { createLogger } from './log.js';
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 const app = new App(config, log);
+const malloc = allocatorInfo();
+if (malloc.advice) log.warn({ allocator: malloc.allocator, settings: malloc.settings }, malloc.advice);
+else log.info({ allocator: malloc.allocator, settings: malloc.settings }, 'allocator');
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

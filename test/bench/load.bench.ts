@@ -8,10 +8,9 @@
 // on), at --max sessions, or at the time limit. Printed: one row per step and the knee (the
 // most sessions that met the targets).
 //
-// `npm run bench:load -- --soak MINUTES`: one server, 2 sessions streaming for MINUTES, with
-// churn (every minute the oldest session leaves, alternately closing cleanly and being killed,
-// and a new one joins) so per-session leaks accumulate. Prints memory and handle counts every
-// 30 s, then the RSS slope over the second half of the run (start-up growth excluded).
+// `npm run bench:load -- --soak MINUTES`: one server, 2 sessions streaming for MINUTES with
+// churn; memory split by holder, handles and threads every 30 s, the RSS slope after the
+// warm-up and a plot (soak.ts).
 import { cpus, loadavg } from 'node:os';
 import { afterAll, beforeAll, it } from 'vitest';
 import { NetNs } from '../support/netns.js';
@@ -25,12 +24,11 @@ import {
   mark,
   sampleServer,
   sleep,
-  slope,
   stopPeer,
   windowStats,
-  type ServerSample,
 } from './load_probe.js';
 import { benchSeconds, table, writeJson, type BenchRecord } from './report.js';
+import { runSoak, soakOptions } from './soak.js';
 
 /** A step meets the targets when its worst session still gets MIN_FPS returned frames per
  *  second and the p95 round trip over all its sessions' frames is at most MAX_ADDED_MS above
@@ -49,9 +47,6 @@ const RESOLUTIONS: [string, [number, number]][] = [
   ['480p', [640, 480]],
   ['720p', [1280, 720]],
 ];
-const SOAK_SESSIONS = 2;
-const CHURN_S = 60;
-const SAMPLE_S = 30;
 
 const maxSessions = Number(process.env.BENCH_MAX_SESSIONS) || 6;
 const soakMinutes = Number(process.env.BENCH_SOAK_MINUTES) || 0;
@@ -209,99 +204,11 @@ it.skipIf(soakMinutes > 0)(
   (RAMP_LIMIT_S + 180) * 1000,
 );
 
-function soakSummary(samples: BenchRecord[], minutes: number, churned: string[], failures: string[]): string {
-  const live = samples.filter((s) => s.phase === 'live');
-  const half = (minutes * 60) / 2;
-  const late = live.filter((s) => (s.t_s as number) >= half);
-  const perTen = slope(
-    late.map((s) => (s.t_s as number) / 600),
-    late.map((s) => s.rss_mib as number),
-  );
-  const [idle, closed] = [samples[0], samples.find((s) => s.phase === 'closed')];
-  const counts = (k: keyof ServerSample) =>
-    `${k}: idle ${idle[k]}, first live ${live[0]?.[k]}, last live ${live.at(-1)?.[k]}, after close ${closed?.[k] ?? '?'}`;
-  const kills = churned.filter((c) => c === 'SIGKILL').length;
-  return [
-    `RSS slope over the second half (t >= ${half} s, ${late.length} samples): ${perTen >= 0 ? '+' : ''}${round1(perTen)} MiB per 10 min`,
-    counts('rss_mib'),
-    counts('active_handles'),
-    counts('open_fds'),
-    counts('threads'),
-    counts('peer_connections'),
-    `churn: ${churned.length} sessions replaced (${churned.length - kills} closed cleanly, ${kills} killed); ` +
-      `peer failures: ${failures.length ? failures.join('; ') : 'none'}`,
-  ].join('\n');
-}
-
 it.runIf(soakMinutes > 0)(
   'load: soak with session churn',
   async () => {
-    const srv = await startServer(ns); // the default MAX_SESSIONS (4) holds 2 live + 1 joining
-    const live: PeerHandle[] = [];
-    const samples: BenchRecord[] = [];
-    const churned: NodeJS.Signals[] = [];
-    const failures: string[] = [];
-    const t0 = Date.now();
-    const elapsed = () => (Date.now() - t0) / 1000;
-    let opened = 0;
-    let from = mark(live);
-    const open = async () => {
-      // a peer lives 2 churn periods; its own limit ends it should this process die first
-      const p = startPeer(ns, srv.nsUrl, { seconds: SOAK_SESSIONS * CHURN_S + 60, label: `soak-${++opened}` });
-      live.push(p);
-      const why = await connected(p, CONNECT_S * 1000);
-      if (why) failures.push(`soak-${opened}: ${why}`);
-    };
-    const sample = async (phase: string) => {
-      const s = await sampleServer(srv);
-      const w = windowStats(live, from);
-      from = mark(live);
-      const row: BenchRecord = {
-        phase,
-        t_s: Math.round(elapsed()),
-        ...s,
-        fps: live.length ? round1(mean(w.fps)) : null,
-      };
-      samples.push(row);
-      console.log(JSON.stringify(row));
-    };
-    try {
-      await sample('idle');
-      for (let i = 0; i < SOAK_SESSIONS; i++) await open();
-      const end = soakMinutes * 60;
-      let nextSample = SAMPLE_S,
-        nextChurn = CHURN_S;
-      while (elapsed() < end) {
-        await sleep(Math.max(0, Math.min(nextSample, nextChurn, end) - elapsed()) * 1000);
-        if (srv.proc.exitCode !== null)
-          throw new Error(`server exited ${srv.proc.exitCode}:\n${srv.logs.slice(-20).join('\n')}`);
-        if (elapsed() >= nextSample) {
-          await sample('live');
-          nextSample += SAMPLE_S;
-        }
-        if (elapsed() >= nextChurn && elapsed() < end) {
-          // alternate a clean leave with a crashed client: both paths must release everything
-          const signal = churned.length % 2 ? 'SIGKILL' : 'SIGTERM';
-          await stopPeer(live.shift()!, signal);
-          churned.push(signal);
-          await open();
-          nextChurn += CHURN_S;
-        }
-      }
-      await Promise.all(live.splice(0).map((p) => stopPeer(p)));
-      await drained(srv);
-      await sample('closed');
-    } finally {
-      await Promise.all(live.map((p) => stopPeer(p)));
-      await srv.close();
-    }
-    console.log(
-      `\nsoak: ${soakMinutes} min, ${SOAK_SESSIONS} sessions at 480p, one replaced every ${CHURN_S} s; ` +
-        `server figures from /metrics (rss, heap, external, active handles) and /proc (fds, threads)\n` +
-        `${table(samples, ['phase', 't_s', 'rss_mib', 'heap_used_mib', 'external_mib', 'active_handles', 'open_fds', 'threads', 'sessions', 'peer_connections', 'engine_sessions', 'fps'])}\n` +
-        soakSummary(samples, soakMinutes, churned, failures),
-    );
-    writeJson(samples.map((r) => ({ bench: 'load-soak', ...r })));
+    const o = soakOptions();
+    await runSoak(ns, o);
   },
-  (soakMinutes * 60 + 180) * 1000,
+  (soakMinutes * 60 + 240) * 1000,
 );

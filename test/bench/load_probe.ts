@@ -123,20 +123,6 @@ export function windowStats(peers: PeerHandle[], from: Map<PeerHandle, number>):
   };
 }
 
-/** Least-squares slope of y over x. */
-export function slope(xs: number[], ys: number[]): number {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n,
-    my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0,
-    den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i] - mx) * (ys[i] - my);
-    den += (xs[i] - mx) ** 2;
-  }
-  return den ? num / den : NaN;
-}
-
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits for a peer's first returned frame; the reason it has none otherwise. */

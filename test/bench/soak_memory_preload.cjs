@@ -1,0 +1,44 @@
+// Loaded into the server under test by the soak (NODE_OPTIONS=--require, test/bench/soak.ts):
+// `--require` modules run in the main thread and in every worker thread, so each thread (the
+// main thread, the engine threads, their low-res workers) writes its own V8 figures
+// (process.memoryUsage(): heap, external, array buffers) to $SOAK_MEMORY_DIR/<threadId>.json
+// every 5 s; the soak adds up the fresh files. /metrics sees the main thread's isolate only.
+// With --expose-gc, a thread runs a full GC when the soak writes a new request number to
+// $SOAK_MEMORY_DIR/gc (after every session closed: what is left once garbage is collected),
+// and every $SOAK_FORCE_GC_S seconds when that is set (a bisection step).
+'use strict';
+const fs = process.getBuiltinModule('node:fs');
+const path = process.getBuiltinModule('node:path');
+const { threadId, isMainThread } = process.getBuiltinModule('node:worker_threads');
+
+const dir = process.env.SOAK_MEMORY_DIR;
+const gc = typeof globalThis.gc === 'function' ? globalThis.gc : null;
+if (dir) {
+  const file = path.join(dir, `${threadId}.json`);
+  const request = path.join(dir, 'gc');
+  const state = { collected: '' };
+  const tick = () => {
+    let asked = '';
+    try {
+      asked = fs.readFileSync(request, 'utf8');
+    } catch {
+      // no request yet
+    }
+    if (gc && asked && asked !== state.collected) {
+      gc();
+      state.collected = asked;
+    }
+    const { heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    const record = { threadId, main: isMainThread, at: Date.now(), heapTotal, heapUsed, external, arrayBuffers };
+    try {
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify({ ...record, collected: state.collected }));
+      fs.renameSync(`${file}.tmp`, file);
+    } catch {
+      // the soak removed its folder: nothing to report to
+    }
+  };
+  tick();
+  setInterval(tick, 5000).unref();
+}
+const gcEvery = Number(process.env.SOAK_FORCE_GC_S);
+if (gc && gcEvery > 0) setInterval(gc, gcEvery * 1000).unref();
