@@ -108,6 +108,32 @@ describe('artistic looks on the frame path', () => {
     expect(lumaDiff(two.out, otherOnly.out, halves, 0)).toBe(0);
   });
 
+  it('does not segment while one artistic look covers both regions, and does again when the mask matters', async () => {
+    class Counted extends GivenMasks {
+      calls = 0;
+      override update(f: I420Frame) {
+        this.calls++;
+        return super.update(f);
+      }
+    }
+    const masks = new Counted([halves]);
+    const s = h.open(art, art, masks);
+    for (let k = 0; k < 4; k++) await s.process(cloneFrame(frame), k * 33);
+    expect(masks.calls).toBe(0);
+    // a reader of the mask (an alpha publisher), a mask look, a mixed pair: the mask runs
+    await s.process(cloneFrame(frame), 140, new Uint8Array(W * H));
+    expect(masks.calls).toBe(1);
+    s.setOptions({ maskMode: 'blur-background' }, 0, 170);
+    await s.process(cloneFrame(frame), 170);
+    expect(masks.calls).toBe(2);
+    s.setOptions({ maskMode: 'styled' }, 0, 200);
+    s.setStyle('evening-glow', art, 0, 200);
+    const rep = await s.process(cloneFrame(frame), 200);
+    expect(masks.calls).toBe(3);
+    expect(rep.mask).toBe('live');
+    s.close();
+  });
+
   it('cross-fades to an artistic look over the transition time by the smooth weight', async () => {
     const target = await run(art, art);
     const s = h.open('evening-glow', 'evening-glow', new GivenMasks([halves]));

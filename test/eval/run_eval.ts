@@ -202,6 +202,11 @@ export async function runEval(
   for (const h of Object.values(harness)) await h.close();
   await artistic.close();
 
+  const decoder = records.filter((r) => r.system === 'baseline: per-frame enc→AdaIN→dec');
+  const artisticText =
+    o.artistic === 'none'
+      ? ''
+      : `\n\n${artisticSummary(records, decoder.length ? decoder.reduce((s, r) => s + r.warping_error, 0) / decoder.length : null)}`;
   const wallS = (performance.now() - t0) / 1000;
   const options = {
     quick: o.quick,
@@ -219,7 +224,7 @@ export async function runEval(
         generated,
         options,
         wall_s: Math.round(wallS),
-        notes: NOTES,
+        notes: artisticText ? [...NOTES, artisticText.trim()] : NOTES,
         clips: clips.map((c) => ({
           id: c.id,
           kind: c.kind,
@@ -248,14 +253,9 @@ export async function runEval(
       records,
       speed,
       clips: sections,
-      notes: NOTES,
+      notes: artisticText ? [...NOTES, artisticText.trim()] : NOTES,
     }),
   );
-  const decoder = records.filter((r) => r.system === 'baseline: per-frame enc→AdaIN→dec');
-  const artisticText =
-    o.artistic === 'none'
-      ? ''
-      : `\n\n${artisticSummary(records, decoder.length ? decoder.reduce((s, r) => s + r.warping_error, 0) / decoder.length : null)}`;
   log(
     `\n${textSummary(records)}\n\n${textTable(records)}${artisticText}\n\neval: report in ${join(o.out, 'index.html')} (${wallS.toFixed(0)} s)`,
   );

@@ -74,6 +74,14 @@ export class ArtisticLook {
     return this.#pair;
   }
 
+  /**
+   * Whether one artistic look covers both regions and nothing is fading: the speaker mask
+   * would not change the picture (the session may skip segmenting).
+   */
+  get uniform(): boolean {
+    return !this.#fade && !!this.#pair.fg && this.#pair.fg === this.#pair.bg;
+  }
+
   /** Whether any artistic look is on screen (or fading out). */
   get active(): boolean {
     const f = this.#fade?.from;

@@ -4,11 +4,14 @@
 // its look unavailable on this thread: a session choosing it gets a clear error, and nothing
 // else changes.
 import type { InferenceSession } from 'onnxruntime-node';
-import type { OnnxRuntime } from '../runtime/onnx_session.js';
+import { ort, type OnnxRuntime } from '../runtime/onnx_session.js';
 import { UnknownStyleError, type StyleImage } from '../runtime/style_store.js';
+import { artisticSize } from './artistic_input.js';
 
 export const ARTISTIC_INPUT = 'image';
 export const ARTISTIC_OUTPUT = 'stylized';
+/** runs per shape before a look is offered (the first two of a session at a shape are slow) */
+const WARM_RUNS = 3;
 
 /** An artistic look whose network did not load here (or is not loaded yet where waiting is not allowed). */
 export class ArtisticUnavailableError extends UnknownStyleError {
@@ -45,8 +48,10 @@ export class ArtisticModels {
       (s) => {
         if (!s.inputNames.includes(ARTISTIC_INPUT) || !s.outputNames.includes(ARTISTIC_OUTPUT))
           throw new Error(`${model} has inputs [${s.inputNames.join(', ')}], outputs [${s.outputNames.join(', ')}]`);
-        entry.session = s;
-        return s;
+        return this.#warm(s).then(() => {
+          entry.session = s;
+          return s;
+        });
       },
       (e: unknown) => {
         throw new Error(`its network ${model} failed to load: ${String(e).split('\n')[0].slice(0, 200)}`);
@@ -58,6 +63,27 @@ export class ArtisticModels {
       console.error(`[engine] artistic look "${id}" unavailable on this thread: ${entry.error}`);
     });
     this.#looks.set(id, entry);
+  }
+
+  /**
+   * Runs a network a few times at the internal sizes of 4:3 and 16:9 frames before its look is
+   * offered: onnxruntime's first runs of a session at a shape are slow (~45-70 ms here instead
+   * of ~15), which a session's first frames with the look would otherwise pay, a visible stall
+   * on a look change.
+   */
+  async #warm(s: InferenceSession): Promise<void> {
+    for (const [w, h] of [
+      [640, 480],
+      [1280, 720],
+    ]) {
+      const size = artisticSize(w, h);
+      const dims = [1, 3, size.height, size.width];
+      const n = 3 * size.width * size.height;
+      const x = new ort.Tensor('float32', new Float32Array(n).fill(0.5), dims);
+      // as the layers run it: into a preallocated output
+      const y = new ort.Tensor('float32', new Float32Array(n), dims);
+      for (let k = 0; k < WARM_RUNS; k++) await this.#onnx.run(s, { [ARTISTIC_INPUT]: x }, { [ARTISTIC_OUTPUT]: y });
+    }
   }
 
   remove(id: string): void {

@@ -5,7 +5,8 @@
 //
 // A region with an artistic look is natural for the photoreal stylizer (its grid leaves those
 // colours alone) and gets the look composited in pixel space by the mask after the slicing;
-// when a frame's artistic layers cover both regions the slicing is skipped (it would not show).
+// when a frame's artistic layers cover both regions the slicing is skipped (it would not show),
+// and while one artistic look covers both, so is the segmentation.
 import type { MaskMode } from '../../../../shared/protocol.js';
 import { halveI420InPlace } from '../image/downscale.js';
 import type { I420Frame } from '../image/i420.js';
@@ -96,7 +97,7 @@ export class FrameSession {
     // degradation level 4: the frame shrinks to half size in its own buffer (report.width/height)
     const frame = this.#engine.policy.halfRes ? halveI420InPlace(input) : input;
     const n = frame.width * frame.height;
-    const m = this.#mask ? await this.#mask.update(frame, now) : null;
+    const m = this.#mask && this.#needsMask(!!maskOut) ? await this.#mask.update(frame, now) : null;
     if (maskOut) {
       if (m) maskOut.set(m.plane.subarray(0, n));
       else maskOut.fill(255, 0, n);
@@ -132,6 +133,15 @@ export class FrameSession {
         ? { artistic: art.internalSize, transition: Math.min(report.transition, art.weight) }
         : {}),
     };
+  }
+
+  /**
+   * Whether this frame needs its speaker mask: not while one artistic look covers both regions
+   * (no fade, no mask look, nobody reading the mask), where segmenting would change nothing.
+   */
+  #needsMask(read: boolean): boolean {
+    const o = this.#options;
+    return read || o.showMask || o.maskMode === 'blur-background' || !this.#artistic.uniform;
   }
 
   /** The report of a frame the photoreal path did not touch (artistic looks cover it). */
