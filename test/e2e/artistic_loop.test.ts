@@ -160,7 +160,7 @@ describe('artistic looks in Chromium', () => {
     expect(sections.find((s) => s.kind === 'photo')!.looks).toContain('evening-glow');
   });
 
-  it('shows an artistic look chosen over the socket in the returned stream within 500 ms', async () => {
+  it('shows an artistic look chosen over the socket in the returned stream within 1.5 s (latency printed)', async () => {
     await page.waitForTimeout(2000);
     const trace = await page.evaluate(async (look) => {
       const v = document.querySelector('#remote') as HTMLVideoElement;
@@ -211,10 +211,12 @@ describe('artistic looks in Chromium', () => {
       return [v.videoWidth, v.videoHeight];
     });
     console.log(
-      `artistic ${art} on both regions: ${fps.toFixed(1)} fps at ${size.join('x')}; internal ${stats?.artistic ?? '(not relayed)'}; server: ${JSON.stringify(stats)}`,
+      `artistic ${art} on both regions: ${fps.toFixed(1)} fps at ${size.join('x')}; internal ${stats?.artistic}; server: ${JSON.stringify(stats)}`,
     );
     expect(stats?.foreground).toBe(art);
     expect(stats?.stages['artistic.net']).toBeGreaterThan(0);
+    // the internal size reaches the page (the HUD's "artistic net" row)
+    expect(stats?.artistic).toMatch(/^\d+x\d+$/);
     expect(size).toEqual(stats?.degradation === 4 ? [320, 240] : [640, 480]);
     expect(fps).toBeGreaterThanOrEqual(20);
   }, 40_000);

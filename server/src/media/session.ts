@@ -322,6 +322,7 @@ export class Session extends EventEmitter<SessionEvents> {
       r: r?.r ?? 0,
       degradation: r?.degradation ?? 0,
       mask: r?.mask ?? '-',
+      ...(r?.artistic ? { artistic: r.artistic } : {}),
       ...this.options,
       foreground: this.engine.fg,
       background: this.engine.bg,

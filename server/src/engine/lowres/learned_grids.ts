@@ -6,11 +6,17 @@
 // predicts one bilateral grid per region directly (no decoder, no fit). Each style's
 // statistics go through the network's style path once and are cached with the style. The
 // learned guide (two lookup tables, gridnet_guide.json) is what the frame thread slices with.
+import { existsSync } from 'node:fs';
 import type { InferenceSession } from 'onnxruntime-node';
 import { yuvToRgb } from '../image/color.js';
 import { COEFFS, type GridShape } from '../image/grid.js';
-import { readLearnedGuide, type LearnedGuide, type LearnedVariant } from '../runtime/learned_guide.js';
-import { ort, type OnnxRuntime } from '../runtime/onnx_session.js';
+import {
+  learnedGuideFile,
+  readLearnedGuide,
+  type LearnedGuide,
+  type LearnedVariant,
+} from '../runtime/learned_guide.js';
+import { modelPath, ort, type OnnxRuntime } from '../runtime/onnx_session.js';
 import type { StyleEntry } from '../runtime/style_store.js';
 
 /** One update's inputs, at L x L (the frame squashed). */
@@ -56,6 +62,10 @@ export class LearnedGrids {
   }
 
   static async create(onnx: OnnxRuntime, variant: LearnedVariant): Promise<LearnedGrids> {
+    if (!existsSync(modelPath(learnedGuideFile(variant))))
+      throw new Error(
+        `learned tier off: no grid network in models/ (${learnedGuideFile(variant)}; models/gridnet/README.md)`,
+      );
     const guide = readLearnedGuide(variant);
     const f = guide.files;
     const sessions = await Promise.all([onnx.session(f.mask), onnx.session(f.style), onnx.session(f.main)]);
