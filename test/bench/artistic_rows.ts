@@ -239,7 +239,7 @@ export async function artisticRows(
           p95_ms: r1(percentile(xs, 95)),
         });
       summary.push(
-        `${res} ${run.rec.tier} (${look}), segmentation on: ${run.rec.fps} fps, p50 ${run.rec.p50_ms} ms, p95 ${run.rec.p95_ms} ms per frame, ${run.rec.cpu_ms_per_frame} CPU-ms per frame (process); ${run.rec.note}`,
+        `${res} ${run.rec.tier} (${look}), ${run.rec.tier === 'artistic' ? 'segmenter on (not run: one look covers both regions)' : 'segmentation on'}: ${run.rec.fps} fps, p50 ${run.rec.p50_ms} ms, p95 ${run.rec.p95_ms} ms per frame, ${run.rec.cpu_ms_per_frame} CPU-ms per frame (process); ${run.rec.note}`,
       );
     }
   }
