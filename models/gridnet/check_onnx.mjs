@@ -3,7 +3,7 @@
 // models/gridnet/) with onnxruntime-node against the torch reference written by
 // models/gridnet/export.py to models/fixtures/gridnet/, then times every graph at 1 and 2 threads.
 //
-//   node models/gridnet/check_onnx.mjs [--no-timing] [--dir models] [--prefix gridnet]
+//   node models/gridnet/check_onnx.mjs [--no-timing] [--dir models] [--prefix gridnet] [--fixtures models/fixtures/gridnet]
 //
 // Exit status 1 on a shape mismatch, a non-finite output, or an error above the manifest's
 // tolerances (max abs diff for mask_enh; max abs diff / max |torch| for style_stats, grids, state).
@@ -20,7 +20,7 @@ const arg = (name, def) => {
   return i > 0 ? process.argv[i + 1] : def;
 };
 const MODEL_DIR = path.resolve(arg('--dir', path.join(HERE, '..')));
-const FIX = path.join(HERE, '..', 'fixtures', 'gridnet');
+const FIX = path.resolve(arg('--fixtures', path.join(HERE, '..', 'fixtures', 'gridnet')));
 const manifest = JSON.parse(readFileSync(path.join(FIX, 'manifest.json'), 'utf8'));
 const tol = manifest.tolerance;
 const L = manifest.L,

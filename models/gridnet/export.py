@@ -229,8 +229,14 @@ def main():
     ap.add_argument("--no-fixtures", action="store_true")
     ap.add_argument("--bench-dir", default=None)
     ap.add_argument("--out-dir", default=MODELS, help="where the .onnx/.json go (default models/)")
+    ap.add_argument("--fixtures-dir", default=None,
+                    help="where the torch fixtures go (default models/fixtures/gridnet; check_onnx.mjs --fixtures)")
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    if args.fixtures_dir:
+        global FIXTURE_DIR
+        FIXTURE_DIR = os.path.abspath(args.fixtures_dir)
+    torch.set_num_threads(args.threads)
 
     ck_name = args.ckpt or ("final.pt" if os.path.exists(os.path.join(args.run, "final.pt")) else "ckpt.pt")
     ck = torch.load(os.path.join(args.run, ck_name), map_location="cpu")
@@ -292,8 +298,10 @@ def main():
                     "(row 0 fg grid, row 1 bg grid; channel k*12 + c, H index = y node j, W index = x node i; "
                     "engine layout [ny][nx][nz][12] = grids[r].reshape(nz,12,ny,nx).transpose(2,3,0,1)), "
                     "state [2,S] (feed back as prev_state)",
-            "S_layout": "per ST-AdaIN layer b = 1..3 (widths %s): [mean_b (w_b), std_b (w_b)] concatenated"
-                        % list(b.net.widths),
+            "S_layout": ("per ST-AdaIN layer b = 1..3 (widths %s): [mean_b (w_b), std_b (w_b)] concatenated" %
+                         list(b.net.widths)) +
+                        ("; then per VGG level r11..r41 (%s channels): [mean, std]" % list(b.net.vgg_ch) if b.net.cond else "") +
+                        ("; then the colour head's (Y, U-128, V-128) [mean (3), std (3)]" if b.net.colour else ""),
             "guide": "z = clamp(zY[Y] + zM[m], 0, nz-1) in grid units (float; the engine's x256 fixed point "
                      "= round(256 * value)); Y = luma byte, m = mask byte 0..255",
             "natural": "a 'natural' region uses the identity affine for its whole grid instead of the "

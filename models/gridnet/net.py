@@ -17,6 +17,13 @@ applied to x = (Y, U-128, V-128) is  A (x - c) + c + 32 * r[:, 3]  with A = I + 
 c = (128, 0, 0) (centred, so a gain change does not shift mid-grey); it is converted in the graph
 to the engine's 3x4 form (coefficient 3 = c_row + 32 r_row3 - sum_col A[row, col] c_col).
 raw = 0 is the identity; Gamma's bias starts at 0 and its weights small.
+
+Colour-statistics head (not in Table 4; `colour=True`, added after the CPU run runs/cpu_main stayed
+at the identity): the region's (Y, U-128, V-128) mean/std at L x L (TC-blended like the other
+statistics) and the style image's -> a small MLP -> 12 raw coefficients added to every node of the
+region's grid (a global per-region affine, e.g. a colour transfer, that the grid path refines).
+Its last layer starts at 0. With it, S grows by 6 (the style's YUV mean, std at the end of
+style_stats; the region's at the end of state).
 """
 import torch
 import torch.nn as nn
@@ -53,6 +60,23 @@ def plain_stats(x):
     mean = x.mean((2, 3))
     var = ((x - mean[:, :, None, None]) ** 2).mean((2, 3))
     return mean, torch.sqrt(var + STAT_EPS)
+
+
+_RGB2YUV = ((0.256788, 0.504129, 0.097906), (-0.148223, -0.290993, 0.439216), (0.439216, -0.367788, -0.071427))
+
+
+def rgb01_to_yuv(x):
+    """[N,3,H,W] RGB 0..1 -> engine (Y, U-128, V-128) 0..255 units (color.ts) as a 1x1 conv."""
+    w = torch.tensor(_RGB2YUV, dtype=x.dtype, device=x.device).view(3, 3, 1, 1) * 255.0
+    b = torch.tensor([16.0, 0.0, 0.0], dtype=x.dtype, device=x.device)
+    return F.conv2d(x, w, b)
+
+
+def colour_features(m_c, s_c, m_s, s_s):
+    """content / style YUV mean, std [N,3] -> the colour head's input [N,18] (O(1) values)."""
+    lc = torch.log(s_c.clamp_min(1.0) / 32.0)
+    ls = torch.log(s_s.clamp_min(1.0) / 32.0)
+    return torch.cat([m_c / 64.0, lc, m_s / 64.0, ls, (m_s - m_c) / 64.0, ls - lc], 1)
 
 
 def pool_to(m, size):
@@ -93,7 +117,8 @@ def _conv(cin, cout, k=3, stride=1):
 
 
 class GridNet(nn.Module):
-    def __init__(self, nz=NZ, widths=(8, 16, 32), head=64, vgg_ch=(16, 32, 64, 128), encoder=None, cond=True):
+    def __init__(self, nz=NZ, widths=(8, 16, 32), head=64, vgg_ch=(16, 32, 64, 128), encoder=None, cond=True,
+                 colour=True):
         super().__init__()
         self.nz = nz
         self.widths = tuple(widths)
@@ -119,6 +144,12 @@ class GridNet(nn.Module):
             nv = 2 * sum(vgg_ch)
             self.c1 = nn.Linear(2 * nv, 128)
             self.c2 = nn.Linear(128, head)
+        self.colour = bool(colour)
+        if self.colour:
+            self.col1 = nn.Linear(18, 64)
+            self.col2 = nn.Linear(64, COEFFS)
+            nn.init.zeros_(self.col2.weight)
+            nn.init.zeros_(self.col2.bias)
         self.gamma = nn.Conv2d(head, nz * COEFFS, 1)
         nn.init.normal_(self.gamma.weight, std=1e-3)
         nn.init.zeros_(self.gamma.bias)
@@ -138,7 +169,7 @@ class GridNet(nn.Module):
 
     @property
     def S(self):
-        return 2 * sum(self.widths) + (2 * sum(self.vgg_ch) if self.cond else 0)
+        return 2 * sum(self.widths) + (2 * sum(self.vgg_ch) if self.cond else 0) + (6 if self.colour else 0)
 
     def encode(self, x):
         f = self.enc(x)
@@ -150,7 +181,7 @@ class GridNet(nn.Module):
 
     # ---- style side ------------------------------------------------------------------------
     def style_stats(self, style, feats=None):
-        """style [K,3,L,L] RGB 0..1 (or its encoder features) -> [K, S]."""
+        """style [K,3,L,L] RGB 0..1 (and optionally its scaled encoder features) -> [K, S]."""
         if feats is None:
             feats = self.encode(style)
         s = feats[0]
@@ -165,12 +196,14 @@ class GridNet(nn.Module):
         if self.cond:
             for f in feats:
                 out += list(plain_stats(f))
+        if self.colour:
+            out += list(plain_stats(rgb01_to_yuv(style)))
         return torch.cat(out, 1)
 
     def split_stats(self, v):
         """[N, S] -> [(mean, std)] for the 3 ST-AdaIN layers, then (cond) the 4 VGG levels."""
         out, o = [], 0
-        for w in self.widths + (self.vgg_ch if self.cond else ()):
+        for w in self.widths + (self.vgg_ch if self.cond else ()) + ((3,) if self.colour else ()):
             out.append((v[:, o:o + w], v[:, o + w:o + 2 * w]))
             o += 2 * w
         return out
@@ -229,6 +262,16 @@ class GridNet(nn.Module):
         c = self.f(c)
         c = act(c + cond if cond is not None else c)
         raw = self.gamma(c)
+        if self.colour:
+            yuv = rgb01_to_yuv(image)
+            yuv = yuv.unsqueeze(1).expand(B, 2, *yuv.shape[1:]).reshape(2 * B, *yuv.shape[1:])
+            mu, sd = masked_stats(yuv, regions)
+            state += [mu, sd]
+            pm, ps = prev[-1]
+            s_mu, s_sd = sty[-1]
+            cf = colour_features((1 - a) * mu + a * pm, (1 - a) * sd + a * ps, s_mu, s_sd)
+            d = self.col2(act(self.col1(cf)))  # [2B, 12]
+            raw = (raw.view(raw.shape[0], self.nz, COEFFS, *raw.shape[2:]) + d[:, None, :, None, None]).reshape(raw.shape)
         return raw, torch.cat(state, 1)
 
     def to_coeffs(self, raw):

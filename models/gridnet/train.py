@@ -52,7 +52,66 @@ SCHEDULES = {
 }
 
 # loss weights on the normalised terms (losses.py); seed: c 0.2, s 1, r 0.02, m 5, z 1.5, t 1000
-WEIGHTS = dict(content=0.5, style=1.0, color=0.0, smooth=0.5, mask=2.0, guide=0.02, temporal=2.0, identity=2.0)
+WEIGHTS = dict(content=0.5, style=1.0, color=0.0, smooth=0.5, mask=2.0, guide=0.02, temporal=2.0, identity=2.0,
+               distill=0.0)
+# distillation (not in the seed; --distill): the perceptual losses alone left the CPU run's grids at the
+# identity (runs/cpu_main). `distill` pulls the output towards a per-region Reinhard colour transfer of
+# the input (mean/std of Y, U, V under the region's exact mask matched to the style image's): an affine
+# map in YUV, i.e. exactly what a grid can express, so it gives a strong, fittable signal at once. Its
+# weight is annealed (cosine) from WEIGHTS["distill"] to DISTILL["floor"] x that by progress DISTILL["until"].
+DISTILL = dict(floor=0.25, until=0.6, gain_lo=0.5, gain_hi=2.5)
+DISTILL_PRESET = dict(distill=1.0, content=0.2, color=0.5)  # --distill: weights used for runs/cpu_distill
+
+
+def init_colour_head(net, steps=1500, n=8192, seed=0):
+    """Pre-fit the colour head (net.py) to the per-region Reinhard transfer in raw grid units
+    (diag gain g = clamp(std_s / std_c), offset = (m_s - g m_c + (g - 1) c) / 32) on random
+    content/style YUV statistics, so that training starts from a stylizing network whose
+    distillation target is already close; a few seconds on one thread. Returns the fit's RMSE."""
+    from net import CENTRE, OFFSET_SCALE, colour_features
+    g = torch.Generator().manual_seed(seed)
+
+    def rnd_stats(k):
+        m = torch.stack([16 + 219 * torch.rand(k, generator=g), 25 * torch.randn(k, generator=g),
+                         25 * torch.randn(k, generator=g)], 1)
+        s = torch.stack([2 + 70 * torch.rand(k, generator=g), 1 + 30 * torch.rand(k, generator=g),
+                         1 + 30 * torch.rand(k, generator=g)], 1)
+        return m, s
+    m_c, s_c = rnd_stats(n)
+    m_s, s_s = rnd_stats(n)
+    cf = colour_features(m_c, s_c, m_s, s_s)
+    gain = (s_s / torch.sqrt(s_c ** 2 + 1.0)).clamp(DISTILL["gain_lo"], DISTILL["gain_hi"])
+    c = torch.tensor(CENTRE)
+    tgt = torch.zeros(n, 3, 4)
+    for ch in range(3):
+        tgt[:, ch, ch] = gain[:, ch] - 1
+        tgt[:, ch, 3] = (m_s[:, ch] - gain[:, ch] * m_c[:, ch] + (gain[:, ch] - 1) * c[ch]) / OFFSET_SCALE
+    tgt = tgt.reshape(n, 12)
+    ps = list(net.col1.parameters()) + list(net.col2.parameters())
+    nn_init = torch.nn.init
+    nn_init.normal_(net.col2.weight, std=0.01)
+    opt = torch.optim.Adam(ps, lr=3e-3)
+    for i in range(steps):
+        idx = torch.randint(0, n, (512,), generator=g)
+        with torch.enable_grad():
+            from net import act
+            pred = net.col2(act(net.col1(cf[idx])))
+            loss = ((pred - tgt[idx]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    with torch.no_grad():
+        from net import act
+        return float(((net.col2(act(net.col1(cf))) - tgt) ** 2).mean().sqrt())
+
+
+def weight_of(k, prog):
+    """loss weight of term k at progress prog (0..1) of the main phase."""
+    w = WEIGHTS[k]
+    if k == "distill" and w:
+        a = min(1.0, prog / max(1e-6, DISTILL["until"]))
+        w = w * (DISTILL["floor"] + (1 - DISTILL["floor"]) * 0.5 * (1 + math.cos(math.pi * a)))
+    return w
 ALPHA = 0.5          # TC-AdaIN weight of the previous frame (today's tcAlpha)
 P_NATURAL = 0.2      # probability that one region of a clip is 'natural' (identity grid)
 FALLBACK_STYLES = ["kde_fallenleaf.jpg", "skimage_rocket.jpg"]
@@ -150,9 +209,14 @@ class Bundle:
         return {"net": {k: v for k, v in self.net.state_dict().items() if not k.startswith("enc.")},
                 "mask": self.mask.state_dict(), "guide": self.guide.state_dict(), "guide_kind": self.guide.kind}
 
-    def load(self, st):
+    def load(self, st, partial=False):
+        """partial: missing colour-head weights are fine (--init-from a run without it)."""
+        if "col1.weight" not in st["net"] and not partial and self.net.colour:
+            # a checkpoint of a run without the colour head (e.g. runs/cpu_main): build it without
+            self.net = GridNet(encoder=self.enc, colour=False).to(self.device)
         missing, unexpected = self.net.load_state_dict(st["net"], strict=False)
-        assert not unexpected and all(k.startswith("enc.") for k in missing), (missing, unexpected)
+        assert not unexpected and all(k.startswith("enc.") or (partial and k.startswith("col"))
+                                      for k in missing), (missing, unexpected)
         self.mask.load_state_dict(st["mask"])
         self.guide.load_state_dict(st["guide"])
 
@@ -197,8 +261,29 @@ def forward_clip(b, frames, noisy, style_stats, natural, alpha=ALPHA, L=128, gra
                 feats=feats)
 
 
-def compute_losses(b, r, batch, style_ms, natural, temporal=True, loss_size=None):
-    """style_ms: per LossNet level (mean, std) [B,2,Cf] of each clip's fg/bg style image."""
+def reinhard_target(yuv, w2, sm, ss, nat):
+    """Per-region Reinhard colour transfer in the engine's YUV: for region k (weights w2[:, k]),
+    (yuv - mean_k) * clamp(std_style / std_k) + mean_style, per channel; a natural region keeps
+    the input. Blended per pixel by the exact region weights; clamped to what the engine outputs.
+    yuv [N,3,S,S]; w2 [N,2,S,S]; sm, ss [N,2,3] (style YUV mean/std); nat [N,2] bool."""
+    N, _, S, _ = yuv.shape
+    yv = yuv.reshape(N, 1, 3, S * S)
+    wv = w2.reshape(N, 2, 1, S * S)
+    ws = wv.sum(-1).clamp_min(1e-6)
+    m = (yv * wv).sum(-1) / ws                                          # [N,2,3]
+    sd = (((yv - m.unsqueeze(-1)) ** 2 * wv).sum(-1) / ws + 1.0).sqrt()  # +1: 1 level floor
+    g = (ss / sd).clamp(DISTILL["gain_lo"], DISTILL["gain_hi"])
+    t = (yv - m.unsqueeze(-1)) * g.unsqueeze(-1) + sm.unsqueeze(-1)     # [N,2,3,SS]
+    t = torch.where(nat.view(N, 2, 1, 1), yv.expand_as(t), t)
+    t = (t * wv).sum(1) / wv.sum(1).clamp_min(1e-6)                      # [N,3,SS]
+    t = bl.clamp_yuv(t.view(N, 3, S, S))
+    rgb = (bl.yuv_to_rgb(t) / 255.0).clamp(0, 1)
+    return rgb
+
+
+def compute_losses(b, r, batch, style_ms, natural, temporal=True, loss_size=None, prog=0.0):
+    """style_ms: per LossNet level (mean, std) [B,2,Cf] of each clip's fg/bg style image.
+    prog: progress of the main phase (annealed weights, weight_of)."""
     B, T = batch["frames"].shape[:2]
     S = batch["frames"].shape[-1]
     N = B * T
@@ -240,6 +325,13 @@ def compute_losses(b, r, batch, style_ms, natural, temporal=True, loss_size=None
     sm, ss = sty[4]
     pc = (((cm - sm) ** 2 + (cs - ss) ** 2).mean(-1)) / 32.0 ** 2        # [N,2]
     L["color"] = (pc * use).sum() / use.sum().clamp_min(1.0)
+    if WEIGHTS.get("distill"):
+        with torch.no_grad():
+            r["target"] = reinhard_target(r["yuv"], w2, sm, ss, nat)
+        # mean abs RGB difference, 0.05 (~13 levels) -> 1
+        L["distill"] = (out - r["target"]).abs().mean() * 20.0
+    else:
+        L["distill"] = torch.zeros((), device=x.device)
     # identity: a natural region must keep its colours (also where the other look might bleed)
     usen = (nat & (area > 0.01)).to(per.dtype)
     d = ((out - x).abs().mean(1, keepdim=True) * w2).sum((2, 3)) / w2.sum((2, 3)).clamp_min(1.0)  # [N,2]
@@ -263,7 +355,7 @@ def compute_losses(b, r, batch, style_ms, natural, temporal=True, loss_size=None
         L["temporal"] = (d.sum((1, 2, 3)) / (3 * va.sum((1, 2, 3)).clamp_min(1.0))).mean() * 50.0  # 0.02 -> 1
     else:
         L["temporal"] = torch.zeros((), device=x.device)
-    total = sum(WEIGHTS[k] * v for k, v in L.items())
+    total = sum(weight_of(k, prog) * v for k, v in L.items())
     return total, L
 
 
@@ -276,7 +368,7 @@ def pick_styles(rng, B, n_styles):
     return idx, natural
 
 
-def style_batch(b, pool, idx, views):
+def style_batch(b, pool, idx, views):  # noqa: C901
     """style_stats [B,2,S] (through the trainable style path) and LossNet mean/std per level
     [B,2,C] for the chosen (style, view) pairs."""
     B = idx.shape[0]
@@ -286,7 +378,8 @@ def style_batch(b, pool, idx, views):
             f, m = pool.get(int(idx[i, r]), int(views[i, r]))
             feats.append(f); ms.append(m)
     cat = [torch.cat([f[l] for f in feats]) for l in range(4)]
-    stats = b.net.style_stats(None, feats=b.net.scale_feats(cat)).view(B, 2, -1)
+    imgs = torch.stack([pool.images[int(idx[i, r])][int(views[i, r])] for i in range(B) for r in range(2)])
+    stats = b.net.style_stats(imgs.to(cat[0].device), feats=b.net.scale_feats(cat)).view(B, 2, -1)
     lv = [(torch.cat([m[l][0] for m in ms]).view(B, 2, -1), torch.cat([m[l][1] for m in ms]).view(B, 2, -1))
           for l in range(len(ms[0]))]
     return stats, lv
@@ -349,8 +442,8 @@ def plot(history, path):
         return
     if not history:
         return
-    keys = sorted({k for h in history for k in h} - {"step", "phase", "time", "s_per_step", "lr", "progress",
-                                                     "grad_norm"})
+    keys = sorted({k for h in history for k in h if not k.endswith("_raw")} -
+                  {"step", "phase", "time", "s_per_step", "lr", "progress", "grad_norm"})
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
     for phase, ax in zip(("mask", "main"), axes):
         h = [r for r in history if r["phase"] == phase]
@@ -399,10 +492,19 @@ def main():
     ap.add_argument("--preview-every", type=int, default=None)
     ap.add_argument("--weights", default=None, help="JSON overrides of the loss weights, e.g. '{\"smooth\": 1}'")
     ap.add_argument("--mask-from", default=None, help="reuse the (frozen) mask network of another run's ckpt")
+    ap.add_argument("--init-from", default=None,
+                    help="start from another run's ckpt (mask network, grid network, guide; not the optimizer)")
+    ap.add_argument("--colour-init", action="store_true",
+                    help="pre-fit the colour head to the Reinhard transfer before the main phase (init_colour_head)")
+    ap.add_argument("--distill", action="store_true",
+                    help="distillation towards per-region Reinhard YUV targets: weights %s (before --weights)"
+                    % DISTILL_PRESET)
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     sch = dict(SCHEDULES[args.schedule])
+    if args.distill:
+        WEIGHTS.update(DISTILL_PRESET)
     if args.weights:
         WEIGHTS.update(json.loads(args.weights))
     for k in ("main_steps", "mask_steps", "max_minutes", "frames", "lr", "preview_every"):
@@ -427,7 +529,8 @@ def main():
         f"{'common.vgg' if vggwrap.USING_COMMON else 'local fallback'}; device {dev}, threads {args.threads}")
 
     schedule = dict(schedule=args.schedule, **sch, seed=args.seed, temporal=not args.no_temporal,
-                    guide=args.guide, weights=WEIGHTS, alpha=ALPHA, p_natural=P_NATURAL, data=data_src,
+                    guide=args.guide, weights=WEIGHTS, distill=DISTILL if WEIGHTS.get("distill") else None,
+                    init_from=args.init_from, mask_from=args.mask_from, alpha=ALPHA, p_natural=P_NATURAL, data=data_src,
                     styles=[os.path.basename(f) for f in files], optimizer="Adam(0.9, 0.999, 1e-8), warmup 100, "
                     "cosine to 5%", grad_clip=5.0, widths=list(b.net.widths), S=b.net.S, nz=b.net.nz,
                     torch=torch.__version__)
@@ -448,11 +551,19 @@ def main():
             if k in ck.get("schedule", {}):
                 schedule[k] = ck["schedule"][k]
         log(f"resumed {ckpt_path}: phase {phase} step {step}, {elapsed0 / 60:.1f} min so far")
+    if args.init_from and phase == "mask" and step == 0:
+        b.load(torch.load(args.init_from, map_location=dev)["model"], partial=True)
+        phase = "main"
+        log(f"model (mask, grid network, guide) from {args.init_from}; skipping the mask phase")
     if args.mask_from and phase == "mask" and step == 0:
         b.mask.load_state_dict(torch.load(args.mask_from, map_location=dev)["model"]["mask"])
         phase = "main"
         log(f"mask network from {args.mask_from}; skipping the mask phase")
 
+    if args.colour_init and phase == "main" and step == 0 and b.net.colour:
+        rmse = init_colour_head(b.net, seed=args.seed)
+        log(f"colour head pre-fitted to the Reinhard transfer (raw RMSE {rmse:.4f})")
+        schedule["colour_init_rmse"] = rmse
     samples = fixed_samples(sampler, len(pool))
     t_start = time.time()
     last_ckpt = time.time()
@@ -544,13 +655,14 @@ def main():
         natural = torch.from_numpy(nat).to(dev)
         r = forward_clip(b, bt["frames"], bt["noisy_masks"], stats, natural, L=sch["L"])
         total, L = compute_losses(b, r, bt, sms, natural, temporal=not args.no_temporal,
-                                  loss_size=sch.get("loss_size"))
+                                  loss_size=sch.get("loss_size"), prog=prog)
         opt.zero_grad()
         total.backward()
         gn = torch.nn.utils.clip_grad_norm_(b.trainable(), 5.0)
         opt.step()
         step += 1
-        rec = dict(step=step, phase="main", progress=round(prog, 4), total=total.item(), **{k: WEIGHTS[k] * v.item() for k, v in L.items()},
+        rec = dict(step=step, phase="main", progress=round(prog, 4), total=total.item(), **{k: weight_of(k, prog) * v.item() for k, v in L.items()},
+                   **{k + "_raw": v.item() for k, v in L.items() if k in ("style", "distill", "content", "color")},
                    grad_norm=float(gn), lr=lr, s_per_step=time.time() - t0, time=elapsed0 + time.time() - t_start)
         history.append(rec)
         if csvw is None:
