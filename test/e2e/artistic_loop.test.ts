@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StyleInfo } from '../../shared/protocol.js';
 import { launchBrowser, openLivePage } from '../support/browser.js';
 import { webcamY4m } from '../support/clips.js';
+import { lookChange, meanOf, rgbDistance as dist, traceLookChange, type Rgb } from './colour_trace.js';
 import { NetNs } from '../support/netns.js';
 import { startServer, type ServerHandle } from '../support/server_process.js';
 
@@ -18,9 +19,6 @@ let browser: Browser;
 let page: Page;
 let errors: string[];
 let art: string;
-
-type Rgb = [number, number, number];
-const dist = (a: Rgb, b: Rgb) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
 /** Boxes of the 640x480 clip (fractions of width and height): the signer's torso, and the office wall. */
 const SPEAKER = { x0: 0.4, x1: 0.6, y0: 0.42, y1: 0.62 };
@@ -162,36 +160,11 @@ describe('artistic looks in Chromium', () => {
 
   it('shows an artistic look chosen over the socket in the returned stream within 1.5 s (latency printed)', async () => {
     await page.waitForTimeout(2000);
-    const trace = await page.evaluate(async (look) => {
-      const v = document.querySelector('#remote') as HTMLVideoElement;
-      const c = document.createElement('canvas');
-      c.width = 64;
-      c.height = 48;
-      const ctx = c.getContext('2d', { willReadFrequently: true })!;
-      const out: { t: number; m: number[] }[] = [];
-      let done = false;
-      const onFrame = (now: number) => {
-        ctx.drawImage(v, 0, 0, 64, 48);
-        const d = ctx.getImageData(0, 0, 64, 48).data,
-          m = [0, 0, 0];
-        for (let i = 0; i < d.length; i += 4) for (let ch = 0; ch < 3; ch++) m[ch] += d[i + ch] / (64 * 48);
-        out.push({ t: now, m });
-        if (!done) v.requestVideoFrameCallback(onFrame);
-      };
-      v.requestVideoFrameCallback(onFrame);
-      await new Promise((r) => setTimeout(r, 500));
-      const t0 = performance.now();
-      await window.__restyle.setStyle(look, look, 0);
-      await new Promise((r) => setTimeout(r, 2000));
-      done = true;
-      return { t0, frames: out };
-    }, art);
-    const mean = (fs: { m: number[] }[]) => [0, 1, 2].map((c) => fs.reduce((s, f) => s + f.m[c], 0) / fs.length) as Rgb;
-    const before = mean(trace.frames.filter((f) => f.t < trace.t0).slice(-10));
-    const settled = mean(trace.frames.slice(-10));
-    const jump = dist(settled, before);
-    const first = trace.frames.find((f) => f.t > trace.t0 && dist(f.m as Rgb, before) > 0.5 * jump);
-    const latency = first ? first.t - trace.t0 : Infinity;
+    const trace = await traceLookChange(page, art, art, 500);
+    const before = meanOf(trace.frames.filter((f) => f.t < trace.t0).slice(-10));
+    const change = lookChange(trace, before),
+      { settled, jump } = change,
+      latency = change.latency ?? Infinity;
     console.log(
       `evening-glow -> ${art}: mean ${before.map(Math.round)} -> ${settled.map(Math.round)} (change ${jump.toFixed(1)}); first changed frame ${latency.toFixed(0)} ms after setStyle`,
     );

@@ -2,37 +2,11 @@
 // the clients), joined by a bridge that lives in a namespace of its own, so every host has its
 // own address on one private LAN (10.233.0.0/24) and nothing reaches the machine's real
 // interfaces. Each host can spawn processes inside itself and wrap Chromium to run there.
-import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/** Makes namespace `name` afresh, IPv4 only (IPv6 addresses appearing late upset Chromium mid-test). */
-function freshNs(name: string): void {
-  try {
-    ip('netns', 'del', name);
-  } catch {
-    /* not there */
-  }
-  ip('netns', 'add', name);
-  execFileSync(
-    'ip',
-    [
-      'netns',
-      'exec',
-      name,
-      'sh',
-      '-c',
-      'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6',
-    ],
-    { stdio: 'ignore' },
-  );
-  ip('-n', name, 'link', 'set', 'lo', 'up');
-}
+import { chromiumWrapperIn, freshNetns, ip, spawnInNetns } from './netns.js';
 
 export class SimHost {
   constructor(
@@ -44,15 +18,12 @@ export class SimHost {
   ) {}
 
   spawn(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
-    return spawn('ip', ['netns', 'exec', this.ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    return spawnInNetns(this.ns, cmd, args, opts);
   }
 
   /** A wrapper executable that runs Chromium on this host (for playwright's executablePath). */
   chromiumWrapper(): string {
-    const path = join(this.dir, 'chromium-in-ns.sh');
-    writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${this.ns} /usr/bin/chromium "$@"\n`);
-    chmodSync(path, 0o755);
-    return path;
+    return chromiumWrapperIn(this.ns, this.dir);
   }
 }
 
@@ -65,13 +36,13 @@ export class ClusterNet {
   static create(tag: string, hosts: [string, number][]): ClusterNet {
     const id = `${tag}${process.pid % 10000}`;
     const lan = `${id}-lan`.slice(0, 15);
-    freshNs(lan);
+    freshNetns(lan);
     ip('-n', lan, 'link', 'add', 'br0', 'type', 'bridge');
     ip('-n', lan, 'link', 'set', 'br0', 'up');
     const net = new ClusterNet(lan);
     hosts.forEach(([name, last], i) => {
       const ns = `${id}-${name}`.slice(0, 15);
-      freshNs(ns);
+      freshNetns(ns);
       // eth0 inside the host, its peer on the bridge
       ip('-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', lan);
       ip('-n', lan, 'link', 'set', `p${i}`, 'master', 'br0');

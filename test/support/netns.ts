@@ -11,8 +11,48 @@ import { join } from 'node:path';
 export const SERVER_IP = '10.231.0.1';
 export const CLIENT_IP = '10.231.0.2';
 
-function ip(...args: string[]): void {
+export function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * Makes namespace `name` afresh with its loopback up, IPv4 only: IPv6 link-local addresses
+ * appear a moment after the links come up, which Chromium reports as a network change
+ * (ERR_NETWORK_CHANGED) in the middle of a test.
+ */
+export function freshNetns(name: string): void {
+  try {
+    ip('netns', 'del', name);
+  } catch {
+    /* not there */
+  }
+  ip('netns', 'add', name);
+  execFileSync(
+    'ip',
+    [
+      'netns',
+      'exec',
+      name,
+      'sh',
+      '-c',
+      'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6',
+    ],
+    { stdio: 'ignore' },
+  );
+  ip('-n', name, 'link', 'set', 'lo', 'up');
+}
+
+/** Spawns a command inside namespace `ns`. */
+export function spawnInNetns(ns: string, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+  return spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+}
+
+/** Writes (into `dir`) a wrapper executable that runs Chromium inside namespace `ns` (for playwright's executablePath). */
+export function chromiumWrapperIn(ns: string, dir: string): string {
+  const path = join(dir, 'chromium-in-ns.sh');
+  writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} /usr/bin/chromium "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
 }
 
 export class NetNs {
@@ -23,27 +63,7 @@ export class NetNs {
 
   static create(tag: string): NetNs {
     const name = `rs-${tag}-${process.pid}`.slice(0, 15);
-    try {
-      ip('netns', 'del', name);
-    } catch {
-      /* not there */
-    }
-    ip('netns', 'add', name);
-    // IPv4 only: IPv6 link-local addresses appear a moment after the links come up, which
-    // Chromium reports as a network change (ERR_NETWORK_CHANGED) in the middle of a test
-    execFileSync(
-      'ip',
-      [
-        'netns',
-        'exec',
-        name,
-        'sh',
-        '-c',
-        'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6',
-      ],
-      { stdio: 'ignore' },
-    );
-    ip('-n', name, 'link', 'set', 'lo', 'up');
+    freshNetns(name);
     ip('-n', name, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1');
     ip('-n', name, 'addr', 'add', `${SERVER_IP}/24`, 'dev', 'veth0');
     ip('-n', name, 'addr', 'add', `${CLIENT_IP}/24`, 'dev', 'veth1');
@@ -54,15 +74,12 @@ export class NetNs {
 
   /** Spawns a command inside the namespace. */
   spawn(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
-    return spawn('ip', ['netns', 'exec', this.name, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    return spawnInNetns(this.name, cmd, args, opts);
   }
 
   /** A wrapper executable that runs Chromium inside the namespace (for playwright's executablePath). */
   chromiumWrapper(): string {
-    const path = join(this.dir, 'chromium-in-ns.sh');
-    writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${this.name} /usr/bin/chromium "$@"\n`);
-    chmodSync(path, 0o755);
-    return path;
+    return chromiumWrapperIn(this.name, this.dir);
   }
 
   close(): void {
