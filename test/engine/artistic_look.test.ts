@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArtisticLook } from '../../server/src/engine/frame/artistic_look.js';
 import { ArtisticUnavailableError } from '../../server/src/engine/frame/artistic_models.js';
 import { ArtisticUpsampler } from '../../server/src/engine/frame/artistic_upsample.js';
 import { PixelComposer } from '../../server/src/engine/frame/pixel_compose.js';
 import { smoothstep } from '../../server/src/engine/frame/transition.js';
+import { halveI420InPlace } from '../../server/src/engine/image/downscale.js';
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
 import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/image/i420.js';
 import { readArtisticCatalog } from '../../server/src/styles/artistic_catalog.js';
@@ -93,6 +95,20 @@ describe('artistic looks on the frame path', () => {
     // both regions artistic: the photoreal slicing is skipped
     expect(painted.rep.stages.slice).toBeUndefined();
     expect(painted.rep.stages['artistic.net']).toBeGreaterThan(0);
+  });
+
+  it('runs its networks smaller while the session sheds load, at the same stroke scale at half resolution', async () => {
+    const look = new ArtisticLook(h.ctx.artistic, h.ctx.onnx);
+    look.set({ fg: art, bg: art }, 0, 0, false);
+    const sizes: string[] = [];
+    for (const load of ['full', 'shed', 'half'] as const) {
+      const f = load === 'half' ? halveI420InPlace(cloneFrame(frame)) : cloneFrame(frame);
+      const stages = await look.render(f, 0, load);
+      expect(stages['artistic.net']).toBeGreaterThan(0);
+      sizes.push(look.internalSize);
+    }
+    expect(sizes).toEqual(['256x192', '192x144', '128x96']);
+    look.close();
   });
 
   it('puts an artistic look on the speaker only, and two different artistic looks on the two regions', async () => {

@@ -9,6 +9,15 @@ import { ort } from '../runtime/onnx_session.js';
 
 /** Long side of the networks' input: the stroke size they were trained for (models/artistic/README.md). */
 export const ARTISTIC_LONG_SIDE = 256;
+/** ... while the session sheds load at full resolution, and at half resolution (artistic_look.ts) */
+export const ARTISTIC_SHED_LONG_SIDE = 192;
+export const ARTISTIC_HALF_LONG_SIDE = 128;
+/** every long side a session may run at (warmed before a look is offered) */
+export const ARTISTIC_LONG_SIDES: readonly number[] = [
+  ARTISTIC_LONG_SIDE,
+  ARTISTIC_SHED_LONG_SIDE,
+  ARTISTIC_HALF_LONG_SIDE,
+];
 
 /** Internal size for a frame: long side `longSide` (never above the frame's), aspect kept, multiples of 4, at least 16. */
 export function artisticSize(

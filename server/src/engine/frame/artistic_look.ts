@@ -13,7 +13,13 @@
 // the look that was fading in.
 import type { I420Frame } from '../image/i420.js';
 import type { OnnxRuntime } from '../runtime/onnx_session.js';
-import { artisticSize, ArtisticInput, ARTISTIC_LONG_SIDE } from './artistic_input.js';
+import {
+  artisticSize,
+  ArtisticInput,
+  ARTISTIC_HALF_LONG_SIDE,
+  ARTISTIC_LONG_SIDE,
+  ARTISTIC_SHED_LONG_SIDE,
+} from './artistic_input.js';
 import { ArtisticLayer } from './artistic_layer.js';
 import type { ArtisticModels } from './artistic_models.js';
 import type { ArtisticUpsampleOptions } from './artistic_upsample.js';
@@ -29,16 +35,22 @@ export interface ArtisticPair {
 export interface ArtisticOptions {
   /** long side of the networks' input, pixels */
   longSide: number;
-  /** long side while the session sheds load at half resolution (degradation 4) */
+  /** long side while the session sheds load at full resolution (degradation 1-3: a coarser painting costs less) */
   shedLongSide: number;
+  /** long side at half resolution (degradation 4): the same stroke scale as `longSide` on the full frame */
+  halfLongSide: number;
   upsample: Partial<ArtisticUpsampleOptions>;
 }
 
 export const DEFAULT_ARTISTIC: ArtisticOptions = {
   longSide: ARTISTIC_LONG_SIDE,
-  shedLongSide: 192,
+  shedLongSide: ARTISTIC_SHED_LONG_SIDE,
+  halfLongSide: ARTISTIC_HALF_LONG_SIDE,
   upsample: {},
 };
+
+/** A session's load: full quality, shedding at full resolution (below its best tier), at half resolution. */
+export type ArtisticLoad = 'full' | 'shed' | 'half';
 
 const NONE: ArtisticPair = { fg: null, bg: null };
 
@@ -130,9 +142,10 @@ export class ArtisticLook {
 
   /**
    * Renders this frame's artistic layers from `frame` (the original, before the photoreal
-   * slicing; read only). `shed`: the session sheds load (a smaller internal size). Returns ms per stage.
+   * slicing; read only). `load`: whether the session sheds load (tier_policy.ts); while it
+   * does the networks run at a smaller internal size. Returns ms per stage.
    */
-  async render(frame: I420Frame, nowMs: number, shed = false): Promise<Record<string, number>> {
+  async render(frame: I420Frame, nowMs: number, load: ArtisticLoad = 'full'): Promise<Record<string, number>> {
     const t0 = performance.now();
     this.#weight = 1;
     if (this.#fade) {
@@ -145,7 +158,9 @@ export class ArtisticLook {
       this.#size = '';
       return {};
     }
-    const size = this.#internal(frame.width, frame.height, shed ? this.#opt.shedLongSide : this.#opt.longSide);
+    const o = this.#opt,
+      longSide = load === 'half' ? o.halfLongSide : load === 'shed' ? o.shedLongSide : o.longSide,
+      size = this.#internal(frame.width, frame.height, longSide);
     this.#input.prepare(frame, size.width, size.height);
     const t1 = performance.now();
     for (let k = 0; k < this.#planCount; k++) {

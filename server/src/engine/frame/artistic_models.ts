@@ -6,12 +6,18 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { ort, type OnnxRuntime } from '../runtime/onnx_session.js';
 import { UnknownStyleError, type StyleImage } from '../runtime/style_store.js';
-import { artisticSize } from './artistic_input.js';
+import { artisticSize, ARTISTIC_LONG_SIDES } from './artistic_input.js';
+import { warmArtisticPath } from './artistic_warmup.js';
 
 export const ARTISTIC_INPUT = 'image';
 export const ARTISTIC_OUTPUT = 'stylized';
 /** runs per shape before a look is offered (the first two of a session at a shape are slow) */
 const WARM_RUNS = 3;
+/** ... at the internal sizes of these frames (4:3 and 16:9), full and shedding load */
+const WARM_FRAMES: readonly [number, number][] = [
+  [640, 480],
+  [1280, 720],
+];
 
 /** An artistic look whose network did not load here (or is not loaded yet where waiting is not allowed). */
 export class ArtisticUnavailableError extends UnknownStyleError {
@@ -31,6 +37,7 @@ interface Entry {
 export class ArtisticModels {
   readonly #onnx: OnnxRuntime;
   readonly #looks = new Map<string, Entry>();
+  #pathWarm = false;
 
   constructor(onnx: OnnxRuntime) {
     this.#onnx = onnx;
@@ -49,6 +56,7 @@ export class ArtisticModels {
         if (!s.inputNames.includes(ARTISTIC_INPUT) || !s.outputNames.includes(ARTISTIC_OUTPUT))
           throw new Error(`${model} has inputs [${s.inputNames.join(', ')}], outputs [${s.outputNames.join(', ')}]`);
         return this.#warm(s).then(() => {
+          this.#warmPath();
           entry.session = s;
           return s;
         });
@@ -66,17 +74,14 @@ export class ArtisticModels {
   }
 
   /**
-   * Runs a network a few times at the internal sizes of 4:3 and 16:9 frames before its look is
-   * offered: onnxruntime's first runs of a session at a shape are slow (~45-70 ms here instead
+   * Runs a network a few times at the internal sizes of 4:3 and 16:9 frames (at every long side
+   * a session may use) before its look is offered: onnxruntime's first runs of a session at a shape are slow (~45-70 ms here instead
    * of ~15), which a session's first frames with the look would otherwise pay, a visible stall
    * on a look change.
    */
   async #warm(s: InferenceSession): Promise<void> {
-    for (const [w, h] of [
-      [640, 480],
-      [1280, 720],
-    ]) {
-      const size = artisticSize(w, h);
+    const shapes = WARM_FRAMES.flatMap(([w, h]) => ARTISTIC_LONG_SIDES.map((l) => artisticSize(w, h, l)));
+    for (const size of shapes) {
       const dims = [1, 3, size.height, size.width];
       const n = 3 * size.width * size.height;
       const x = new ort.Tensor('float32', new Float32Array(n).fill(0.5), dims);
@@ -84,6 +89,13 @@ export class ArtisticModels {
       const y = new ort.Tensor('float32', new Float32Array(n), dims);
       for (let k = 0; k < WARM_RUNS; k++) await this.#onnx.run(s, { [ARTISTIC_INPUT]: x }, { [ARTISTIC_OUTPUT]: y });
     }
+  }
+
+  /** The first look to load on this thread also warms the per-frame JavaScript (artistic_warmup.ts). */
+  #warmPath(): void {
+    if (this.#pathWarm) return;
+    this.#pathWarm = true;
+    warmArtisticPath();
   }
 
   remove(id: string): void {

@@ -105,7 +105,7 @@ export class FrameSession {
     if (this.#closed) throw new Error(`session ${this.sid} closed`);
     // the artistic looks are rendered from the frame as it came (before the photoreal slicing)
     const art = this.#artistic,
-      artStages = art.active ? await art.render(frame, now, this.#engine.policy.halfRes) : null;
+      artStages = art.active ? await art.render(frame, now, this.#engine.policy.load) : null;
     if (this.#closed) throw new Error(`session ${this.sid} closed`);
     const report =
       artStages && art.covers(!!m) ? this.#unsliced(frame, now, !!m) : this.#engine.processFrame(frame, now, m?.plane);

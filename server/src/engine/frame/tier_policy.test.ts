@@ -165,6 +165,18 @@ describe('TierPolicy', () => {
     expect(p.halfRes).toBe(false);
   });
 
+  it('says whether the session sheds load (artistic looks then run smaller): below its best tier, or at half resolution', () => {
+    const p = new TierPolicy('neural', false);
+    p.r = 3; // a larger r is the neural tier's normal cadence, not shedding
+    expect(p.load).toBe('full');
+    p.failed();
+    expect(p.load).toBe('shed');
+    p.halfRes = true;
+    expect(p.load).toBe('half');
+    // a session that starts at a cheaper tier (forced or configured) is not shedding there
+    expect(new TierPolicy('global', true).load).toBe('full');
+  });
+
   it('shares the low-res budget between the live sessions: r grows with their number', () => {
     const one = new TierPolicy('neural', false),
       two = new TierPolicy('neural', false);

@@ -184,6 +184,11 @@ export class TierPolicy {
     return this.r > 1 ? 1 : 0;
   }
 
+  /** Whether the session sheds load: at half resolution, or below its best tier (artistic looks then run smaller). */
+  get load(): 'full' | 'shed' | 'half' {
+    return this.halfRes ? 'half' : this.tier !== this.#best ? 'shed' : 'full';
+  }
+
   /** A low-res update failed. */
   failed(): void {
     if (!this.forced) this.degrade(true);
