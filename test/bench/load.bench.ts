@@ -94,6 +94,8 @@ async function measureStep(
     lat_p95_ms: w.lat_p95_ms,
     stamped_pct: w.stamped_pct,
     server_cpu_pct,
+    // CPU-ms per second of video per session: what one session costs the server
+    server_ms_per_s: Math.round((server_cpu_pct * 10) / peers.length),
     peers_cpu_pct,
     other_cpu_pct,
     rss_mib: s.rss_mib,
@@ -185,6 +187,11 @@ it.skipIf(soakMinutes > 0)(
     const knees: string[] = [];
     for (const [resolution, size] of RESOLUTIONS) {
       const r = await ramp(resolution, size, seconds, deadline);
+      // a stylized session's server cost against the echo session's (codecs only) at the same size
+      const echo = r.rows.find((x) => x.mode === 'echo')?.server_ms_per_s;
+      for (const x of r.rows)
+        x.vs_echo =
+          typeof echo === 'number' && echo > 0 ? Math.round(((x.server_ms_per_s as number) / echo) * 100) / 100 : '';
       rows.push(...r.rows);
       knees.push(`knee: ${r.knee} sessions at ${resolution} (${r.stopped})`);
     }
@@ -195,8 +202,9 @@ it.skipIf(soakMinutes > 0)(
         `targets: every session >= ${MIN_FPS} fps returned, p95 round trip (sent -> stylized frame back) <= the echo session's + ${MAX_ADDED_MS} ms\n` +
         `fps_*: returned frames/s per session (mean, worst); stamped_pct: returned frames whose stamp was read (the latency's sample); ` +
         `*_cpu_pct: % of one core: the server, the peers (they encode and decode on the same cores), anything else; ` +
+        `server_ms_per_s: the server's CPU-ms per second of video per session; vs_echo: that against the echo session's; ` +
         `tier, degradation: what the server chose under the load\n` +
-        `${table(rows, ['resolution', 'mode', 'sessions', 'fps_mean', 'fps_min', 'lat_p50_ms', 'lat_p95_ms', 'stamped_pct', 'server_cpu_pct', 'peers_cpu_pct', 'other_cpu_pct', 'rss_mib', 'tier', 'degradation', 'ok'])}\n` +
+        `${table(rows, ['resolution', 'mode', 'sessions', 'fps_mean', 'fps_min', 'lat_p50_ms', 'lat_p95_ms', 'stamped_pct', 'server_cpu_pct', 'server_ms_per_s', 'vs_echo', 'peers_cpu_pct', 'other_cpu_pct', 'rss_mib', 'tier', 'degradation', 'ok'])}\n` +
         knees.join('\n'),
     );
     writeJson(rows.map((r) => ({ bench: 'load', ...r })));
