@@ -169,9 +169,11 @@ describe('artistic looks in Chromium', () => {
       `evening-glow -> ${art}: mean ${before.map(Math.round)} -> ${settled.map(Math.round)} (change ${jump.toFixed(1)}); first changed frame ${latency.toFixed(0)} ms after setStyle`,
     );
     expect(jump).toBeGreaterThan(10);
-    // the issue's target is 500 ms; on these 2 cores (Chromium's codecs, the server, the first
-    // frames of a look on its thread) it measured 505-914 ms: the bound catches a look that
-    // does not arrive, the figure is printed
+    // the issue's target is 500 ms; on these 2 cores, shared with Chromium, the first artistic
+    // change of a session measured 325-545 ms (one run 1112 ms): setStyle to the first frame of
+    // the look out of the engine 54-181 ms, encode and send of a whole-picture change 75-210 ms,
+    // Chromium's jitter buffer 5-100 ms (up to ~270 ms in a stream's first seconds). The bound
+    // catches a look that does not arrive; the figure is printed
     expect(latency).toBeLessThanOrEqual(1500);
   }, 30_000);
 
