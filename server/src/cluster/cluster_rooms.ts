@@ -3,7 +3,7 @@
 // encode); a viewer is served by the node that holds its socket, from the publisher's stream
 // piped there when it is published elsewhere. With Redis away, a node keeps serving what it
 // knows: its own publishers and the mirrors it already has.
-import { FanoutError, type Fanout, type ViewerSignal } from '../fanout/fanout.js';
+import { FanoutError, type Fanout, type IceCandidate, type ViewerSignal } from '../fanout/fanout.js';
 import { localSession, type RoomService } from '../control/room_service.js';
 import type { SessionPort } from '../control/session_port.js';
 import type { NodeBus } from './node_bus.js';
@@ -104,7 +104,7 @@ export class ClusterRooms implements RoomService {
     return this.fanout.answer(viewerId, sdp);
   }
 
-  addIce(viewerId: string, c: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }) {
+  addIce(viewerId: string, c: IceCandidate) {
     return this.fanout.addIce(viewerId, c);
   }
 

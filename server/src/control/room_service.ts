@@ -3,29 +3,19 @@
 // SFU (LocalRooms below); in a cluster, rooms span nodes (cluster/cluster_rooms.ts: the room
 // directory in Redis, publications on the node that stylizes, viewers on their socket's node
 // fed through pipes).
-import type { Fanout, ViewerSignal } from '../fanout/fanout.js';
+import type { Fanout, IceCandidate, ViewerSignal } from '../fanout/fanout.js';
 import { Session } from '../media/session.js';
 import type { SessionPort } from './session_port.js';
 import { PortError } from './session_port.js';
 
-export interface RoomService {
+/** The viewer side (view, answer, addIce, leave) is the fanout's, whatever node the publisher is on. */
+export interface RoomService extends Pick<Fanout, 'view' | 'answer' | 'addIce' | 'leave'> {
   /** participants (publisher names) of a room */
   participants(room: string): Promise<string[]>;
   publish(room: string, name: string, session: SessionPort, alpha: boolean): Promise<void>;
   unpublish(room: string, name: string, session: SessionPort): Promise<void>;
   /** viewers of all publishers in a room */
   viewerCount(room: string): Promise<number>;
-  view(
-    room: string,
-    participant: string,
-    signal: ViewerSignal,
-  ): Promise<{ viewerId: string; offer: string; alpha: boolean }>;
-  answer(viewerId: string, sdp: string): Promise<void>;
-  addIce(
-    viewerId: string,
-    c: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null },
-  ): Promise<void>;
-  leave(viewerId: string): void;
 }
 
 /** The local session behind a port, or an error: only it has an uplink to publish. */
@@ -63,7 +53,7 @@ export class LocalRooms implements RoomService {
     return this.fanout.answer(viewerId, sdp);
   }
 
-  addIce(viewerId: string, c: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }) {
+  addIce(viewerId: string, c: IceCandidate) {
     return this.fanout.addIce(viewerId, c);
   }
 

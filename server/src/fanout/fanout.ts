@@ -13,6 +13,13 @@ export interface ViewerSignal {
   closed(reason: string): void;
 }
 
+/** A viewer's ICE candidate as the socket delivers it (validated at the edge: shared/protocol.ts). */
+export interface IceCandidate {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+}
+
 export interface FanoutCensus {
   rooms: number;
   publishers: number;
@@ -73,10 +80,7 @@ export interface Fanout {
     signal: ViewerSignal,
   ): Promise<{ viewerId: string; offer: string; alpha: boolean }>;
   answer(viewerId: string, sdp: string): Promise<void>;
-  addIce(
-    viewerId: string,
-    c: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null },
-  ): Promise<void>;
+  addIce(viewerId: string, c: IceCandidate): Promise<void>;
   leave(viewerId: string): void;
   census(): FanoutCensus;
   close(): void;

@@ -5,7 +5,7 @@
 // released when it leaves, when its ICE fails, after 10 s disconnected, or when it has sent
 // no RTCP for 6 s (it vanished).
 import { MediaStreamTrack, RTCPeerConnection } from 'werift';
-import { FanoutError, type Fanout, type ViewerSignal } from './fanout.js';
+import { FanoutError, type Fanout, type IceCandidate, type ViewerSignal } from './fanout.js';
 import { RoomBook, type BookPublisher, type BookViewer } from './room_book.js';
 import type { Uplink } from '../media/uplink.js';
 import { VP8_CODEC } from '../media/uplink.js';
@@ -108,10 +108,7 @@ export class WeriftFanout extends RoomBook<Publisher, Viewer> implements Fanout 
     }
   }
 
-  async addIce(
-    viewerId: string,
-    c: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null },
-  ): Promise<void> {
+  async addIce(viewerId: string, c: IceCandidate): Promise<void> {
     await this.need(viewerId).pc.addIceCandidate({
       candidate: c.candidate,
       sdpMid: c.sdpMid ?? undefined,
