@@ -4,18 +4,13 @@
 // artistic look shows in the returned stream within 500 ms, the loop keeps its frame rate
 // with it, and a look that mixes a photoreal speaker with an artistic background plays with
 // both regions as expected (the speaker graded, the background repainted).
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StyleInfo } from '../../shared/protocol.js';
-import { launchBrowser, openLivePage } from '../support/browser.js';
-import { webcamY4m } from '../support/clips.js';
 import { lookChange, meanOf, rgbDistance as dist, traceLookChange, type Rgb } from './colour_trace.js';
-import { NetNs } from '../support/netns.js';
-import { startServer, type ServerHandle } from '../support/server_process.js';
+import { openLiveLoop, type LiveLoop } from './live_loop_setup.js';
 
-let ns: NetNs;
-let srv: ServerHandle;
-let browser: Browser;
+let loop: LiveLoop;
 let page: Page;
 let errors: string[];
 let art: string;
@@ -120,24 +115,16 @@ async function fpsOver(p: Page, ms: number): Promise<number> {
 }
 
 beforeAll(async () => {
-  const y4m = webcamY4m(640, 480);
-  ns = NetNs.create('art');
-  srv = await startServer(ns);
-  const styles = (await (await fetch(`${srv.url}/api/styles`)).json()) as StyleInfo[];
+  loop = await openLiveLoop('art');
+  ({ page, errors } = loop);
+  const styles = (await (await fetch(`${loop.srv.url}/api/styles`)).json()) as StyleInfo[];
   const artistic = styles.filter((s) => s.kind === 'artistic').map((s) => s.id);
   console.log(`artistic looks offered: ${artistic.join(', ')}`);
   art = artistic.includes('starry-night-art') ? 'starry-night-art' : artistic[0];
-  browser = await launchBrowser(ns, { y4m, origin: srv.nsUrl });
-  ({ page, errors } = await openLivePage(
-    browser,
-    `${srv.nsUrl}/?fg=evening-glow&bg=evening-glow&res=480p&transition=0&hud=1`,
-  ));
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close().catch(() => {});
-  await srv?.close();
-  ns?.close();
+  await loop?.close();
 });
 
 describe('artistic looks in Chromium', () => {

@@ -4,18 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openLivePage, waitForPage } from '../support/browser.js';
-import { webcamY4m } from '../support/clips.js';
+import { waitForPage } from '../support/browser.js';
 import { lookChange, meanColour, rgbDistance as dist, traceLookChange, type Rgb } from './colour_trace.js';
 import { ROOT } from '../support/media.js';
-import { NetNs } from '../support/netns.js';
-import { startServer, type ServerHandle } from '../support/server_process.js';
+import type { ServerHandle } from '../support/server_process.js';
+import { openLiveLoop, type LiveLoop } from './live_loop_setup.js';
 
-let ns: NetNs;
+let loop: LiveLoop;
 let srv: ServerHandle;
-let browser: Browser;
 let page: Page;
 let errors: string[];
 
@@ -30,20 +28,12 @@ async function styleMean(id: string): Promise<Rgb> {
 }
 
 beforeAll(async () => {
-  const y4m = webcamY4m(640, 480);
-  ns = NetNs.create('loop');
-  srv = await startServer(ns);
-  browser = await launchBrowser(ns, { y4m, origin: srv.nsUrl });
-  ({ page, errors } = await openLivePage(
-    browser,
-    `${srv.nsUrl}/?fg=evening-glow&bg=evening-glow&res=480p&transition=0&hud=1`,
-  ));
+  loop = await openLiveLoop('loop');
+  ({ srv, page, errors } = loop);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close().catch(() => {});
-  await srv?.close();
-  ns?.close();
+  await loop?.close();
 });
 
 describe('live loop in Chromium', () => {
