@@ -35,7 +35,9 @@ class LowResThread {
   /** Loads both tiers' networks and says which can run here. */
   async #warmup(): Promise<void> {
     const [neural, learned] = await Promise.allSettled([this.#pipeline.loadNeural(), this.#pipeline.loadLearned()]);
-    const why = [neural, learned].flatMap((r) => (r.status === 'rejected' ? [String(r.reason).split('\n')[0]] : []));
+    const why = [neural, learned].flatMap((r) =>
+      r.status === 'rejected' ? [(r.reason instanceof Error ? r.reason.message : String(r.reason)).split('\n')[0]] : [],
+    );
     this.#send({
       kind: 'warm',
       neural: neural.status === 'fulfilled',
