@@ -18,6 +18,11 @@ export const ARTISTIC_LONG_SIDES: readonly number[] = [
   ARTISTIC_SHED_LONG_SIDE,
   ARTISTIC_HALF_LONG_SIDE,
 ];
+/** the frame sizes warmed before a look is offered (4:3 and 16:9), each at every long side */
+export const ARTISTIC_WARM_FRAMES: readonly [number, number][] = [
+  [640, 480],
+  [1280, 720],
+];
 
 /** Internal size for a frame: long side `longSide` (never above the frame's), aspect kept, multiples of 4, at least 16. */
 export function artisticSize(

@@ -6,18 +6,13 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { ort, type OnnxRuntime } from '../runtime/onnx_session.js';
 import { UnknownStyleError, type StyleImage } from '../runtime/style_store.js';
-import { artisticSize, ARTISTIC_LONG_SIDES } from './artistic_input.js';
+import { artisticSize, ARTISTIC_LONG_SIDES, ARTISTIC_WARM_FRAMES } from './artistic_input.js';
 import { warmArtisticPath } from './artistic_warmup.js';
 
 export const ARTISTIC_INPUT = 'image';
 export const ARTISTIC_OUTPUT = 'stylized';
 /** runs per shape before a look is offered (the first two of a session at a shape are slow) */
 const WARM_RUNS = 3;
-/** ... at the internal sizes of these frames (4:3 and 16:9), full and shedding load */
-const WARM_FRAMES: readonly [number, number][] = [
-  [640, 480],
-  [1280, 720],
-];
 
 /** An artistic look whose network did not load here (or is not loaded yet where waiting is not allowed). */
 export class ArtisticUnavailableError extends UnknownStyleError {
@@ -80,7 +75,7 @@ export class ArtisticModels {
    * on a look change.
    */
   async #warm(s: InferenceSession): Promise<void> {
-    const shapes = WARM_FRAMES.flatMap(([w, h]) => ARTISTIC_LONG_SIDES.map((l) => artisticSize(w, h, l)));
+    const shapes = ARTISTIC_WARM_FRAMES.flatMap(([w, h]) => ARTISTIC_LONG_SIDES.map((l) => artisticSize(w, h, l)));
     for (const size of shapes) {
       const dims = [1, 3, size.height, size.width];
       const n = 3 * size.width * size.height;

@@ -6,15 +6,10 @@
 // 162 ms for the next, most of the time between a look chosen over the socket and its first
 // frame. The networks' own warm-up is ArtisticModels'; this one leaves them out.
 import { i420Size, type I420Frame } from '../image/i420.js';
-import { artisticSize, ArtisticInput, ARTISTIC_LONG_SIDES } from './artistic_input.js';
+import { artisticSize, ArtisticInput, ARTISTIC_LONG_SIDES, ARTISTIC_WARM_FRAMES } from './artistic_input.js';
 import { ArtisticUpsampler } from './artistic_upsample.js';
 import { PixelComposer, type ComposeLayer } from './pixel_compose.js';
 
-/** frame sizes warmed (4:3 and 16:9), each at every internal long side */
-const FRAMES: readonly [number, number][] = [
-  [640, 480],
-  [1280, 720],
-];
 /** rounds per size: enough for the optimizing compiler to take the loops over */
 const ROUNDS = 4;
 
@@ -34,7 +29,7 @@ export function warmArtisticPath(): number {
   const input = new ArtisticInput(),
     upsampler = new ArtisticUpsampler(),
     composer = new PixelComposer();
-  for (const [W, H] of FRAMES) {
+  for (const [W, H] of ARTISTIC_WARM_FRAMES) {
     const frame = syntheticFrame(W, H),
       image = new Uint8Array(frame.data.length),
       mask = new Uint8Array(W * H);
