@@ -12,13 +12,7 @@ export const ARTISTIC_LONG_SIDE = 256;
 /** ... while the session sheds load at full resolution, and at half resolution (artistic_look.ts) */
 export const ARTISTIC_SHED_LONG_SIDE = 192;
 export const ARTISTIC_HALF_LONG_SIDE = 128;
-/** every long side a session may run at (warmed before a look is offered) */
-export const ARTISTIC_LONG_SIDES: readonly number[] = [
-  ARTISTIC_LONG_SIDE,
-  ARTISTIC_SHED_LONG_SIDE,
-  ARTISTIC_HALF_LONG_SIDE,
-];
-/** the frame sizes warmed before a look is offered (4:3 and 16:9), each at every long side */
+/** the frame sizes warmed before a look is offered (4:3 and 16:9, at the full-quality internal size) */
 export const ARTISTIC_WARM_FRAMES: readonly [number, number][] = [
   [640, 480],
   [1280, 720],

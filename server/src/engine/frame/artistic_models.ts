@@ -6,7 +6,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { ort, type OnnxRuntime } from '../runtime/onnx_session.js';
 import { UnknownStyleError, type StyleImage } from '../runtime/style_store.js';
-import { artisticSize, ARTISTIC_LONG_SIDES, ARTISTIC_WARM_FRAMES } from './artistic_input.js';
+import { artisticSize, ARTISTIC_WARM_FRAMES } from './artistic_input.js';
 import { warmArtisticPath } from './artistic_warmup.js';
 
 export const ARTISTIC_INPUT = 'image';
@@ -32,7 +32,7 @@ interface Entry {
 export class ArtisticModels {
   readonly #onnx: OnnxRuntime;
   readonly #looks = new Map<string, Entry>();
-  #pathWarm = false;
+  #pathWarm: Promise<unknown> | null = null;
 
   constructor(onnx: OnnxRuntime) {
     this.#onnx = onnx;
@@ -50,8 +50,8 @@ export class ArtisticModels {
       (s) => {
         if (!s.inputNames.includes(ARTISTIC_INPUT) || !s.outputNames.includes(ARTISTIC_OUTPUT))
           throw new Error(`${model} has inputs [${s.inputNames.join(', ')}], outputs [${s.outputNames.join(', ')}]`);
-        return this.#warm(s).then(() => {
-          this.#warmPath();
+        return this.#warm(s).then(async () => {
+          await this.#warmPath();
           entry.session = s;
           return s;
         });
@@ -69,14 +69,16 @@ export class ArtisticModels {
   }
 
   /**
-   * Runs a network a few times at the internal sizes of 4:3 and 16:9 frames (at every long side
-   * a session may use) before its look is offered: onnxruntime's first runs of a session at a shape are slow (~45-70 ms here instead
+   * Runs a network a few times at the internal sizes of 4:3 and 16:9 frames before its look is
+   * offered: onnxruntime's first runs of a session at a shape are slow (~45-70 ms here instead
    * of ~15), which a session's first frames with the look would otherwise pay, a visible stall
-   * on a look change.
+   * on a look change. The smaller sizes of a session shedding load are not warmed: three times
+   * the runs kept both cores busy for seconds after the server started listening (its first
+   * sessions then shed load at once), for ~100 ms saved once per size when a session sheds.
    */
   async #warm(s: InferenceSession): Promise<void> {
-    const shapes = ARTISTIC_WARM_FRAMES.flatMap(([w, h]) => ARTISTIC_LONG_SIDES.map((l) => artisticSize(w, h, l)));
-    for (const size of shapes) {
+    for (const [w, h] of ARTISTIC_WARM_FRAMES) {
+      const size = artisticSize(w, h);
       const dims = [1, 3, size.height, size.width];
       const n = 3 * size.width * size.height;
       const x = new ort.Tensor('float32', new Float32Array(n).fill(0.5), dims);
@@ -86,11 +88,10 @@ export class ArtisticModels {
     }
   }
 
-  /** The first look to load on this thread also warms the per-frame JavaScript (artistic_warmup.ts). */
-  #warmPath(): void {
-    if (this.#pathWarm) return;
-    this.#pathWarm = true;
-    warmArtisticPath();
+  /** The per-frame JavaScript's warm-up (artistic_warmup.ts): started by the first look to load on this thread, awaited by every look. */
+  #warmPath(): Promise<unknown> {
+    this.#pathWarm ??= warmArtisticPath();
+    return this.#pathWarm;
   }
 
   remove(id: string): void {

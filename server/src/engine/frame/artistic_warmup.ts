@@ -1,12 +1,15 @@
 // The artistic looks' per-frame JavaScript on one engine thread, run on synthetic frames before
 // any session needs it: the downscale to the networks' input, the guided upsampling and the
-// pixel compositing (with and without a speaker mask) at the frame and internal sizes sessions
-// use. V8 compiles per thread, so the first artistic frame a thread renders would otherwise run
-// cold: measured in Chromium, 366 ms for that frame (input 61, net 111, upsample 189) and
-// 162 ms for the next, most of the time between a look chosen over the socket and its first
-// frame. The networks' own warm-up is ArtisticModels'; this one leaves them out.
+// pixel compositing (with and without a speaker mask) at the frame sizes sessions use. V8
+// compiles per thread, so the first artistic frame a thread renders would otherwise run cold:
+// measured in Chromium, 366 ms for that frame (input 61, net 111, upsample 189) and 162 ms for
+// the next, most of the time between a look chosen over the socket and its first frame. The
+// networks' own warm-up is ArtisticModels'; this one leaves them out. It yields to the thread's
+// event loop after every step (each a few ms, tens when cold), so the frames of sessions already
+// on the thread (one replaced after a fault takes over live sessions) are not held up behind it:
+// run in one piece (at three internal sizes) it blocked the thread for 1.5-2.4 s at start.
 import { i420Size, type I420Frame } from '../image/i420.js';
-import { artisticSize, ArtisticInput, ARTISTIC_LONG_SIDES, ARTISTIC_WARM_FRAMES } from './artistic_input.js';
+import { artisticSize, ArtisticInput, ARTISTIC_WARM_FRAMES } from './artistic_input.js';
 import { ArtisticUpsampler } from './artistic_upsample.js';
 import { PixelComposer, type ComposeLayer } from './pixel_compose.js';
 
@@ -23,8 +26,10 @@ function syntheticFrame(width: number, height: number): I420Frame {
   return { width, height, data };
 }
 
-/** Runs the artistic frame path on synthetic frames (no network); returns the ms it took. */
-export function warmArtisticPath(): number {
+const yieldToFrames = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Runs the artistic frame path on synthetic frames (no network), a step at a time; resolves with the ms it took. */
+export async function warmArtisticPath(): Promise<number> {
   const t0 = performance.now();
   const input = new ArtisticInput(),
     upsampler = new ArtisticUpsampler(),
@@ -39,18 +44,22 @@ export function warmArtisticPath(): number {
       { image, fg: 0, bg: 0.5 },
     ];
     const fade: ComposeLayer[] = [{ image, fg: 0.5, bg: 0.5 }];
-    for (const longSide of ARTISTIC_LONG_SIDES) {
-      const s = artisticSize(W, H, longSide),
-        net = new Float32Array(3 * s.width * s.height);
-      for (let i = 0; i < net.length; i++) net[i] = (i % 97) / 97;
-      for (let k = 0; k < ROUNDS; k++) {
-        const work = { width: W, height: H, data: frame.data.slice() };
-        input.prepare(work, s.width, s.height);
-        upsampler.fromNetwork(net, s.width, s.height);
-        upsampler.upsample(work, input.low, image);
-        composer.compose(work, layers, 2, mask);
-        composer.compose(work, fade, 1);
-      }
+    // the compiled code does not depend on the sizes: the full-quality internal size serves for all
+    const s = artisticSize(W, H),
+      net = new Float32Array(3 * s.width * s.height);
+    for (let i = 0; i < net.length; i++) net[i] = (i % 97) / 97;
+    await yieldToFrames();
+    for (let k = 0; k < ROUNDS; k++) {
+      const work = { width: W, height: H, data: frame.data.slice() };
+      input.prepare(work, s.width, s.height);
+      await yieldToFrames();
+      upsampler.fromNetwork(net, s.width, s.height);
+      await yieldToFrames();
+      upsampler.upsample(work, input.low, image);
+      await yieldToFrames();
+      composer.compose(work, layers, 2, mask);
+      composer.compose(work, fade, 1);
+      await yieldToFrames();
     }
   }
   return performance.now() - t0;
