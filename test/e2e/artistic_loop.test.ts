@@ -157,8 +157,8 @@ describe('artistic looks in Chromium', () => {
     );
     expect(jump).toBeGreaterThan(10);
     // the target is 500 ms; on these 2 cores, shared with Chromium, the first artistic
-    // change of a session measured 341-551 ms in 4 runs of this build (earlier builds: median
-    // 487 ms over 15 runs, outliers up to 2.3 s): setStyle to the first frame of the look out of the engine 54-181 ms, encode and
+    // change of a session measured 258-570 ms, median 483 ms, in 8 runs of this build (earlier
+    // builds: outliers up to 2.3 s): setStyle to the first frame of the look out of the engine 54-181 ms, encode and
     // send of a whole-picture change 75-210 ms, Chromium's jitter buffer 5-100 ms (up to ~270 ms
     // in a stream's first seconds). The bound catches a look that does not arrive; the figure
     // is printed
