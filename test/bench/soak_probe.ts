@@ -35,7 +35,7 @@ export interface MemorySample {
   /** anonymous resident memory no isolate accounts for */
   native_mib: number;
   isolates: number;
-  /** per isolate (thread id): heap used / array buffers, MiB */
+  /** per isolate (thread name: main, engine-0, engine-0/lowres, ...): heap used / array buffers, MiB */
   by_isolate: string;
   active_handles: number;
   open_fds: number;
@@ -47,6 +47,8 @@ export interface MemorySample {
 
 interface ThreadFigures {
   threadId: number;
+  /** 'main', 'engine-0', 'engine-0/lowres', ... (soak_memory_preload.cjs) */
+  name?: string;
   at: number;
   heapTotal: number;
   heapUsed: number;
@@ -64,7 +66,7 @@ interface IsolateSums {
   /** memory outside the heap the isolates account for */
   outside: number;
   isolates: number;
-  /** per thread: "<threadId>:<heap used>/<array buffers>" in MiB (0 is the main thread) */
+  /** per thread: "<name>:<heap used>/<array buffers>" in MiB (name#threadId where two live threads share a name) */
   detail: string;
 }
 
@@ -130,8 +132,14 @@ export class IsolateFigures {
       sum.outside += Math.max(t.external, t.arrayBuffers);
       sum.isolates++;
     }
+    const label = (t: ThreadFigures) => t.name ?? `thread-${t.threadId}`;
+    // a respawned thread's predecessor stays fresh for a few seconds under the same name
+    const shared = (t: ThreadFigures) => threads.some((o) => o !== t && label(o) === label(t));
     sum.detail = threads
-      .map((t) => `${t.threadId}:${round1(t.heapUsed / MIB)}/${round1(t.arrayBuffers / MIB)}`)
+      .map((t) => {
+        const name = shared(t) ? `${label(t)}#${t.threadId}` : label(t);
+        return `${name}:${round1(t.heapUsed / MIB)}/${round1(t.arrayBuffers / MIB)}`;
+      })
       .join(' ');
     return sum;
   }
