@@ -48,6 +48,8 @@ export class LearnedGrids {
   readonly #net: InferenceSession;
   readonly guide: LearnedGuide;
   readonly #styleRows: Float32Array;
+  /** the TC-AdaIN weight fed to the network (one value, rewritten every update) */
+  readonly #alpha = new Float32Array(1);
 
   private constructor(
     onnx: OnnxRuntime,
@@ -125,6 +127,7 @@ export class LearnedGrids {
     const rows = this.#styleRows;
     rows.set(fgStats ?? bgStats ?? rows.subarray(0, S), 0);
     rows.set(bgStats ?? fgStats ?? rows.subarray(S, 2 * S), S);
+    this.#alpha[0] = alpha;
     const r = await this.#onnx.run(
       this.#net,
       {
@@ -132,7 +135,7 @@ export class LearnedGrids {
         mask: new ort.Tensor('float32', out.mask, [1, 1, L, L]),
         style_stats: new ort.Tensor('float32', rows, [2, S]),
         prev_state: new ort.Tensor('float32', state, [2, S]),
-        alpha: new ort.Tensor('float32', new Float32Array([alpha]), [1]),
+        alpha: new ort.Tensor('float32', this.#alpha, [1]),
       },
       ['grids', 'state'],
     );
