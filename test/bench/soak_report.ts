@@ -69,10 +69,13 @@ const COLUMNS = [
 ];
 export { COLUMNS as SOAK_COLUMNS };
 
-/** Least-squares line of `key` over the live samples after the warm-up. */
-export function fitAfter(samples: BenchRecord[], key: string, warmupS: number): Fit | null {
+/** Least-squares line of `key` over the live samples after the warm-up (and up to `untilS`). */
+export function fitAfter(samples: BenchRecord[], key: string, warmupS: number, untilS = Infinity): Fit | null {
   const pts = samples
-    .filter((s) => s.phase === 'live' && (s.t_s as number) >= warmupS && typeof s[key] === 'number')
+    .filter(
+      (s) =>
+        s.phase === 'live' && (s.t_s as number) >= warmupS && (s.t_s as number) <= untilS && typeof s[key] === 'number',
+    )
     .map((s) => [s.t_s as number, s[key] as number]);
   const n = pts.length;
   if (n < 3) return null;
@@ -97,6 +100,24 @@ export function fitAfter(samples: BenchRecord[], key: string, warmupS: number): 
     first: pts[0][1],
     last: pts[n - 1][1],
   };
+}
+
+/** the window of the windowed RSS slopes of a long soak (the acceptance's 30-minute soak) */
+const WINDOW_S = 30 * 60;
+
+/**
+ * A soak longer than 30 minutes: the RSS slope over each 30 minutes of it, the first from the
+ * warm-up's end (what a 30-minute soak measures), so a long run shows whether the growth levels
+ * off. Empty for shorter soaks.
+ */
+export function windowSlopes(samples: BenchRecord[], warmupS: number, endS: number): string {
+  const parts: string[] = [];
+  for (let b = WINDOW_S; b <= endS; b += WINDOW_S) {
+    const a = Math.max(warmupS, b - WINDOW_S),
+      f = fitAfter(samples, 'rss_mib', a, b);
+    if (f) parts.push(`${a / 60}-${b / 60} min ${signed(f.perTen)} ± ${round1(f.se)}`);
+  }
+  return parts.length > 1 ? `RSS slope by 30-min window, MiB per 10 min: ${parts.join(', ')}` : '';
 }
 
 /** The acceptance reading of the RSS slope: at most 3 MiB per 10 min, or within two standard errors of flat. */
@@ -129,6 +150,7 @@ export function soakSummary(samples: BenchRecord[], m: SoakMeta): string {
       ? `RSS slope after the ${m.warmupS / 60}-min warm-up: ${signed(rss.perTen)} ± ${round1(rss.se)} MiB per 10 min ` +
         `(${rss.n} samples, ${rss.first} -> ${rss.last} MiB): ${verdict(rss)}`
       : `RSS slope after the warm-up: ${verdict(rss)}`,
+    ...[windowSlopes(samples, m.warmupS, m.minutes * 60)].filter(Boolean),
     `slopes after the warm-up, MiB per 10 min: ` +
       SLOPED.map((k) => `${k.replace('_mib', '')} ${signed(fitAfter(samples, k, m.warmupS)?.perTen ?? NaN)}`).join(
         ', ',
