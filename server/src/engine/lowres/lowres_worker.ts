@@ -8,6 +8,7 @@ import { DEFAULT_GRID } from '../image/grid.js';
 import { engineLuts } from '../image/guide.js';
 import type { FromLowRes, LowResWorkerData, ToLowRes } from '../pool/thread_messages.js';
 import { OnnxRuntime } from '../runtime/onnx_session.js';
+import { ThreadGarbage } from '../runtime/thread_garbage.js';
 import { StyleStore } from '../runtime/style_store.js';
 import { exitOnFatal, whenIdle } from '../runtime/thread_exit.js';
 import { LowResPipeline } from './lowres_pipeline.js';
@@ -19,6 +20,8 @@ class LowResThread {
   /** updates run one at a time: the sessions of this thread take turns */
   #chain: Promise<void> = Promise.resolve();
   #closing = false;
+  /** the dead copies of the networks' outputs, collected between updates */
+  readonly #garbage = new ThreadGarbage();
   /** an uncaught error here: exit once no inference runs (the engine thread's client starts a new worker) */
   readonly #dying: () => boolean;
 
@@ -72,6 +75,7 @@ class LowResThread {
       case 'update':
         this.#chain = this.#chain.then(async () => {
           try {
+            this.#garbage.check();
             const r = await this.#pipeline.update(m.req);
             const grid = r.grid.buffer as ArrayBuffer;
             this.#send({ kind: 'updated', id: m.id, grid, tier: r.tier, stages: r.stages, cut: r.cut }, [grid]);

@@ -7,7 +7,6 @@
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { repoRoot } from '../../repo_root.js';
-import { OutputGarbage } from './output_garbage.js';
 
 export type ExecutionProvider = 'cpu' | 'webgpu';
 
@@ -38,14 +37,7 @@ export class OnnxRuntime {
   readonly #used = new Map<string, ExecutionProvider>();
   #inflight = 0;
 
-  readonly #garbage: OutputGarbage;
-
-  constructor(
-    readonly options: OnnxOptions,
-    outputBudget?: number,
-  ) {
-    this.#garbage = new OutputGarbage(outputBudget);
-  }
+  constructor(readonly options: OnnxOptions) {}
 
   /**
    * The shared session for `file` (in models/). A webgpu session that cannot start (no GPU
@@ -80,11 +72,6 @@ export class OnnxRuntime {
     return this.#used.get(file) ?? null;
   }
 
-  /** Collections of dead outputs on this thread (output_garbage.ts). */
-  get outputCollections(): number {
-    return this.#garbage.collections;
-  }
-
   /** Inference runs in flight on this runtime. */
   get inflight(): number {
     return this.#inflight;
@@ -93,20 +80,16 @@ export class OnnxRuntime {
   /**
    * session.run, counted in `inflight`; `fetches` may map output names to preallocated tensors.
    * onnxruntime-node (1.30) writes those in place but still returns every output as a copy in a
-   * new ArrayBuffer: preallocating saves no JavaScript allocation per run. Those copies are
-   * collected every few MiB (output_garbage.ts).
+   * new ArrayBuffer: preallocating saves no JavaScript allocation per run (thread_garbage.ts).
    */
   async run(
     session: ort.InferenceSession,
     feeds: ort.InferenceSession.FeedsType,
     fetches: ort.InferenceSession.FetchesType,
   ): Promise<ort.InferenceSession.ReturnType> {
-    this.#garbage.beforeRun();
     this.#inflight++;
     try {
-      const out = await session.run(feeds, fetches);
-      this.#garbage.add(out);
-      return out;
+      return await session.run(feeds, fetches);
     } finally {
       this.#inflight--;
     }

@@ -1,0 +1,55 @@
+// A worker thread's dead array buffers, collected before they pile up. onnxruntime-node returns
+// every output of a run as a copy in a new ArrayBuffer (even into preallocated fetches:
+// onnx_session.ts), and messages bring more; V8 counts them as external memory and collects
+// them only when its heap needs it or external memory has grown ~64 MiB past the last
+// collection. A thread that allocates few JavaScript objects of its own, as a low-res worker
+// (a few MiB of network outputs per update, little else), kept 30-49 MiB of them each in a
+// 30-minute soak, and resident memory rose ~13 MiB per 10 min until that bound. Between two
+// pieces of work, check() runs a full collection once the thread's array buffers pass a limit
+// (a few ms on such a thread's small heap; at most once per interval, so buffers that are all
+// alive cannot make it collect on every check).
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** array buffers on a thread that start a collection */
+export const THREAD_GARBAGE_LIMIT = 16 * 1024 * 1024;
+
+type Gc = (options: { type: 'major'; execution: 'sync' }) => void;
+
+/** V8's gc() for this thread (the flag only adds it to new contexts); null where that fails. */
+function threadGc(): Gc | null {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as unknown;
+    return typeof gc === 'function' ? (gc as Gc) : null;
+  } catch {
+    return null;
+  }
+}
+
+export class ThreadGarbage {
+  readonly #gc = threadGc();
+  readonly #limit: number;
+  readonly #minIntervalMs: number;
+  #lastMs = -Infinity;
+  #collections = 0;
+
+  constructor(limitBytes = THREAD_GARBAGE_LIMIT, minIntervalMs = 1000) {
+    this.#limit = limitBytes;
+    this.#minIntervalMs = minIntervalMs;
+  }
+
+  /** Collections run so far. */
+  get collections(): number {
+    return this.#collections;
+  }
+
+  /** Between two pieces of work: collects when this thread's array buffers pass the limit. */
+  check(nowMs = performance.now()): void {
+    if (!this.#gc || nowMs - this.#lastMs < this.#minIntervalMs) return;
+    if (process.memoryUsage().arrayBuffers < this.#limit) return;
+    this.#lastMs = nowMs;
+    this.#collections++;
+    this.#gc({ type: 'major', execution: 'sync' });
+  }
+}
