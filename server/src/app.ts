@@ -62,7 +62,7 @@ export class App {
       threads: config.engineThreads,
       allowFaults: config.engineFaults,
       engine: {
-        onnx: { provider: config.executionProvider, threads: config.onnxThreads },
+        onnx: { provider: config.executionProvider, threads: config.onnxThreads, memArena: config.onnxMemArena },
         tierMode: config.engineTier,
         segmentation: config.segmentation,
       },

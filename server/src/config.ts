@@ -27,6 +27,8 @@ const Env = z.object({
   ENGINE_THREADS: int(Math.max(1, Math.min(4, availableParallelism())), 1, 64),
   /** intra-op threads of each low-res worker's onnxruntime sessions */
   ONNX_THREADS: int(1, 1, 64),
+  /** onnxruntime's CPU memory arena and memory pattern per session: '0' turns both off (a soak bisection step) */
+  ONNX_MEM_ARENA: z.enum(['0', '1']).default('1'),
   /** stylizer tier: auto (from the measured budget) or forced */
   ENGINE_TIER: z.enum(['auto', 'learned', 'neural', 'fast', 'global']).default('auto'),
   /** speaker segmentation model (selfie: MediaPipe Selfie, Apache-2.0) or off (whole frame = speaker) */
@@ -97,6 +99,7 @@ export interface Config {
   executionProvider: 'cpu' | 'webgpu';
   engineThreads: number;
   onnxThreads: number;
+  onnxMemArena: boolean;
   engineTier: 'auto' | 'learned' | 'neural' | 'fast' | 'global';
   segmentation: 'selfie' | 'off';
   maxSessions: number;
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     executionProvider: e.EXECUTION_PROVIDER,
     engineThreads: e.ENGINE_THREADS,
     onnxThreads: e.ONNX_THREADS,
+    onnxMemArena: e.ONNX_MEM_ARENA === '1',
     engineTier: e.ENGINE_TIER,
     segmentation: e.SEGMENTATION,
     maxSessions: e.MAX_SESSIONS,

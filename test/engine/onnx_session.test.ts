@@ -30,4 +30,16 @@ describe('onnx sessions', () => {
     expect(['webgpu', 'cpu']).toContain(provider);
     expect(maxErr).toBeLessThanOrEqual(1e-3 * maxAbs);
   }, 60_000);
+
+  it('runs with the memory arena and pattern off (ONNX_MEM_ARENA=0) and gives the same outputs', async () => {
+    const on = new OnnxRuntime({ provider: 'cpu', threads: 1 }),
+      off = new OnnxRuntime({ provider: 'cpu', threads: 1, memArena: false });
+    const feeds = { image: new ort.Tensor('float32', input(), [1, 3, 64, 96]) };
+    const a = (await on.run(await on.session('vgg_enc4.onnx'), feeds, ['r41'])).r41.data as Float32Array;
+    const b = (await off.run(await off.session('vgg_enc4.onnx'), feeds, ['r41'])).r41.data as Float32Array;
+    expect(b.length).toBe(a.length);
+    let maxErr = 0;
+    for (let i = 0; i < a.length; i++) maxErr = Math.max(maxErr, Math.abs(a[i] - b[i]));
+    expect(maxErr).toBeLessThanOrEqual(1e-5);
+  }, 60_000);
 });

@@ -14,16 +14,21 @@ export interface OnnxOptions {
   provider: ExecutionProvider;
   /** intra-op threads for the cpu provider */
   threads: number;
+  /** onnxruntime's CPU memory arena and memory pattern (default on; ONNX_MEM_ARENA=0 turns them off) */
+  memArena?: boolean;
 }
 
 export function modelPath(file: string): string {
   return join(repoRoot(), 'models', file);
 }
 
-function create(file: string, provider: ExecutionProvider, threads: number): Promise<ort.InferenceSession> {
+function create(file: string, provider: ExecutionProvider, o: OnnxOptions): Promise<ort.InferenceSession> {
+  const arena = o.memArena ?? true;
   return ort.InferenceSession.create(modelPath(file), {
     executionProviders: [provider],
-    intraOpNumThreads: threads,
+    intraOpNumThreads: o.threads,
+    enableCpuMemArena: arena,
+    enableMemPattern: arena,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
@@ -46,8 +51,8 @@ export class OnnxRuntime {
   session(file: string): Promise<ort.InferenceSession> {
     let s = this.#sessions.get(file);
     if (!s) {
-      const { provider, threads } = this.options;
-      s = create(file, provider, threads).then(
+      const { provider } = this.options;
+      s = create(file, provider, this.options).then(
         (session) => {
           this.#used.set(file, provider);
           return session;
@@ -58,7 +63,7 @@ export class OnnxRuntime {
             `[onnx] ${file}: ${provider} unavailable (${String(e).split('\n')[0].slice(0, 160)}); using cpu`,
           );
           this.#used.set(file, 'cpu');
-          return create(file, 'cpu', threads);
+          return create(file, 'cpu', this.options);
         },
       );
       s.catch(() => this.#sessions.delete(file));
