@@ -12,6 +12,7 @@ import { OnnxRuntime, ort } from '../../server/src/engine/runtime/onnx_session.j
 import type { Segmenter } from '../../server/src/engine/segmentation/segmenter.js';
 import { SpeakerMask } from '../../server/src/engine/segmentation/speaker_mask.js';
 import { artisticHarness, type ArtisticHarness } from '../support/artistic_harness.js';
+import { memArenaFromEnv } from '../support/engine_harness.js';
 import { percentile, type BenchRecord } from './report.js';
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -36,7 +37,7 @@ async function netSpeed(
   h: number,
   runs: number,
 ): Promise<{ p50: number; p95: number; cpu: number }> {
-  const onnx = new OnnxRuntime({ provider: 'cpu', threads: 1 });
+  const onnx = new OnnxRuntime({ provider: 'cpu', threads: 1, memArena: memArenaFromEnv() });
   const s = await onnx.session(file);
   const x = new ort.Tensor(
     'float32',

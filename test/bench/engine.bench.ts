@@ -21,7 +21,7 @@ import type { Tier } from '../../server/src/engine/pool/thread_messages.js';
 import { Segmenter } from '../../server/src/engine/segmentation/segmenter.js';
 import { SpeakerMask } from '../../server/src/engine/segmentation/speaker_mask.js';
 import { webcamI420 } from '../support/clips.js';
-import { engineHarness, settle, type Harness } from '../support/engine_harness.js';
+import { engineHarness, memArenaFromEnv, settle, type Harness } from '../support/engine_harness.js';
 import { artisticRows } from './artistic_rows.js';
 import { benchSeconds, percentile, table, writeJson, type BenchRecord } from './report.js';
 
@@ -225,7 +225,7 @@ function lut3dBaseline(frames: I420Frame[]): number {
 
 /** Per-frame full-resolution encoder -> AdaIN -> decoder (no grid): ms per frame. */
 async function fullResNetBaseline(h: Harness, frames: I420Frame[], count: number): Promise<number> {
-  const onnx = new OnnxRuntime({ provider: PROVIDER, threads: 2 });
+  const onnx = new OnnxRuntime({ provider: PROVIDER, threads: 2, memArena: memArenaFromEnv() });
   const [enc, dec] = await Promise.all([onnx.session('vgg_enc4.onnx'), onnx.session('vgg_dec4.onnx')]);
   const { width: W, height: H } = frames[0];
   const n = W * H,
@@ -264,7 +264,7 @@ it('engine benchmark', async () => {
   const learned = await engineHarness('learned', PROVIDER);
   if (learned.ctx.learnedAvailable) harness.learned = learned;
   else await learned.close();
-  const seg = await Segmenter.create(new OnnxRuntime({ provider: PROVIDER, threads: 1 }));
+  const seg = await Segmenter.create(new OnnxRuntime({ provider: PROVIDER, threads: 1, memArena: memArenaFromEnv() }));
   type BenchRun = [Tier, number | null, Segmenter | null];
   const learnedRuns: BenchRun[] = [
     ['learned', 1, null],

@@ -15,6 +15,7 @@ import type { ExecutionProvider } from '../../server/src/engine/runtime/onnx_ses
 import type { MaskResult } from '../../server/src/engine/segmentation/speaker_mask.js';
 import { StyleLibrary } from '../../server/src/styles/style_library.js';
 import { ROOT } from './media.js';
+import { memArenaFromEnv } from './engine_harness.js';
 
 export interface ArtisticHarness {
   ctx: EngineContext;
@@ -31,7 +32,7 @@ export async function artisticHarness(
 ): Promise<ArtisticHarness> {
   const library = new StyleLibrary({ maxBytes: 8 << 20, maxPixels: 40e6, maxSide: 12000 }, 10, 5);
   await library.loadBuiltIns(join(ROOT, 'server', 'assets', 'styles'));
-  const ctx = createEngineContext(tierMode, { provider, threads: 1 });
+  const ctx = createEngineContext(tierMode, { provider, threads: 1, memArena: memArenaFromEnv() });
   const images = library.images();
   for (const img of images) ctx.styles.put(img);
   ctx.artistic.put(images);

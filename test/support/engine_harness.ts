@@ -18,10 +18,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The bench's onnxruntime arena setting: the server's default unless ONNX_MEM_ARENA says. */
+export function memArenaFromEnv(): boolean | undefined {
+  const v = process.env.ONNX_MEM_ARENA;
+  return v === undefined ? undefined : v === '1';
+}
+
 export async function engineHarness(tierMode: TierMode, provider: ExecutionProvider = 'cpu'): Promise<Harness> {
   const library = new StyleLibrary({ maxBytes: 8 << 20, maxPixels: 40e6, maxSide: 12000 }, 10, 5);
   await library.loadBuiltIns(join(ROOT, 'server', 'assets', 'styles'));
-  const ctx = createEngineContext(tierMode, { provider, threads: 1 });
+  const ctx = createEngineContext(tierMode, { provider, threads: 1, memArena: memArenaFromEnv() });
   for (const img of library.images()) ctx.styles.put(img);
   ctx.lowres?.putStyles(library.images());
   await loadNetworks(ctx);
