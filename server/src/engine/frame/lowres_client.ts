@@ -96,7 +96,7 @@ export class LowResClient {
       if (!p) return;
       this.#pending.delete(m.id);
       if (m.kind === 'updated')
-        p.resolve({ grid: new Float32Array(m.grid), tier: m.tier, stages: m.stages, cut: m.cut });
+        p.resolve({ grid: new Float32Array(m.grid), tier: m.tier, stages: m.stages, cut: m.cut, sessions: m.sessions });
       else p.reject(new Error(m.message));
     });
     const died = (why: string): void => {

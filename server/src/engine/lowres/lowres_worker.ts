@@ -63,7 +63,8 @@ class LowResThread {
         this.#styles.delete(m.id);
         return;
       case 'forget':
-        this.#pipeline.forget(m.sid);
+        // after the updates already queued: one of the session's would bring its state back
+        this.#chain = this.#chain.then(() => this.#pipeline.forget(m.sid));
         return;
       case 'close':
         this.#closing = true;
@@ -78,7 +79,10 @@ class LowResThread {
             this.#garbage.check();
             const r = await this.#pipeline.update(m.req);
             const grid = r.grid.buffer as ArrayBuffer;
-            this.#send({ kind: 'updated', id: m.id, grid, tier: r.tier, stages: r.stages, cut: r.cut }, [grid]);
+            const sessions = this.#pipeline.sessionCount;
+            this.#send({ kind: 'updated', id: m.id, grid, tier: r.tier, stages: r.stages, cut: r.cut, sessions }, [
+              grid,
+            ]);
           } catch (e) {
             this.#send({ kind: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
           }

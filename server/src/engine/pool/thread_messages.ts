@@ -139,6 +139,8 @@ export interface LowResResult {
   stages: Record<string, number>;
   /** the frame started a new scene (a cut or a sudden light change): show the grid at once */
   cut: boolean;
+  /** sessions whose state the low-res worker holds after this update (ended ones are forgotten) */
+  sessions?: number;
 }
 
 export type ToLowRes =
@@ -154,5 +156,13 @@ export type ToLowRes =
 export type FromLowRes =
   /** the networks that load here: the neural tier's pair, and the learned tier's grid network */
   | { kind: 'warm'; neural: boolean; learned: boolean; message?: string }
-  | { kind: 'updated'; id: number; grid: ArrayBuffer; tier: LowResTier; stages: Record<string, number>; cut: boolean }
+  | {
+      kind: 'updated';
+      id: number;
+      grid: ArrayBuffer;
+      tier: LowResTier;
+      stages: Record<string, number>;
+      cut: boolean;
+      sessions: number;
+    }
   | { kind: 'failed'; id: number; message: string };
