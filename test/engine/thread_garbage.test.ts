@@ -24,7 +24,31 @@ async function updates(limitAbove: number | null): Promise<{ peak: number; colle
   return { peak, collections: garbage?.collections ?? 0 };
 }
 
+/** 32 MiB of Float32Arrays that lived through collections (as a session's state does), then died. */
+async function deadOldBuffers(): Promise<number> {
+  const holder: { keep: Float32Array[] | null } = { keep: [] };
+  for (let i = 0; i < 32; i++) holder.keep?.push(new Float32Array(MIB / 4));
+  const promote = new ThreadGarbage(0, 0); // collects on every check: moves them to the old generation
+  for (let i = 0; i < 2; i++) {
+    promote.check(i);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  holder.keep = null;
+  await new Promise((r) => setTimeout(r, 10));
+  return process.memoryUsage().arrayBuffers;
+}
+
 describe('thread garbage', () => {
+  it('gives back the dead buffers of old objects at the first check past the limit', async () => {
+    const before = await deadOldBuffers();
+    const garbage = new ThreadGarbage(16 * MIB, 250);
+    garbage.check(1000);
+    const after = process.memoryUsage().arrayBuffers;
+    console.log(`32 MiB dead: array buffers ${(before / MIB).toFixed(1)} -> ${(after / MIB).toFixed(1)} MiB`);
+    expect(garbage.collections).toBe(1);
+    expect(before - after).toBeGreaterThan(28 * MIB);
+  });
+
   it("collects a thread's dead onnxruntime outputs once its array buffers pass the limit", async () => {
     const collected = await updates(4 * MIB),
       left = await updates(null);
