@@ -3,6 +3,7 @@
 // (the sessions keep their current grids and fall back a tier) and is respawned on the next
 // request. Messages: pool/thread_messages.ts (ToLowRes / FromLowRes).
 import { Worker } from 'node:worker_threads';
+import { LowResCancelled } from '../pool/engine_error.js';
 import type { FromLowRes, LowResRequest, LowResResult, LowResWorkerData, ToLowRes } from '../pool/thread_messages.js';
 import type { OnnxOptions } from '../runtime/onnx_session.js';
 import type { StyleImage } from '../runtime/style_store.js';
@@ -56,17 +57,23 @@ export class LowResClient {
     return this.#warm;
   }
 
-  /** Runs one low-res update; the request's buffers are transferred to the worker. */
-  update(req: LowResRequest): Promise<LowResResult> {
+  /**
+   * Runs one low-res update; the request's buffers are transferred to the worker. Aborting
+   * `signal` stops it at its next step in the worker (skipped while it waits behind another
+   * session's): the promise then rejects with LowResCancelled, unless the result came first.
+   */
+  update(req: LowResRequest, signal?: AbortSignal): Promise<LowResResult> {
     const w = this.#ensure();
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
+    const cancel = () => this.#post({ kind: 'cancel', id });
+    return new Promise<LowResResult>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       w.postMessage({ kind: 'update', id, req } satisfies ToLowRes, [
         req.yuv.buffer as ArrayBuffer,
         req.mask.buffer as ArrayBuffer,
       ]);
-    });
+      signal?.addEventListener('abort', cancel, { once: true });
+    }).finally(() => signal?.removeEventListener('abort', cancel));
   }
 
   /** A session ended: the worker drops its state (TC-AdaIN statistics, warm-start grids). */
@@ -97,6 +104,7 @@ export class LowResClient {
       this.#pending.delete(m.id);
       if (m.kind === 'updated')
         p.resolve({ grid: new Float32Array(m.grid), tier: m.tier, stages: m.stages, cut: m.cut, sessions: m.sessions });
+      else if (m.kind === 'cancelled') p.reject(new LowResCancelled());
       else p.reject(new Error(m.message));
     });
     const died = (why: string): void => {

@@ -18,6 +18,7 @@ import { DEFAULT_TRANSFER, colorTransferAffine } from '../image/global_transfer.
 import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid } from '../image/grid.js';
 import type { I420Frame } from '../image/i420.js';
 import type { GuideLuts } from '../image/guide.js';
+import { LowResCancelled } from '../pool/engine_error.js';
 import type { FrameReport, LearnedVariant, LowResResult, LowResTier, Tier } from '../pool/thread_messages.js';
 import type { EngineContext } from './engine_context.js';
 import { splitGridMask } from '../image/soft_grid_mask.js';
@@ -91,6 +92,8 @@ export class SessionEngine {
   /** style generation: low-res results for an older pair are dropped */
   private gen = 0;
   private inflight = false;
+  /** stops the update in flight, whose result a new pair of looks (or the end) would drop */
+  private stopUpdate: AbortController | null = null;
   private immediate = true;
   private sinceUpdate = 0;
   private lastLowres: Record<string, number> = {};
@@ -170,7 +173,10 @@ export class SessionEngine {
     this.fg = fg;
     this.bg = bg;
     // the new pair shows at once through its global grids; its localized grid is computed now
+    // (the update for the old pair stops: its result would be dropped, and the new pair's
+    // update would wait for it, while it takes the CPU the first frames of the new looks need)
     this.gen++;
+    this.stopUpdate?.abort();
     this.haveKey = false;
     this.immediate = true;
     this.globalDirty = true;
@@ -286,27 +292,35 @@ export class SessionEngine {
       : new Uint8Array(n).fill(255);
     const gen = this.gen,
       tier = this.policy.tier as LowResTier,
-      t = performance.now();
+      t = performance.now(),
+      stop = new AbortController();
     this.inflight = true;
+    this.stopUpdate = stop;
     this.immediate = false;
     this.sinceUpdate = 0;
     lowres
-      .update({
-        sid: this.sid,
-        width: size.width,
-        height: size.height,
-        yuv,
-        mask,
-        fg: this.fg,
-        bg: this.bg,
-        tier,
-        tcAdainAlpha: this.opts.tcAdainAlpha,
-        learnedVariant: this.opts.learnedVariant,
-        maskEnhancement: this.opts.maskEnhancement,
+      .update(
+        {
+          sid: this.sid,
+          width: size.width,
+          height: size.height,
+          yuv,
+          mask,
+          fg: this.fg,
+          bg: this.bg,
+          tier,
+          tcAdainAlpha: this.opts.tcAdainAlpha,
+          learnedVariant: this.opts.learnedVariant,
+          maskEnhancement: this.opts.maskEnhancement,
+        },
+        stop.signal,
+      )
+      .finally(() => {
+        this.inflight = false;
+        if (this.stopUpdate === stop) this.stopUpdate = null;
       })
       .then(
         (res) => {
-          this.inflight = false;
           if (this.closed) return;
           this.policy.updated(performance.now() - t);
           if (gen !== this.gen || res.tier !== this.policy.tier) {
@@ -315,9 +329,8 @@ export class SessionEngine {
           }
           this.accept(res);
         },
-        () => {
-          this.inflight = false;
-          if (!this.closed) this.policy.failed();
+        (e: unknown) => {
+          if (!this.closed && !(e instanceof LowResCancelled)) this.policy.failed();
         },
       );
   }
@@ -379,6 +392,7 @@ export class SessionEngine {
     this.closed = true;
     this.transition = null;
     this.low = undefined;
+    this.stopUpdate?.abort();
     this.ctx.lowres?.forgetSession(this.sid);
   }
 }

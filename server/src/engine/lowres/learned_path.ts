@@ -11,6 +11,7 @@ import type { OnnxRuntime } from '../runtime/onnx_session.js';
 import type { StyleEntry } from '../runtime/style_store.js';
 import { LearnedGrids, squashFrame, type LearnedInput, type LearnedOutput } from './learned_grids.js';
 import type { LowResSession } from './lowres_session.js';
+import { stopIfCancelled } from '../pool/engine_error.js';
 
 interface Loaded {
   net: LearnedGrids;
@@ -69,8 +70,10 @@ export class LearnedPath {
     bg: StyleEntry,
     cut: boolean,
     stages: Record<string, number>,
+    stopped?: () => boolean,
   ): Promise<Float32Array> {
     const { net, luts } = await this.load(req.learnedVariant);
+    stopIfCancelled(stopped);
     const L = net.side,
       S = net.guide.S,
       n = L * L;

@@ -12,6 +12,7 @@ import type { GuideLuts } from '../image/guide.js';
 import type { LowResRequest, LowResResult } from '../pool/thread_messages.js';
 import type { OnnxRuntime } from '../runtime/onnx_session.js';
 import { LearnedPath } from './learned_path.js';
+import { stopIfCancelled } from '../pool/engine_error.js';
 import { LowResSession } from './lowres_session.js';
 import { NeuralTargets } from './neural_targets.js';
 import { SoftGridMask } from '../image/soft_grid_mask.js';
@@ -67,10 +68,16 @@ export class LowResPipeline {
     return this.sessions.size;
   }
 
-  async update(req: LowResRequest): Promise<LowResResult> {
+  /**
+   * One update. `stopped`: says when its result would be dropped; it is asked between the
+   * update's steps (before it starts, after the encoder, before the fit), where the update then
+   * ends with LowResCancelled.
+   */
+  async update(req: LowResRequest, stopped?: () => boolean): Promise<LowResResult> {
     const { width: w, height: h, yuv, mask } = req;
     const n = w * h;
     if (yuv.length !== 3 * n || mask.length !== n) throw new RangeError(`low-res buffers do not match ${w}x${h}`);
+    stopIfCancelled(stopped);
     let st = this.sessions.get(req.sid);
     if (!st) {
       st = new LowResSession(this.shape);
@@ -92,7 +99,7 @@ export class LowResPipeline {
     const stages: Record<string, number> = {};
     const cut = st.sceneChanged(yuv, n);
     if (req.tier === 'learned') {
-      const grid = await this.learned.update(req, st, fgStyle, bgStyle, cut, stages);
+      const grid = await this.learned.update(req, st, fgStyle, bgStyle, cut, stages, stopped);
       stages.lowres = performance.now() - t0;
       return { grid, tier: req.tier, stages, cut };
     }
@@ -108,6 +115,7 @@ export class LowResPipeline {
         { style: bgStyle, out: this.targetB },
         st.tc,
         req.tcAdainAlpha,
+        stopped,
       );
       stages.encode = t.prepMs + t.encodeMs;
       stages.adain = t.adainMs;
@@ -120,6 +128,7 @@ export class LowResPipeline {
       ]);
       stages.targets = performance.now() - t;
     }
+    stopIfCancelled(stopped);
     const t1 = performance.now();
     this.fitRegion(st, w, h, yuv, mask, fgStyle, this.targetF, this.weightsF, st.gridF);
     this.fitRegion(st, w, h, yuv, mask, bgStyle, this.targetB, this.weightsB, st.gridB);

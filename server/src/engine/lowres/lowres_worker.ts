@@ -6,6 +6,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DEFAULT_GRID } from '../image/grid.js';
 import { engineLuts } from '../image/guide.js';
+import { LowResCancelled } from '../pool/engine_error.js';
 import type { FromLowRes, LowResWorkerData, ToLowRes } from '../pool/thread_messages.js';
 import { OnnxRuntime } from '../runtime/onnx_session.js';
 import { ThreadGarbage } from '../runtime/thread_garbage.js';
@@ -19,6 +20,9 @@ class LowResThread {
   readonly #pipeline: LowResPipeline;
   /** updates run one at a time: the sessions of this thread take turns */
   #chain: Promise<void> = Promise.resolve();
+  /** updates queued or running, and those of them whose results would now be dropped */
+  readonly #queued = new Set<number>();
+  readonly #cancelled = new Set<number>();
   #closing = false;
   /** the dead copies of the networks' outputs, collected between updates */
   readonly #garbage = new ThreadGarbage();
@@ -73,18 +77,26 @@ class LowResThread {
       case 'warmup':
         void this.#warmup();
         return;
+      case 'cancel':
+        if (this.#queued.has(m.id)) this.#cancelled.add(m.id);
+        return;
       case 'update':
+        this.#queued.add(m.id);
         this.#chain = this.#chain.then(async () => {
           try {
             this.#garbage.check();
-            const r = await this.#pipeline.update(m.req);
+            const r = await this.#pipeline.update(m.req, () => this.#cancelled.has(m.id));
             const grid = r.grid.buffer as ArrayBuffer;
             const sessions = this.#pipeline.sessionCount;
             this.#send({ kind: 'updated', id: m.id, grid, tier: r.tier, stages: r.stages, cut: r.cut, sessions }, [
               grid,
             ]);
           } catch (e) {
-            this.#send({ kind: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
+            if (e instanceof LowResCancelled) this.#send({ kind: 'cancelled', id: m.id });
+            else this.#send({ kind: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });
+          } finally {
+            this.#queued.delete(m.id);
+            this.#cancelled.delete(m.id);
           }
         });
         return;

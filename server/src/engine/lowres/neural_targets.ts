@@ -11,6 +11,7 @@ import { rgbToYuv, yuvToRgb } from '../image/color.js';
 import { ort, type OnnxRuntime } from '../runtime/onnx_session.js';
 import { adain, blendChannelStats, channelStats, maskedStats, type ChannelStats } from './st_adain.js';
 import type { StyleEntry } from '../runtime/style_store.js';
+import { stopIfCancelled } from '../pool/engine_error.js';
 
 export const ENCODER_FILE = 'vgg_enc4.onnx';
 export const DECODER_FILE = 'vgg_dec4.onnx';
@@ -126,6 +127,7 @@ export class NeuralTargets {
     bg: RegionTarget,
     tc: TcState,
     tcAdainAlpha: number,
+    stopped?: () => boolean,
   ): Promise<NeuralTimings> {
     if (width % 8 || height % 8) throw new RangeError(`neural input must be a multiple of 8, got ${width}x${height}`);
     const n = width * height,
@@ -146,6 +148,8 @@ export class NeuralTargets {
       'r41',
     ]);
     const x = enc.r41.data as Float32Array;
+    // the decoder is the larger part of what is left
+    stopIfCancelled(stopped);
     const t2 = performance.now();
     const regions: { r: RegionTarget; weights: Float32Array; key: 'fg' | 'bg' }[] = [
       { r: fg, weights: this.maskF, key: 'fg' },

@@ -15,3 +15,20 @@ export function checkReply(m: FromEngineThread): Exclude<FromEngineThread, { kin
   if (m.kind === 'error') throw new EngineError(m.code, m.message);
   return m;
 }
+
+/**
+ * A low-res update stopped before its end: its result would be dropped (the session chose other
+ * looks or ended). Thrown in the low-res worker at the update's next step, and by the update's
+ * promise on the engine thread.
+ */
+export class LowResCancelled extends Error {
+  constructor() {
+    super('low-res update cancelled');
+    this.name = 'LowResCancelled';
+  }
+}
+
+/** Throws LowResCancelled once `stopped` says so (checked between an update's steps). */
+export function stopIfCancelled(stopped: (() => boolean) | undefined): void {
+  if (stopped?.()) throw new LowResCancelled();
+}

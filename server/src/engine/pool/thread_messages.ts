@@ -151,7 +151,9 @@ export type ToLowRes =
   | { kind: 'warmup' }
   /** end once the running update is done (the engine thread is ending) */
   | { kind: 'close' }
-  | { kind: 'update'; id: number; req: LowResRequest };
+  | { kind: 'update'; id: number; req: LowResRequest }
+  /** its result would be dropped: stop update `id` at its next step (or skip it while queued) */
+  | { kind: 'cancel'; id: number };
 
 export type FromLowRes =
   /** the networks that load here: the neural tier's pair, and the learned tier's grid network */
@@ -165,4 +167,5 @@ export type FromLowRes =
       cut: boolean;
       sessions: number;
     }
-  | { kind: 'failed'; id: number; message: string };
+  | { kind: 'failed'; id: number; message: string }
+  | { kind: 'cancelled'; id: number };
