@@ -35,7 +35,7 @@ export interface MemorySample {
   /** anonymous resident memory no isolate accounts for */
   native_mib: number;
   isolates: number;
-  /** per isolate (thread name: main, engine-0, engine-0/lowres, ...): heap used / array buffers, MiB */
+  /** per isolate (thread name: main, engine-0, engine-0/lowres, ...): heap used / array buffers / heap reserved, MiB */
   by_isolate: string;
   active_handles: number;
   open_fds: number;
@@ -138,7 +138,7 @@ export class IsolateFigures {
     sum.detail = threads
       .map((t) => {
         const name = shared(t) ? `${label(t)}#${t.threadId}` : label(t);
-        return `${name}:${round1(t.heapUsed / MIB)}/${round1(t.arrayBuffers / MIB)}`;
+        return `${name}:${round1(t.heapUsed / MIB)}/${round1(t.arrayBuffers / MIB)}/${round1(t.heapTotal / MIB)}`;
       })
       .join(' ');
     return sum;
