@@ -28,6 +28,14 @@ export interface EvalClip {
   masks: Uint8Array[] | null;
   /** the mask without enhancement (ablation): exact mask at 256 px, bilinear up; or the segmenter's bilinear mask */
   plainMasks: Uint8Array[] | null;
+  /**
+   * the mask as the product serves it with the model off the frame path (a frame gets the mask
+   * of the model's last finished run, started by an earlier frame): the segmenter's, one run
+   * late, enhanced against the frame's own edges. Real clips only: the synthetic ones have exact
+   * masks, which the product never has (their exact mask one frame late, with no re-alignment to
+   * the frame's edges, gave 12-16 px halos: a bound, not the product)
+   */
+  laggedMasks: Uint8Array[] | null;
   maskKind: 'none' | 'exact' | 'segmenter';
   /** flows[t], valid[t] (t ≥ 1) map frame t into t−1; index 0 is unused */
   flows: Flow[];
@@ -127,6 +135,7 @@ export async function panClip(photo: string, W: number, H: number, T: number): P
     frames,
     masks: null,
     plainMasks: null,
+    laggedMasks: null,
     maskKind: 'none',
     flows,
     valid: flows.map((f) => inFrame(f)),
@@ -173,6 +182,7 @@ export async function zoomClip(photo: string, W: number, H: number, T: number): 
     frames,
     masks: null,
     plainMasks: null,
+    laggedMasks: null,
     maskKind: 'none',
     flows,
     valid: flows.map((f) => inFrame(f)),
@@ -247,6 +257,7 @@ export async function personClip(pair: ReferencePair, T: number, background?: st
     frames,
     masks,
     plainMasks: masks.map((m) => degradeMask(m, W, H)),
+    laggedMasks: null,
     maskKind: 'exact',
     flows,
     valid,
@@ -304,18 +315,29 @@ export function decodeClip(path: string, width: number, height: number, T: numbe
 
 let segmenter: Promise<Segmenter> | null = null;
 
-/** The product's speaker masks for a clip: guided enhancement (reference) and bilinear (ablation). */
+/**
+ * The product's speaker masks for a clip: guided enhancement with the model on the frame path
+ * (reference), bilinear (ablation), and guided with the model off the frame path (`lagged`: each
+ * run, started by a frame, has finished before the next frame, as the ~6 ms model does within a
+ * camera's 33 ms).
+ */
 async function segmenterMasks(
   frames: I420Frame[],
   fps: number,
-): Promise<{ guided: Uint8Array[]; bilinear: Uint8Array[] }> {
+): Promise<{ guided: Uint8Array[]; bilinear: Uint8Array[]; lagged: Uint8Array[] }> {
   segmenter ??= Segmenter.create(new OnnxRuntime({ provider: 'cpu', threads: 1 }));
   const seg = await segmenter;
-  const out = { guided: [] as Uint8Array[], bilinear: [] as Uint8Array[] };
-  for (const enhancement of ['guided', 'bilinear'] as const) {
-    const sm = new SpeakerMask(seg.stream(), { budgetMs: Infinity, enhancement });
-    for (let t = 0; t < frames.length; t++)
-      out[enhancement].push((await sm.update(frames[t], (t * 1000) / fps)).plane.slice());
+  const out = { guided: [] as Uint8Array[], bilinear: [] as Uint8Array[], lagged: [] as Uint8Array[] };
+  for (const kind of ['guided', 'bilinear', 'lagged'] as const) {
+    const lagged = kind === 'lagged';
+    const sm = new SpeakerMask(seg.stream(), {
+      budgetMs: lagged ? 0 : Infinity,
+      enhancement: kind === 'bilinear' ? 'bilinear' : 'guided',
+    });
+    for (let t = 0; t < frames.length; t++) {
+      if (lagged) await sm.idle();
+      out[kind].push((await sm.update(frames[t], (t * 1000) / fps)).plane.slice());
+    }
     sm.close();
   }
   return out;
@@ -326,7 +348,7 @@ export async function realClip(path: string, T: number, longSide: number): Promi
   const p = probe(path),
     { width: W, height: H } = evalSize(p.width, p.height, longSide);
   const frames = decodeClip(path, W, H, T);
-  const { guided, bilinear } = await segmenterMasks(frames, p.fps);
+  const { guided, bilinear, lagged } = await segmenterMasks(frames, p.fps);
   const flows: Flow[] = [constantFlow(W, H, 0, 0)],
     valid: Uint8Array[] = [new Uint8Array(W * H)];
   for (let t = 1; t < frames.length; t++) {
@@ -344,6 +366,7 @@ export async function realClip(path: string, T: number, longSide: number): Promi
     frames,
     masks: guided,
     plainMasks: bilinear,
+    laggedMasks: lagged,
     maskKind: 'segmenter',
     flows,
     valid,

@@ -74,7 +74,8 @@ export function summaryRows(records: EvalRecord[]): string[][] {
   const clips = new Set(records.map((r) => r.clip)).size;
   return systemsOf(records).map((s) => {
     const rs = records.filter((r) => r.system === s);
-    return [rs.length < clips ? `${s} [${rs.length} of ${clips} clips: those with a mask]` : s, ...metricCells(rs)];
+    const which = rs.map((r) => r.clip).join(', ');
+    return [rs.length < clips ? `${s} [${rs.length} of ${clips} clips: ${which}]` : s, ...metricCells(rs)];
   });
 }
 

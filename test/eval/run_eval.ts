@@ -150,7 +150,7 @@ export async function runEval(
     const gallery: [string, string][] = [];
     let ours: I420Frame[] = clip.frames;
     for (const sys of systems(regionCache)) {
-      if (sys.maskedOnly && !clip.masks) continue;
+      if ((sys.maskedOnly && !clip.masks) || (sys.only && !sys.only(clip))) continue;
       const ts = performance.now();
       const res = await sys.run(clip, base);
       const haloRef = clip.masks ? sys.haloRef : null;

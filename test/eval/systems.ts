@@ -28,6 +28,8 @@ export interface SystemDef {
   haloRef: Tier | 'own' | null;
   /** only on clips with a mask */
   maskedOnly?: boolean;
+  /** only on the clips this says yes to */
+  only?: (clip: EvalClip) => boolean;
   run(clip: EvalClip, env: SystemEnv): Promise<SystemResult>;
 }
 
@@ -191,6 +193,16 @@ export function systems(regionCache: RegionRunCache): SystemDef[] {
       {
         maskedOnly: true,
         run: (clip, env) => runEngine(env.harness.neural, clip, env, { r1: true, masks: clip.plainMasks }),
+      },
+    ),
+    engine(
+      'mask off the frame path (neural r=auto)',
+      'neural',
+      { r1: false },
+      {
+        maskedOnly: true,
+        only: (clip) => !!clip.laggedMasks,
+        run: (clip, env) => runEngine(env.harness.neural, clip, env, { r1: false, masks: clip.laggedMasks }),
       },
     ),
     {

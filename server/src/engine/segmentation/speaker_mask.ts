@@ -117,6 +117,11 @@ export class SpeakerMask {
     this.adapt();
   }
 
+  /** Resolves once no model run is in flight (one started off the frame path has been folded in). */
+  async idle(): Promise<void> {
+    await this.inflight;
+  }
+
   /** Frames between model runs now (1 = every frame). */
   get cadence(): number {
     return this.k;
