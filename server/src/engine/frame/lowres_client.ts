@@ -8,6 +8,7 @@ import type { FromLowRes, LowResRequest, LowResResult, LowResWorkerData, ToLowRe
 import type { OnnxOptions } from '../runtime/onnx_session.js';
 import type { StyleImage } from '../runtime/style_store.js';
 import { endWorker } from '../runtime/worker_end.js';
+import { ENGINE_WORKER_LIMITS } from '../runtime/worker_limits.js';
 import { workerScript } from '../runtime/worker_script.js';
 
 /** Which tiers' networks load in the low-res worker. */
@@ -95,7 +96,11 @@ export class LowResClient {
   #ensure(): Worker {
     if (this.#worker) return this.#worker;
     const data: LowResWorkerData = { onnx: this.onnx };
-    const w = new Worker(workerScript('lowres/lowres_worker'), { name: 'lowres', workerData: data });
+    const w = new Worker(workerScript('lowres/lowres_worker'), {
+      name: 'lowres',
+      workerData: data,
+      resourceLimits: ENGINE_WORKER_LIMITS,
+    });
     w.unref();
     w.on('message', (m: FromLowRes) => {
       if (m.kind === 'warm') return;

@@ -4,6 +4,7 @@
 // which respawns it (spawn()) and reopens its sessions.
 import { Worker } from 'node:worker_threads';
 import { endWorker } from '../runtime/worker_end.js';
+import { ENGINE_WORKER_LIMITS } from '../runtime/worker_limits.js';
 import { workerScript } from '../runtime/worker_script.js';
 import { EngineError } from './engine_error.js';
 import type { EngineWorkerData, FromEngineThread, ToEngineThread } from './thread_messages.js';
@@ -39,7 +40,11 @@ export class EngineThread<H = unknown> {
 
   /** Starts (or restarts) the worker. */
   spawn(): void {
-    const w = new Worker(workerScript('frame/frame_worker'), { name: `engine-${this.index}`, workerData: this.data });
+    const w = new Worker(workerScript('frame/frame_worker'), {
+      name: `engine-${this.index}`,
+      workerData: this.data,
+      resourceLimits: ENGINE_WORKER_LIMITS,
+    });
     this.#worker = w;
     this.#alive = true;
     this.#ready = new Promise((resolve, reject) => {
