@@ -91,8 +91,7 @@ export class SessionEngine {
   private haveKey = false;
   /** style generation: low-res results for an older pair are dropped */
   private gen = 0;
-  private inflight = false;
-  /** stops the update in flight, whose result a new pair of looks (or the end) would drop */
+  /** the low-res update in flight (null: none); aborted when a new pair of looks (or the end) would drop its result */
   private stopUpdate: AbortController | null = null;
   private immediate = true;
   private sinceUpdate = 0;
@@ -146,7 +145,7 @@ export class SessionEngine {
 
   /** True while a low-res update is running (benchmarks at r = 1 wait for it). */
   get updating(): boolean {
-    return this.inflight;
+    return this.stopUpdate !== null;
   }
 
   /** Live sessions on the whole server: this one's share of the low-res budget is 1/n. */
@@ -280,7 +279,7 @@ export class SessionEngine {
   private maybeUpdate(frame: I420Frame, fullMask: Uint8Array | undefined): void {
     // a still picture needs few keyframes: at least STILL_R frames apart
     const r = this.motion.stillFor(STILL_FRAMES) ? Math.max(this.policy.r, STILL_R) : this.policy.r;
-    if (this.inflight || (!this.immediate && this.sinceUpdate < r)) return;
+    if (this.stopUpdate || (!this.immediate && this.sinceUpdate < r)) return;
     if (this.opts.freezeGrid && this.haveKey) return;
     const lowres = this.ctx.lowres!;
     const size = lowResSize(frame.width, frame.height, this.opts.lowResSize);
@@ -294,7 +293,6 @@ export class SessionEngine {
       tier = this.policy.tier as LowResTier,
       t = performance.now(),
       stop = new AbortController();
-    this.inflight = true;
     this.stopUpdate = stop;
     this.immediate = false;
     this.sinceUpdate = 0;
@@ -316,8 +314,7 @@ export class SessionEngine {
         stop.signal,
       )
       .finally(() => {
-        this.inflight = false;
-        if (this.stopUpdate === stop) this.stopUpdate = null;
+        this.stopUpdate = null;
       })
       .then(
         (res) => {
