@@ -3,7 +3,10 @@
 // the three upsamplings, and the product's frame path (FrameSession: segmentation on the frame
 // path, the photoreal grid path, the artistic layers, the compositing) at 480p and 720p with
 // an artistic look on both regions and mixed with a photoreal speaker; then the memory one
-// such session holds, and what one more look costs a thread.
+// such session holds, what one more look costs a thread, and a look change in a fresh process
+// (the first artistic frame after photoreal ones, look_change.mjs).
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { ArtisticUpsampler, type ArtisticUpsampling } from '../../server/src/engine/frame/artistic_upsample.js';
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
 import { i420Size, type I420Frame } from '../../server/src/engine/image/i420.js';
@@ -13,6 +16,7 @@ import type { Segmenter } from '../../server/src/engine/segmentation/segmenter.j
 import { SpeakerMask } from '../../server/src/engine/segmentation/speaker_mask.js';
 import { artisticHarness, type ArtisticHarness } from '../support/artistic_harness.js';
 import { memArenaFromEnv } from '../support/engine_harness.js';
+import { ROOT } from '../support/media.js';
 import { percentile, type BenchRecord } from './report.js';
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -167,6 +171,33 @@ async function memoryPerSession(h: ArtisticHarness, frames: I420Frame[], look: s
   };
 }
 
+/**
+ * A look change as a server's engine thread meets it (test/bench/look_change.mjs, a fresh
+ * process per run): ms of the first artistic frame after 60 photoreal ones, and of the next
+ * frames; medians over `runs`.
+ */
+function lookChange(width: number, height: number, runs: number): { look: string; first: number; next: number } {
+  const script = join(ROOT, 'test', 'bench', 'look_change.mjs');
+  const out = Array.from({ length: runs }, () => {
+    const lines = execFileSync(process.execPath, [script, String(width), String(height)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return JSON.parse(lines.split('\n').at(-1)!) as { look: string; first: number; next: number[] };
+  });
+  return {
+    look: out[0].look,
+    first: percentile(
+      out.map((o) => o.first),
+      50,
+    ),
+    next: percentile(
+      out.flatMap((o) => o.next),
+      50,
+    ),
+  };
+}
+
 export async function artisticRows(
   frames: Partial<Record<'480p' | '720p', I420Frame[]>>,
   seg: Segmenter,
@@ -179,6 +210,25 @@ export async function artisticRows(
   const look = h.looks.includes('starry-night-art') ? 'starry-night-art' : h.looks[0];
   if (!look) return { records, stageRows, summary: ['no artistic look offered: no artistic rows'] };
   const file = h.ctx.artistic.model(look)!;
+  for (const [res, fs] of Object.entries(frames)) {
+    if (!fs) continue;
+    const c = lookChange(fs[0].width, fs[0].height, 3);
+    records.push({
+      stage: 'artistic:look-change-first-frame',
+      resolution: res,
+      tier: 'artistic',
+      r: '-',
+      provider: 'cpu',
+      fps: null,
+      p50_ms: r1(c.first),
+      p95_ms: null,
+      rss_mb: null,
+      note: `first frame after evening-glow -> ${c.look} in a fresh process; the next frames ${r1(c.next)} ms`,
+    });
+    summary.push(
+      `${res} look change evening-glow -> ${c.look} (fresh process, 60 photoreal frames first; median of 3): first artistic frame ${r1(c.first)} ms, the next ${r1(c.next)} ms`,
+    );
+  }
   // the network alone: internal sizes, and the full frame (a per-frame full-resolution network)
   for (const [w, hh, what] of [
     [192, 144, 'internal'],

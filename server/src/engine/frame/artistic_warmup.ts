@@ -8,6 +8,13 @@
 // event loop after every step (each a few ms, tens when cold), so the frames of sessions already
 // on the thread (one replaced after a fault takes over live sessions) are not held up behind it:
 // run in one piece (at three internal sizes) it blocked the thread for 1.5-2.4 s at start.
+//
+// V8 compiles typed-array code on the promise that no ArrayBuffer of the thread has ever been
+// detached (its "array buffer detaching protector"); the first detach, which is the thread's
+// first frame sent back to the main thread as a transferred buffer, throws every such compiled
+// function away at once. Code warmed before that would run cold again on a session's first
+// artistic frame (measured: 56-106 ms instead of 20; upsample 28-60 ms instead of 5), so the
+// warm-up detaches a buffer of its own first.
 import { i420Size, type I420Frame } from '../image/i420.js';
 import { artisticSize, ArtisticInput, ARTISTIC_WARM_FRAMES } from './artistic_input.js';
 import { ArtisticUpsampler } from './artistic_upsample.js';
@@ -28,9 +35,16 @@ function syntheticFrame(width: number, height: number): I420Frame {
 
 const yieldToFrames = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Detaches a throwaway buffer, so that code compiled from now on stays compiled when frames are transferred. */
+export function detachOnce(): void {
+  const buf = new ArrayBuffer(8);
+  structuredClone(buf, { transfer: [buf] });
+}
+
 /** Runs the artistic frame path on synthetic frames (no network), a step at a time; resolves with the ms it took. */
 export async function warmArtisticPath(): Promise<number> {
   const t0 = performance.now();
+  detachOnce();
   const input = new ArtisticInput(),
     upsampler = new ArtisticUpsampler(),
     composer = new PixelComposer();
