@@ -51,6 +51,7 @@ export class SessionError extends Error {
 const ECHO_REPORT = {
   stages: {},
   lowres: {},
+  lowresTotalMs: 0,
   totalMs: 0,
   tier: 'global',
   bestTier: 'global',

@@ -1,15 +1,20 @@
 // Rolling one-second statistics of a session's pipeline. Engine time is split in two: the
 // frame path (what each frame waits for before it is encoded) and background work (the
-// asynchronous low-res update, amortized over the frames it serves, and speaker-mask model
-// runs that finished off the frame path); their sum per second of video is the stylizer's
-// CPU cost of the session.
+// asynchronous low-res updates, each counted once, with the frame after it lands, and
+// speaker-mask model runs that finished off the frame path); their sum per second of video is
+// the stylizer's CPU cost of the session. (Low-res time used to be the last update's time
+// divided by r on every frame: at the global tier, which runs no updates, a stale update of
+// 0.45-2.7 s was counted on every frame, 14-79 s of CPU per second.)
 import type { FrameReport } from '../engine/pool/engine_pool.js';
 
-/** A frame's engine time, on the frame path and in the background (ms). */
-export function splitEngineTime(r: FrameReport): { frameMs: number; backgroundMs: number } {
+/**
+ * A frame's engine time, on the frame path and in the background (ms); `lowresBefore`: the
+ * session's landed low-res time at the previous frame (a replaced engine starts again at 0).
+ */
+export function splitEngineTime(r: FrameReport, lowresBefore: number): { frameMs: number; backgroundMs: number } {
   // a model run reported on a frame served a reused mask finished off that frame's path
   const offPath = r.mask === 'reused' ? (r.stages.segment ?? 0) + (r.stages.smooth ?? 0) : 0;
-  const lowres = (r.lowres.lowres ?? 0) / Math.max(1, r.r);
+  const lowres = r.lowresTotalMs >= lowresBefore ? r.lowresTotalMs - lowresBefore : r.lowresTotalMs;
   return { frameMs: r.totalMs - offPath, backgroundMs: offPath + lowres };
 }
 
@@ -21,6 +26,7 @@ export class SessionStats {
   private engineMs: number[] = [];
   private frameMsSum = 0;
   private backgroundMsSum = 0;
+  private lowresTotalMs = 0;
   private windowStart = performance.now();
   dropsTotal = 0;
   framesInTotal = 0;
@@ -44,7 +50,8 @@ export class SessionStats {
     this.stageSums.queue = (this.stageSums.queue ?? 0) + queueMs;
     this.stageSums.handoff = (this.stageSums.handoff ?? 0) + handoffMs;
     this.stageCount++;
-    const split = splitEngineTime(report);
+    const split = splitEngineTime(report, this.lowresTotalMs);
+    this.lowresTotalMs = report.lowresTotalMs;
     this.engineMs.push(split.frameMs);
     this.frameMsSum += split.frameMs;
     this.backgroundMsSum += split.backgroundMs;

@@ -151,6 +151,7 @@ export class FrameSession {
     return {
       stages: {},
       lowres: {},
+      lowresTotalMs: e.lowresTotalMs,
       totalMs: 0,
       tier: e.tier,
       bestTier: e.policy.bestTier,

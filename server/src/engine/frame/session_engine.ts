@@ -96,6 +96,8 @@ export class SessionEngine {
   private immediate = true;
   private sinceUpdate = 0;
   private lastLowres: Record<string, number> = {};
+  /** ms of all the low-res updates that have landed (grows; the stats count the difference) */
+  lowresTotalMs = 0;
   private frames = 0;
   private closed = false;
   /** the pair changed: rebuild the global grids on the next frame */
@@ -249,6 +251,7 @@ export class SessionEngine {
         lowres: this.lastLowres.lowres ?? 0,
       },
       lowres: this.lastLowres,
+      lowresTotalMs: this.lowresTotalMs,
       totalMs: t5 - t0,
       tier: this.policy.tier,
       r: this.policy.tier === 'global' ? 1 : this.policy.r,
@@ -340,6 +343,7 @@ export class SessionEngine {
     this.keyR = this.policy.r;
     this.haveKey = true;
     this.lastLowres = res.stages;
+    this.lowresTotalMs += res.stages.lowres ?? 0;
   }
 
   /** Temporally smoothed colour statistics of both regions (each under its mask). */

@@ -31,6 +31,8 @@ export interface FrameReport {
   stages: Record<string, number>;
   /** ms per stage of the last low-res update */
   lowres: Record<string, number>;
+  /** ms of all the session's low-res updates that have landed so far (background work) */
+  lowresTotalMs: number;
   totalMs: number;
   tier: Tier;
   /** the tier the session returns to when the machine has room again (its starting one) */
