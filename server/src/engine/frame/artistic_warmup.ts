@@ -36,7 +36,7 @@ function syntheticFrame(width: number, height: number): I420Frame {
 const yieldToFrames = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Detaches a throwaway buffer, so that code compiled from now on stays compiled when frames are transferred. */
-export function detachOnce(): void {
+function detachOnce(): void {
   const buf = new ArrayBuffer(8);
   structuredClone(buf, { transfer: [buf] });
 }
