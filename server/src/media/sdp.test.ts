@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bitrateRange, mungeBitrate } from './sdp.js';
+import { bitrateRange, mungeBitrate, preferReceiverEstimate } from './sdp.js';
 
 describe('bitrateRange', () => {
   it('is the configured start bitrate at 720p and scales with the frame size', () => {
@@ -29,5 +29,19 @@ describe('mungeBitrate', () => {
   });
   it('leaves the SDP alone without a range', () => {
     expect(mungeBitrate(offer, null)).toBe(offer);
+  });
+});
+
+describe('preferReceiverEstimate', () => {
+  it('takes transport-wide congestion control out of an offer and keeps REMB and abs-send-time', () => {
+    const offer =
+      'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n' +
+      'a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n' +
+      'a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n' +
+      'a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 goog-remb\r\na=rtcp-fb:96 transport-cc\r\na=rtcp-fb:96 nack\r\n';
+    const out = preferReceiverEstimate(offer);
+    expect(out).not.toMatch(/transport-cc|transport-wide/);
+    expect(out).toContain('a=rtcp-fb:96 goog-remb\r\na=rtcp-fb:96 nack\r\n');
+    expect(out).toContain('abs-send-time');
   });
 });

@@ -41,6 +41,21 @@ export function mungeBitrate(sdp: string, r: BitrateRange | null): string {
   return sdp;
 }
 
+/**
+ * The offer with transport-wide congestion control taken out, so that the session's stream is
+ * paced on the receiver's estimate (REMB, with abs-send-time) instead. libwebrtc paces video at
+ * 1.1x the estimate when the sender estimates (transport-cc) and at 2.5x with the receiver's
+ * estimate. The encoder runs at its ceiling (2.2 Mbit/s at 480p) and so does the estimate, so
+ * at 1.1x a look change, one VP8 frame several times the average, reached Chromium 0.24-0.6 s
+ * after the server handed it over; at 2.5x the first artistic change of a stream took 0.24-0.33
+ * s in Chromium (0.39-0.55 s with transport-cc, the same 3 runs each), at the same bitrates.
+ */
+export function preferReceiverEstimate(sdp: string): string {
+  return sdp
+    .replace(/a=rtcp-fb:\d+ transport-cc\r?\n/g, '')
+    .replace(/a=extmap:\d+ [^\r\n]*transport-wide-cc[^\r\n]*\r?\n/g, '');
+}
+
 /** Cheap structural check before handing an offer to libwebrtc. */
 export function looksLikeVideoOffer(sdp: string): string | null {
   if (!sdp.startsWith('v=0')) return 'SDP must start with v=0';

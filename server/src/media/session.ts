@@ -15,7 +15,7 @@ import { SessionUplink } from './session_uplink.js';
 import type { Uplink } from './uplink.js';
 import { FramePump } from './frame_pump.js';
 import type { MediaCensus } from './media_census.js';
-import { bitrateRange, looksLikeVideoOffer, mungeBitrate } from './sdp.js';
+import { bitrateRange, looksLikeVideoOffer, mungeBitrate, preferReceiverEstimate } from './sdp.js';
 import { SessionStats } from './session_stats.js';
 import {
   wrtc,
@@ -175,7 +175,7 @@ export class Session extends EventEmitter<SessionEvents> {
       this.sink.onframe = ({ frame }) => this.onFrame(frame);
     };
     try {
-      await pc.setRemoteDescription({ type: 'offer', sdp: mungeBitrate(sdp, range) });
+      await pc.setRemoteDescription({ type: 'offer', sdp: preferReceiverEstimate(mungeBitrate(sdp, range)) });
     } catch (e) {
       throw new SessionError('bad_sdp', `offer rejected: ${(e as Error).message}`);
     }
