@@ -1,15 +1,13 @@
-// A session's stylizer on its engine thread: the smoothed colour statistics of the global
-// tier, the keyframe grids from the low-res path and their interpolation, the running style
-// transition and the tier policy. It is one part of the session's FrameSession
-// (frame_session.ts), which also holds the speaker mask and the mask looks; the session's
-// low-res state (TC-AdaIN statistics, warm-start grids) lives on the low-res worker
+// A session's stylizer on its engine thread: the smoothed colour statistics of the global tier, the keyframe
+// grids from the low-res path and their interpolation, the running style transition and the tier policy. It is
+// one part of the session's FrameSession (frame_session.ts), which also holds the speaker mask and the mask
+// looks; the session's low-res state (TC-AdaIN statistics, warm-start grids) lives on the low-res worker
 // (lowres/lowres_session.ts). pool/engine_pool.ts lists every holder.
 //
-// Per frame (full resolution): the grid for this frame is the low-res path's latest grids
-// interpolated linearly over r frames (grid temporal sub-sampling, Xia et al. section 7),
-// or, until the first one arrives and in the `global` tier, a grid of one affine per region
-// from smoothed global colour statistics; during a style change it is blended from the grid
-// that was on screen (section 4.4); then it is sliced into the I420 frame in place.
+// Per frame (full resolution): the grid for this frame is the low-res path's latest grids interpolated linearly
+// over r frames (grid temporal sub-sampling, Xia et al. section 7), or, until the first one arrives and in the
+// `global` tier, a grid of one affine per region from smoothed global colour statistics; during a style change
+// it is blended from the grid that was on screen (section 4.4); then it is sliced into the I420 frame in place.
 // Every r frames the low-res path runs asynchronously in the low-res worker.
 import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from '../image/color.js';
 import { Downscaler, lowResSize, type LowRes } from '../image/downscale.js';
@@ -96,8 +94,7 @@ export class SessionEngine {
   private immediate = true;
   private sinceUpdate = 0;
   private lastLowres: Record<string, number> = {};
-  /** ms of all the low-res updates that have landed (grows; the stats count the difference) */
-  lowresTotalMs = 0;
+  private landedMs = 0;
   private frames = 0;
   private closed = false;
   /** the pair changed: rebuild the global grids on the next frame */
@@ -143,6 +140,11 @@ export class SessionEngine {
 
   get tier(): Tier {
     return this.policy.tier;
+  }
+
+  /** ms of all the low-res updates that have landed (grows; the stats count the difference) */
+  get lowresTotalMs(): number {
+    return this.landedMs;
   }
 
   /** True while a low-res update is running (benchmarks at r = 1 wait for it). */
@@ -343,7 +345,7 @@ export class SessionEngine {
     this.keyR = this.policy.r;
     this.haveKey = true;
     this.lastLowres = res.stages;
-    this.lowresTotalMs += res.stages.lowres ?? 0;
+    this.landedMs += res.stages.lowres ?? 0;
   }
 
   /** Temporally smoothed colour statistics of both regions (each under its mask). */
