@@ -7,7 +7,7 @@
 // enhancement) is measured on its own per resolution and together with the engine
 // (rows with seg = selfie), as the engine threads run it.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, openSync, readSync, closeSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'vitest';
@@ -20,7 +20,7 @@ import { downscaleI420 } from '../../server/src/engine/image/downscale.js';
 import type { Tier } from '../../server/src/engine/pool/thread_messages.js';
 import { Segmenter } from '../../server/src/engine/segmentation/segmenter.js';
 import { SpeakerMask } from '../../server/src/engine/segmentation/speaker_mask.js';
-import { webcamI420 } from '../support/clips.js';
+import { webcamFrames } from '../support/clips.js';
 import { engineHarness, memArenaFromEnv, settle, type Harness } from '../support/engine_harness.js';
 import { artisticRows } from './artistic_rows.js';
 import { benchSeconds, percentile, table, writeJson, type BenchRecord } from './report.js';
@@ -35,16 +35,7 @@ const FRAME_MS = 1000 / CAMERA_FPS;
 
 function loadFrames(res: Res, count: number): I420Frame[] {
   const [w, h] = RES[res];
-  const clip = webcamI420(w, h);
-  const fd = openSync(clip.path, 'r');
-  const frames: I420Frame[] = [];
-  for (let k = 0; k < count; k++) {
-    const data = new Uint8Array(clip.frameBytes);
-    readSync(fd, data, 0, clip.frameBytes, k * 3 * clip.frameBytes); // every 3rd frame: more motion
-    frames.push({ width: w, height: h, data });
-  }
-  closeSync(fd);
-  return frames;
+  return webcamFrames(w, h, count, 3); // every 3rd frame: more motion
 }
 
 /** where the speaker mask's model runs: awaited by each frame, or started by it and not awaited */

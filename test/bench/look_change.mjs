@@ -3,20 +3,12 @@
 // the artistic warm-up, then 60 frames of a photoreal look, each sent on as a transferred
 // buffer as an engine thread sends its frames, then an artistic look on both regions. Prints
 // one JSON line: ms of the first artistic frame and of the next three.
-import { closeSync, openSync, readSync } from 'node:fs';
 import { cloneFrame } from '../../dist/server/src/engine/image/frame_convert.js';
 import { artisticHarness } from '../../dist/test/support/artistic_harness.js';
-import { webcamI420 } from '../../dist/test/support/clips.js';
+import { webcamFrames } from '../../dist/test/support/clips.js';
 
 const [W, H] = process.argv.slice(2, 4).map(Number);
-const clip = webcamI420(W, H);
-const fd = openSync(clip.path, 'r');
-const frames = Array.from({ length: 30 }, (_, k) => {
-  const data = new Uint8Array(clip.frameBytes);
-  readSync(fd, data, 0, clip.frameBytes, k * clip.frameBytes);
-  return { width: W, height: H, data };
-});
-closeSync(fd);
+const frames = webcamFrames(W, H, 30);
 const h = await artisticHarness('auto');
 const look = h.looks.includes('starry-night-art') ? 'starry-night-art' : h.looks[0];
 const s = h.open('evening-glow', 'evening-glow');

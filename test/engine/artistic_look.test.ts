@@ -4,7 +4,6 @@
 import { copyFileSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtisticLook } from '../../server/src/engine/frame/artistic_look.js';
 import { ArtisticUnavailableError } from '../../server/src/engine/frame/artistic_models.js';
@@ -16,7 +15,7 @@ import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
 import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/image/i420.js';
 import { readArtisticCatalog } from '../../server/src/styles/artistic_catalog.js';
 import { artisticHarness, GivenMasks, type ArtisticHarness } from '../support/artistic_harness.js';
-import { webcamI420 } from '../support/clips.js';
+import { webcamFrames } from '../support/clips.js';
 import { ROOT } from '../support/media.js';
 
 const W = 640,
@@ -26,15 +25,6 @@ let frame: I420Frame;
 let art: string;
 /** speaker on the left half (255), background on the right (0) */
 const halves = new Uint8Array(W * H).map((_, i) => (i % W < W / 2 ? 255 : 0));
-
-function webcamFrame(k: number): I420Frame {
-  const clip = webcamI420(W, H);
-  const fd = openSync(clip.path, 'r');
-  const data = new Uint8Array(clip.frameBytes);
-  readSync(fd, data, 0, clip.frameBytes, k * clip.frameBytes);
-  closeSync(fd);
-  return { width: W, height: H, data };
-}
 
 /** Mean |a − b| over the luma pixels whose mask value is `m` (all when no mask). */
 function lumaDiff(a: I420Frame, b: I420Frame, mask?: Uint8Array, m?: number): number {
@@ -62,7 +52,7 @@ beforeAll(async () => {
   h = await artisticHarness('global');
   expect(h.looks.length).toBeGreaterThan(0);
   art = h.looks.includes('starry-night-art') ? 'starry-night-art' : h.looks[0];
-  frame = webcamFrame(60);
+  frame = webcamFrames(W, H, 1, 1, 60)[0];
 }, 120_000);
 
 afterAll(async () => {

@@ -1,9 +1,10 @@
 // Test clips made at test time with Debian ffmpeg from ../shared/media, cached in the OS temp
 // folder: a Y4M file for Chromium's fake camera and raw I420 frames for Node peers.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { I420Frame } from '../../server/src/engine/image/i420.js';
 import { sharedPath } from './media.js';
 
 const CACHE = join(tmpdir(), 'restyle-test-clips');
@@ -46,4 +47,19 @@ export function webcamI420(
     ffmpeg(['-i', y4m, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', out]),
   );
   return { path, width, height, frameBytes: (width * height * 3) / 2 };
+}
+
+/** `count` frames of the webcamI420 clip: frame `first`, then every `step`-th after it. */
+export function webcamFrames(width: number, height: number, count: number, step = 1, first = 0): I420Frame[] {
+  const clip = webcamI420(width, height);
+  const fd = openSync(clip.path, 'r');
+  try {
+    return Array.from({ length: count }, (_, k) => {
+      const data = new Uint8Array(clip.frameBytes);
+      readSync(fd, data, 0, clip.frameBytes, (first + k * step) * clip.frameBytes);
+      return { width, height, data };
+    });
+  } finally {
+    closeSync(fd);
+  }
 }
