@@ -128,7 +128,7 @@ export class Hud {
 
   showClient(c: ClientFigures): void {
     const box = this.client;
-    this.set(box, 'rfps', 'returned fps', fixed(c.remoteFps));
+    this.set(box, 'rfps', 'returned fps · decoded', `${fixed(c.remoteFps)} · ${fixed(c.webrtc.decodedFps)}`);
     this.set(box, 'rsize', 'returned size', c.videoWidth ? `${c.videoWidth}×${c.videoHeight}` : '—');
     this.set(box, 'codec', 'codec · dropped', `${c.webrtc.codec ?? '—'} · ${c.webrtc.framesDropped ?? '—'}`);
     this.set(box, 'sock', 'socket RTT', ms(c.socketRttMs));

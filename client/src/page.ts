@@ -367,6 +367,8 @@ export class RestylePage {
     const w = await this.#webrtc.sample(this.#signalling.peerConnection);
     hooks.webrtcRttMs = w.rttMs;
     hooks.jitterBufferMs = w.jitterBufferMs;
+    hooks.decoded =
+      w.framesDecoded === null || w.decodedAtMs === null ? null : { frames: w.framesDecoded, atMs: w.decodedAtMs };
     if (!this.#hud.visible) return;
     this.#hud.showClient({
       remoteFps: hooks.remoteFps,

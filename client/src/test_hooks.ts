@@ -50,6 +50,9 @@ export interface RestyleHooks {
   socketRttMs: number | null;
   webrtcRttMs: number | null;
   jitterBufferMs: number | null;
+  /** the returned video's frames decoded so far and when (getStats, sampled once a second):
+   * what arrived, whether or not the page's renderer showed every frame */
+  decoded: { frames: number; atMs: number } | null;
   setStyle(fg: string, bg: string, transitionMs?: number): Promise<void>;
   /** Applies like the Look select / Show mask button; rejects on an invalid value or an error ack. */
   setOptions(o: Partial<MaskOptions>): Promise<void>;
@@ -90,6 +93,7 @@ export const hooks: RestyleHooks = {
   socketRttMs: null,
   webrtcRttMs: null,
   jitterBufferMs: null,
+  decoded: null,
   setStyle: async () => notReady(),
   setOptions: async () => notReady(),
   stop: () => notReady(),

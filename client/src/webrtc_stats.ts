@@ -10,6 +10,9 @@ export interface WebrtcSample {
   frameWidth: number | null;
   frameHeight: number | null;
   framesDropped: number | null;
+  /** inbound video frames decoded since the connection started, and the report's time (ms) */
+  framesDecoded: number | null;
+  decodedAtMs: number | null;
   codec: string | null;
 }
 
@@ -20,6 +23,8 @@ const EMPTY: WebrtcSample = {
   frameWidth: null,
   frameHeight: null,
   framesDropped: null,
+  framesDecoded: null,
+  decodedAtMs: null,
   codec: null,
 };
 
@@ -78,6 +83,8 @@ export class WebrtcStats {
       out.frameWidth = num(s.frameWidth);
       out.frameHeight = num(s.frameHeight);
       out.framesDropped = num(s.framesDropped);
+      out.framesDecoded = num(s.framesDecoded);
+      out.decodedAtMs = num(s.timestamp);
       const codec = typeof s.codecId === 'string' ? all.get(s.codecId) : undefined;
       out.codec = typeof codec?.mimeType === 'string' ? codec.mimeType.replace(/^video\//, '') : null;
       break;
