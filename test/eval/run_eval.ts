@@ -17,7 +17,7 @@ import { frameDifference, labStats, warpResidual } from './metrics.js';
 import { Pictures } from './pictures.js';
 import { renderReport, textSummary, textTable, type ClipSection } from './report_html.js';
 import { measureSpeed, type Res, type SpeedRecord } from './speed.js';
-import { regionRuns, systems, type SystemEnv, type SystemResult } from './systems.js';
+import { regionRuns, systems, tierHarness, type SystemEnv, type SystemResult } from './systems.js';
 import { artisticEval, artisticSummary, type ArtisticScope } from './artistic_eval.js';
 
 export interface EvalOptions {
@@ -95,27 +95,30 @@ export async function runEval(
     : [media.styles[0], media.styles[1 % media.styles.length]];
   if (!stylePaths[0]) throw new Error(`no style images in ${media.dir}/styles`);
   const [fgImg, bgImg] = await Promise.all(stylePaths.map((p) => loadRgb(p)));
-  const harness = {} as Record<Tier, Harness>;
-  for (const t of ['neural', 'fast', 'global'] as const) {
-    harness[t] = await engineHarness(t);
-    harness[t].addStyle('eval-fg', fgImg.rgb, fgImg.width, fgImg.height);
-    harness[t].addStyle('eval-bg', bgImg.rgb, bgImg.width, bgImg.height);
+  const harness: Partial<Record<Tier, Harness>> = {};
+  for (const t of ['learned', 'neural', 'fast', 'global'] as const) {
+    const h = await engineHarness(t);
+    if (t === 'learned' && !h.ctx.learnedAvailable) {
+      await h.close(); // no grid network in models/: no learned rows
+      continue;
+    }
+    h.addStyle('eval-fg', fgImg.rgb, fgImg.width, fgImg.height);
+    h.addStyle('eval-bg', bgImg.rgb, bgImg.width, bgImg.height);
+    harness[t] = h;
   }
+  const neural = tierHarness({ harness }, 'neural');
   const fgLab = labStats(fgImg.rgb, undefined, 4),
     bgLab = labStats(bgImg.rgb, undefined, 4);
-  const net = await NetBaseline.create(
-    harness.neural.ctx.styles.get('eval-fg'),
-    harness.neural.ctx.styles.get('eval-bg'),
-  );
+  const net = await NetBaseline.create(neural.ctx.styles.get('eval-fg'), neural.ctx.styles.get('eval-bg'));
   log(`eval: styles fg=${basename(stylePaths[0])} bg=${basename(stylePaths[1])}; loading clips from ${media.dir}`);
   const clips = await loadClips(media, { frames: o.frames, longSide: o.longSide, quick: o.quick });
   if (!clips.length) throw new Error(`no clips: ${media.dir} has neither photos/ nor clips/`);
   log(`eval: ${clips.length} clips loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   // warm-up (JIT, style statistics in the low-res worker, first updates) so the first clip's timings are like the others'
-  for (const t of ['neural', 'fast', 'global'] as const) {
+  for (const h of Object.values(harness)) {
     const c = clips[0],
-      s = harness[t].open('eval-fg', 'eval-bg', { fixedR: 1 });
+      s = h.open('eval-fg', 'eval-bg', { fixedR: 1 });
     for (let k = 0; k < 4; k++) {
       s.processFrame(cloneFrame(c.frames[k % c.frames.length]), k * 33, c.masks?.[k % c.frames.length]);
       await settle(s);
@@ -141,7 +144,7 @@ export async function runEval(
     const regionCache = (tier: Tier) => {
       let p = regionMemo.get(tier);
       if (!p) {
-        p = regionRuns(harness[tier], clip, base);
+        p = regionRuns(tierHarness(base, tier), clip, base);
         regionMemo.set(tier, p);
       }
       return p;
@@ -149,7 +152,7 @@ export async function runEval(
     const inputDistance = styleDistanceOf(clip.frames, clip, fgLab, bgLab);
     const gallery: [string, string][] = [];
     let ours: I420Frame[] = clip.frames;
-    for (const sys of systems(regionCache)) {
+    for (const sys of systems(regionCache, !!harness.learned)) {
       if ((sys.maskedOnly && !clip.masks) || (sys.only && !sys.only(clip))) continue;
       const ts = performance.now();
       const res = await sys.run(clip, base);

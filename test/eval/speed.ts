@@ -87,7 +87,7 @@ export interface SpeedPlan {
 
 export async function measureSpeed(
   clipPath: string,
-  harness: Record<Tier, Harness>,
+  harness: Partial<Record<Tier, Harness>>,
   fg: string,
   bg: string,
   net: NetBaseline,
@@ -99,13 +99,17 @@ export async function measureSpeed(
   for (const res of plan.resolutions) {
     const [w, h] = RESOLUTIONS[res];
     const frames = decodeClip(clipPath, w, h, plan.frames);
-    for (const [tier, r1] of [
+    const runs: [Tier, boolean][] = [
+      ['learned', true],
+      ['learned', false],
       ['neural', true],
       ['neural', false],
       ['fast', true],
       ['fast', false],
       ['global', true],
-    ] as const) {
+    ];
+    for (const [tier, r1] of runs) {
+      if (!harness[tier]) continue; // the learned tier without its network in models/
       const rec = { ...(await engineSpeed(harness[tier], tier, r1, frames, fg, bg)), resolution: res };
       if (tier === 'global') rec.system = 'global';
       out.push(rec);

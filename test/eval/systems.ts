@@ -34,7 +34,8 @@ export interface SystemDef {
 }
 
 export interface SystemEnv {
-  harness: Record<Tier, Harness>;
+  /** one per tier; the learned tier's only when its network is in models/ */
+  harness: Partial<Record<Tier, Harness>>;
   fg: string;
   bg: string;
   fgLab: LabStats;
@@ -148,14 +149,22 @@ const engine = (id: string, tier: Tier, o: EngineRunOptions, extra: Partial<Syst
   id,
   family: tier,
   haloRef: tier,
-  run: (clip, env) => runEngine(env.harness[tier], clip, env, o),
+  run: (clip, env) => runEngine(tierHarness(env, tier), clip, env, o),
   ...extra,
 });
+
+/** The harness of `tier` (the learned tier's rows exist only when it has one). */
+export function tierHarness(env: Pick<SystemEnv, 'harness'>, tier: Tier): Harness {
+  const h = env.harness[tier];
+  if (!h) throw new Error(`no ${tier} tier in this evaluation`);
+  return h;
+}
 
 /** The pixel-blend ablation reuses the neural tier's region runs (also the neural halo reference). */
 export type RegionRunCache = (tier: Tier) => Promise<{ fg: SystemResult; bg: SystemResult }>;
 
-export function systems(regionCache: RegionRunCache): SystemDef[] {
+/** `learned`: the learned tier's network is in models/ (its rows run). */
+export function systems(regionCache: RegionRunCache, learned: boolean): SystemDef[] {
   return [
     {
       id: 'input (no stylization)',
@@ -163,6 +172,13 @@ export function systems(regionCache: RegionRunCache): SystemDef[] {
       haloRef: null,
       run: async (clip) => ({ outputs: clip.frames, msPerFrame: clip.frames.map(() => 0), stages: {} }),
     },
+    ...(learned
+      ? [
+          engine('learned r=1', 'learned', { r1: true }),
+          engine('learned r=auto', 'learned', { r1: false }),
+          engine('ablation: no TC-AdaIN (learned r=1)', 'learned', { r1: true, tcAdainAlpha: 0 }),
+        ]
+      : []),
     engine('neural r=1', 'neural', { r1: true }),
     engine('neural r=auto', 'neural', { r1: false }),
     engine('fast r=1', 'fast', { r1: true }),
@@ -192,7 +208,7 @@ export function systems(regionCache: RegionRunCache): SystemDef[] {
       { r1: true },
       {
         maskedOnly: true,
-        run: (clip, env) => runEngine(env.harness.neural, clip, env, { r1: true, masks: clip.plainMasks }),
+        run: (clip, env) => runEngine(tierHarness(env, 'neural'), clip, env, { r1: true, masks: clip.plainMasks }),
       },
     ),
     engine(
@@ -202,7 +218,7 @@ export function systems(regionCache: RegionRunCache): SystemDef[] {
       {
         maskedOnly: true,
         only: (clip) => !!clip.laggedMasks,
-        run: (clip, env) => runEngine(env.harness.neural, clip, env, { r1: false, masks: clip.laggedMasks }),
+        run: (clip, env) => runEngine(tierHarness(env, 'neural'), clip, env, { r1: false, masks: clip.laggedMasks }),
       },
     ),
     {
