@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloneFrame, rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
 import type { I420Frame } from '../../server/src/engine/image/i420.js';
 import type { SessionEngine, SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
-import { engineHarness, settle, type Harness } from '../support/engine_harness.js';
+import { engineHarness, settle, styleStats, type Harness } from '../support/engine_harness.js';
 import {
   composite,
   discMask,
@@ -17,7 +17,6 @@ import {
   regionStats,
   statsDistance,
   warpingError,
-  type RegionStats,
 } from '../support/image_metrics.js';
 import { loadRgb, sharedPath } from '../support/media.js';
 
@@ -52,22 +51,6 @@ async function run(
     await settle(s);
   }
   return outs;
-}
-
-/** Statistics of a style image in the frame's YUV convention (U, V offset by 128). */
-function styleStats(h: Harness, id: string): RegionStats {
-  const yuv = h.ctx.styles.get(id).yuv,
-    n = yuv.length / 3;
-  const mean = [0, 0, 0],
-    sq = [0, 0, 0];
-  for (let i = 0; i < n; i++)
-    for (let c = 0; c < 3; c++) {
-      const v = yuv[3 * i + c] + (c ? 128 : 0);
-      mean[c] += v;
-      sq[c] += v * v;
-    }
-  const m = mean.map((x) => x / n);
-  return { mean: m, std: sq.map((x, c) => Math.sqrt(Math.max(0, x / n - m[c] * m[c]))) };
 }
 
 const FIXED: Partial<SessionEngineOptions> = { fixedR: 1 };

@@ -7,6 +7,7 @@ import type { ExecutionProvider } from '../../server/src/engine/runtime/onnx_ses
 import { SessionEngine, type SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
 import type { TierMode } from '../../server/src/engine/pool/thread_messages.js';
 import { StyleLibrary } from '../../server/src/styles/style_library.js';
+import type { RegionStats } from './image_metrics.js';
 import { ROOT } from './media.js';
 
 export interface Harness {
@@ -56,4 +57,20 @@ export async function settle(s: SessionEngine, timeoutMs = 10_000): Promise<void
     if (Date.now() > end) throw new Error('low-res update did not finish');
     await new Promise((r) => setTimeout(r, 1));
   }
+}
+
+/** Statistics of a style image in the frame's YUV convention (U, V offset by 128). */
+export function styleStats(h: Harness, id: string): RegionStats {
+  const yuv = h.ctx.styles.get(id).yuv,
+    n = yuv.length / 3;
+  const mean = [0, 0, 0],
+    sq = [0, 0, 0];
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < 3; c++) {
+      const v = yuv[3 * i + c] + (c ? 128 : 0);
+      mean[c] += v;
+      sq[c] += v * v;
+    }
+  const m = mean.map((x) => x / n);
+  return { mean: m, std: sq.map((x, c) => Math.sqrt(Math.max(0, x / n - m[c] * m[c]))) };
 }

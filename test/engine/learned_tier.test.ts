@@ -1,0 +1,83 @@
+// The learned tier (models/gridnet*.onnx, trained by models/gridnet/): the exported networks
+// against the torch outputs the export wrote (models/fixtures/gridnet, checked by
+// models/gridnet/check_onnx.mjs in onnxruntime-node), and the tier in the engine on a real
+// portrait: `auto` starts there, each region moves toward its own style, the picture keeps its
+// structure and the mask edge has no halo.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloneFrame, rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
+import type { I420Frame } from '../../server/src/engine/image/i420.js';
+import type { SessionEngine } from '../../server/src/engine/frame/session_engine.js';
+import { engineHarness, settle, styleStats, type Harness } from '../support/engine_harness.js';
+import { composite, discMask, gradientSsim, haloWidth, regionStats, statsDistance } from '../support/image_metrics.js';
+import { loadRgb, ROOT, sharedPath } from '../support/media.js';
+
+let auto: Harness;
+const W = 1280,
+  H = 720;
+let portrait: I420Frame;
+
+beforeAll(async () => {
+  auto = await engineHarness('auto');
+  portrait = rgbToI420((await loadRgb(sharedPath('media', 'photos', 'iot_asl_again_f30.jpg'), W, H)).rgb, W, H);
+}, 120_000);
+
+afterAll(async () => {
+  await auto?.close();
+});
+
+/** The last of `frames` outputs of a session, each frame waiting for its low-res update. */
+async function last(s: SessionEngine, frames: number, mask: Uint8Array): Promise<I420Frame> {
+  let out = portrait;
+  for (let k = 0; k < frames; k++) {
+    out = cloneFrame(portrait);
+    s.processFrame(out, k * (1000 / 30), mask);
+    await settle(s);
+  }
+  s.close();
+  return out;
+}
+
+describe('learned tier', () => {
+  it('runs the exported networks in onnxruntime-node as torch did (fixtures)', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'models', 'gridnet', 'check_onnx.mjs'), '--no-timing'], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    });
+    console.log(r.stdout.trim().split('\n').at(-1));
+    expect(r.stderr.trim()).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/OK: every output within the manifest tolerances/);
+  }, 60_000);
+
+  it('is where auto starts; moves each region toward its style, keeps structure, no halo at the mask edge', async () => {
+    expect(auto.ctx.learnedAvailable).toBe(true);
+    const { mask, dist } = discMask(W, H, 640, 380, 260);
+    const fg = 'blue-hour',
+      bg = 'evening-glow';
+    const s = auto.open(fg, bg, { fixedR: 1 });
+    expect(s.tier).toBe('learned');
+    const out = await last(s, 6, mask);
+    for (const [region, style] of [
+      ['fg', fg],
+      ['bg', bg],
+    ] as const) {
+      const target = styleStats(auto, style);
+      const before = statsDistance(regionStats(portrait, mask, region), target);
+      const after = statsDistance(regionStats(out, mask, region), target);
+      console.log(
+        `${region} (${style}): distance to the style's statistics ${before.toFixed(1)} -> ${after.toFixed(1)}`,
+      );
+      expect(after).toBeLessThanOrEqual(0.5 * before);
+    }
+    const ssim = gradientSsim(out, portrait);
+    console.log(`gradient SSIM ${ssim.toFixed(3)}`);
+    expect(ssim).toBeGreaterThanOrEqual(0.9);
+    const onlyFg = await last(auto.open(fg, fg, { fixedR: 1 }), 6, mask);
+    const onlyBg = await last(auto.open(bg, bg, { fixedR: 1 }), 6, mask);
+    const halo = haloWidth(out, composite(onlyFg, onlyBg, mask), dist, 3);
+    console.log(`halo: ${halo.width} px`);
+    expect(halo.width).toBeLessThanOrEqual(4);
+  }, 240_000);
+});
