@@ -56,6 +56,8 @@ function meanStages(list: Record<string, number>[]): Record<string, number> {
 export interface EngineRunOptions {
   r1: boolean;
   tcAdainAlpha?: number;
+  /** keep the grids of the warm-up's update (the clip's first frame) for the whole clip */
+  freeze?: boolean;
   fg?: string;
   bg?: string;
   masks?: Uint8Array[] | null;
@@ -75,6 +77,7 @@ export async function runEngine(
 ): Promise<SystemResult> {
   const opts: Partial<SessionEngineOptions> = o.r1 ? { fixedR: 1 } : {};
   if (o.tcAdainAlpha !== undefined) opts.tcAdainAlpha = o.tcAdainAlpha;
+  if (o.freeze) opts.freezeGrid = true;
   const s = h.open(o.fg ?? env.fg, o.bg ?? env.bg, opts);
   const masks = o.masks === undefined ? clip.masks : o.masks;
   const dt = 1000 / clip.fps;
@@ -163,6 +166,14 @@ export function tierHarness(env: Pick<SystemEnv, 'harness'>, tier: Tier): Harnes
 /** The pixel-blend ablation reuses the neural tier's region runs (also the neural halo reference). */
 export type RegionRunCache = (tier: Tier) => Promise<{ fg: SystemResult; bg: SystemResult }>;
 
+/**
+ * What the look alone costs in temporal metrics: one pair of grids (the first update's, on the
+ * clip's first frame, blended by that frame's mask) on every frame. A strong look raises the
+ * contrast of moving edges, so even a perfectly steady stylizer has more warping error than the
+ * input; what a tier has above this row is flicker from grids that change.
+ */
+export const FIXED_REFERENCE = (tier: Tier): string => `reference: ${tier} grids fixed after the first update`;
+
 /** `learned`: the learned tier's network is in models/ (its rows run). */
 export function systems(regionCache: RegionRunCache, learned: boolean): SystemDef[] {
   return [
@@ -177,10 +188,12 @@ export function systems(regionCache: RegionRunCache, learned: boolean): SystemDe
           engine('learned r=1', 'learned', { r1: true }),
           engine('learned r=auto', 'learned', { r1: false }),
           engine('ablation: no TC-AdaIN (learned r=1)', 'learned', { r1: true, tcAdainAlpha: 0 }),
+          engine(FIXED_REFERENCE('learned'), 'learned', { r1: true, freeze: true }),
         ]
       : []),
     engine('neural r=1', 'neural', { r1: true }),
     engine('neural r=auto', 'neural', { r1: false }),
+    engine(FIXED_REFERENCE('neural'), 'neural', { r1: true, freeze: true }),
     engine('fast r=1', 'fast', { r1: true }),
     engine('fast r=auto', 'fast', { r1: false }),
     engine('global', 'global', { r1: true }),
