@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloneFrame, rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
 import type { I420Frame } from '../../server/src/engine/image/i420.js';
 import type { SessionEngine } from '../../server/src/engine/frame/session_engine.js';
-import { engineHarness, settle, styleStats, type Harness } from '../support/engine_harness.js';
+import { engineHarness, lookTransition, settle, styleStats, type Harness } from '../support/engine_harness.js';
 import { composite, discMask, gradientSsim, haloWidth, regionStats, statsDistance } from '../support/image_metrics.js';
 import { loadRgb, ROOT, sharedPath } from '../support/media.js';
 
@@ -79,5 +79,13 @@ describe('learned tier', () => {
     const halo = haloWidth(out, composite(onlyFg, onlyBg, mask), dist, 3);
     console.log(`halo: ${halo.width} px`);
     expect(halo.width).toBeLessThanOrEqual(4);
+  }, 240_000);
+
+  it('cross-fades a look change smoothly from a learned grid (no jump larger than the transition step)', async () => {
+    const t = await lookTransition(auto, portrait);
+    console.log(t.text);
+    expect(t.total).toBeGreaterThan(10);
+    expect(t.early).toBeGreaterThan(0.05 * t.step);
+    expect(t.maxJump).toBeLessThanOrEqual(2 * t.step);
   }, 240_000);
 });

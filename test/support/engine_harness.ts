@@ -7,7 +7,9 @@ import type { ExecutionProvider } from '../../server/src/engine/runtime/onnx_ses
 import { SessionEngine, type SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
 import type { TierMode } from '../../server/src/engine/pool/thread_messages.js';
 import { StyleLibrary } from '../../server/src/styles/style_library.js';
-import type { RegionStats } from './image_metrics.js';
+import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
+import type { I420Frame } from '../../server/src/engine/image/i420.js';
+import { meanYuv, type RegionStats } from './image_metrics.js';
 import { ROOT } from './media.js';
 
 export interface Harness {
@@ -73,4 +75,52 @@ export function styleStats(h: Harness, id: string): RegionStats {
     }
   const m = mean.map((x) => x / n);
   return { mean: m, std: sq.map((x, c) => Math.sqrt(Math.max(0, x / n - m[c] * m[c]))) };
+}
+
+/** Runs `frames` frames through a session, waiting for each low-res update; returns the outputs. */
+export async function runFrames(
+  s: SessionEngine,
+  src: I420Frame | I420Frame[],
+  frames: number,
+  mask?: Uint8Array,
+  onFrame?: (k: number) => void,
+): Promise<I420Frame[]> {
+  const outs: I420Frame[] = [];
+  for (let k = 0; k < frames; k++) {
+    onFrame?.(k);
+    const f = cloneFrame(Array.isArray(src) ? src[k % src.length] : src);
+    s.processFrame(f, k * (1000 / 30), mask);
+    outs.push(f);
+    await settle(s);
+  }
+  return outs;
+}
+
+/**
+ * A look change from evening-glow to blue-hour over 30 frames (r = 4), 10 frames in: the
+ * change of the frame's mean colour in all, per frame, and in the first 2 frames.
+ */
+export async function lookTransition(
+  h: Harness,
+  src: I420Frame,
+): Promise<{ total: number; step: number; maxJump: number; early: number; text: string }> {
+  const s = h.open('evening-glow', 'evening-glow', { fixedR: 4 });
+  const steps = 30;
+  const outs = await runFrames(s, src, 10 + steps + 10, undefined, (k) => {
+    if (k === 10) s.setStyle('blue-hour', 'blue-hour', steps * (1000 / 30), k * (1000 / 30));
+  });
+  s.close();
+  const m = outs.map(meanYuv);
+  const d = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+  const total = d(m[9], m.at(-1)!);
+  const step = total / steps;
+  const jumps = m.slice(10).map((x, i) => d(x, m[9 + i]));
+  const maxJump = Math.max(...jumps);
+  const text =
+    `transition: total change ${total.toFixed(1)}, uniform step ${step.toFixed(2)}, max frame-to-frame ` +
+    `${maxJump.toFixed(2)}, first frames ${jumps
+      .slice(0, 3)
+      .map((j) => j.toFixed(2))
+      .join(' ')}`;
+  return { total, step, maxJump, early: d(m[11], m[9]), text };
 }
