@@ -58,6 +58,8 @@ export interface EngineRunOptions {
   tcAdainAlpha?: number;
   /** keep the grids of the warm-up's update (the clip's first frame) for the whole clip */
   freeze?: boolean;
+  /** the learned tier's mask-enhancement network (default on) */
+  maskEnhancement?: boolean;
   fg?: string;
   bg?: string;
   masks?: Uint8Array[] | null;
@@ -78,6 +80,7 @@ export async function runEngine(
   const opts: Partial<SessionEngineOptions> = o.r1 ? { fixedR: 1 } : {};
   if (o.tcAdainAlpha !== undefined) opts.tcAdainAlpha = o.tcAdainAlpha;
   if (o.freeze) opts.freezeGrid = true;
+  if (o.maskEnhancement !== undefined) opts.maskEnhancement = o.maskEnhancement;
   const s = h.open(o.fg ?? env.fg, o.bg ?? env.bg, opts);
   const masks = o.masks === undefined ? clip.masks : o.masks;
   const dt = 1000 / clip.fps;
@@ -189,6 +192,12 @@ export function systems(regionCache: RegionRunCache, learned: boolean): SystemDe
           engine('learned r=auto', 'learned', { r1: false }),
           engine('ablation: no TC-AdaIN (learned r=1)', 'learned', { r1: true, tcAdainAlpha: 0 }),
           engine(FIXED_REFERENCE('learned'), 'learned', { r1: true, freeze: true }),
+          engine(
+            'ablation: no mask enhancement (learned r=1)',
+            'learned',
+            { r1: true, maskEnhancement: false },
+            { maskedOnly: true },
+          ),
         ]
       : []),
     engine('neural r=1', 'neural', { r1: true }),
