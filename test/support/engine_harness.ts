@@ -5,11 +5,19 @@ import { join } from 'node:path';
 import { createEngineContext, loadNetworks, type EngineContext } from '../../server/src/engine/frame/engine_context.js';
 import type { ExecutionProvider } from '../../server/src/engine/runtime/onnx_session.js';
 import { SessionEngine, type SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
-import type { TierMode } from '../../server/src/engine/pool/thread_messages.js';
+import type { Tier, TierMode } from '../../server/src/engine/pool/thread_messages.js';
 import { StyleLibrary } from '../../server/src/styles/style_library.js';
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
 import type { I420Frame } from '../../server/src/engine/image/i420.js';
-import { meanYuv, type RegionStats } from './image_metrics.js';
+import {
+  composite,
+  gradientSsim,
+  haloWidth,
+  meanYuv,
+  regionStats,
+  statsDistance,
+  type RegionStats,
+} from './image_metrics.js';
 import { ROOT } from './media.js';
 
 export interface Harness {
@@ -123,4 +131,57 @@ export async function lookTransition(
       .map((j) => j.toFixed(2))
       .join(' ')}`;
   return { total, step, maxJump, early: d(m[11], m[9]), text };
+}
+
+/**
+ * Two looks on a portrait, split by a speaker mask (blue-hour on the speaker, evening-glow
+ * around), 6 frames at r = 1: each region's distance to its style's statistics before and after,
+ * the gradient SSIM against the input, and the halo at the mask edge against the ideal (each
+ * region exactly as it looks with its style everywhere, same mask). `tier`: where the session ran.
+ */
+export async function localizedLook(
+  h: Harness,
+  src: I420Frame,
+  mask: Uint8Array,
+  dist: Float32Array,
+): Promise<{
+  regions: { region: 'fg' | 'bg'; before: number; after: number }[];
+  ssim: number;
+  halo: number;
+  tier: Tier;
+  text: string;
+}> {
+  const fg = 'blue-hour',
+    bg = 'evening-glow';
+  const look = async (f: string, b: string) => {
+    const s = h.open(f, b, { fixedR: 1 });
+    const out = (await runFrames(s, src, 6, mask)).at(-1)!;
+    const tier = s.tier;
+    s.close();
+    return { out, tier };
+  };
+  const { out, tier } = await look(fg, bg);
+  const lines: string[] = [];
+  const regions = (
+    [
+      ['fg', fg],
+      ['bg', bg],
+    ] as const
+  ).map(([region, style]) => {
+    const target = styleStats(h, style);
+    const before = statsDistance(regionStats(src, mask, region), target);
+    const after = statsDistance(regionStats(out, mask, region), target);
+    lines.push(`${region} (${style}): distance to the style's statistics ${before.toFixed(1)} -> ${after.toFixed(1)}`);
+    return { region, before, after };
+  });
+  const ssim = gradientSsim(out, src);
+  lines.push(`gradient SSIM ${ssim.toFixed(3)}`);
+  const halo = haloWidth(out, composite((await look(fg, fg)).out, (await look(bg, bg)).out, mask), dist, 3);
+  lines.push(
+    `halo: ${halo.width} px; mean error by distance ${halo.profile
+      .slice(0, 10)
+      .map((e) => e.toFixed(1))
+      .join(' ')}`,
+  );
+  return { regions, ssim, halo: halo.width, tier, text: lines.join('\n') };
 }
