@@ -224,7 +224,7 @@ def write_fixtures(b, L, files, style_paths, alpha):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--run", required=True)
-    ap.add_argument("--variant", choices=("main", "notemporal"), default="main")
+    ap.add_argument("--variant", choices=("main", "notemporal", "control"), default="main")
     ap.add_argument("--ckpt", default=None, help="file in --run (default final.pt, else ckpt.pt)")
     ap.add_argument("--no-fixtures", action="store_true")
     ap.add_argument("--bench-dir", default=None)
@@ -248,7 +248,7 @@ def main():
     L, S, nz = sch["L"], b.net.S, b.net.nz
     if b.guide.kind != "pointwise":
         sys.exit("only the pointwise guide exports to the engine's lookup tables")
-    prefix = "gridnet" if args.variant == "main" else "gridnet_notemporal"
+    prefix = "gridnet" if args.variant == "main" else f"gridnet_{args.variant}"
     out = args.out_dir
     os.makedirs(out, exist_ok=True)
 

@@ -3,10 +3,11 @@
 //    product's distilled VGG pair (as fullResNetBaseline in test/bench/engine.bench.ts), no
 //    grid; two regions by SA-AdaIN: each region's content statistics under its mask (pooled
 //    to the 1/8 feature grid), the two AdaIN'd feature maps blended by that mask, one decode;
-//  - a global 33³ 3D LUT per region (JS, trilinear): Reinhard-style mean/std transfer in CIE
-//    Lab from the region's statistics in the clip's first frame to its style's, baked into the
-//    LUT once (a fixed grade, as a LUT is) and applied to every frame; the two regions'
-//    results blended per pixel by the soft mask.
+//  - a global 33³ 3D LUT per region (JS, trilinear, as ffmpeg's lut3d interpolates): the global
+//    tier's transform (the closed-form colour transfer of global_transfer.ts, default options)
+//    from the region's statistics in the clip's first frame to its style's, baked into the LUT
+//    once (a fixed grade, as a LUT is) and applied to every frame; the two regions' results
+//    blended per pixel by the soft mask.
 import { downscaleI420 } from '../../server/src/engine/image/downscale.js';
 import { i420ToRgb, rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
 import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/image/i420.js';
@@ -19,7 +20,8 @@ import {
 import { ort, OnnxRuntime } from '../../server/src/engine/runtime/onnx_session.js';
 import { adain, channelStats, maskedStats, type ChannelStats } from '../../server/src/engine/lowres/st_adain.js';
 import type { StyleEntry } from '../../server/src/engine/runtime/style_store.js';
-import { labStats, rgbToLab, type LabStats } from './metrics.js';
+import { colorStats, rgbToYuv, yuvToRgb, type ColorStats } from '../../server/src/engine/image/color.js';
+import { colorTransferAffine, DEFAULT_TRANSFER } from '../../server/src/engine/image/global_transfer.js';
 
 const C = 128;
 
@@ -128,48 +130,61 @@ export class NetBaseline {
 
 const N = 33;
 
-/** CIE Lab (D65) -> sRGB, clamped to 0..255 (inverse of metrics.ts rgbToLab). */
-export function labToRgb(L: number, a: number, b: number, out: number[]): void {
-  const fy = (L + 16) / 116,
-    fx = fy + a / 500,
-    fz = fy - b / 200;
-  const inv = (t: number) => (t ** 3 > 216 / 24389 ? t ** 3 : (116 * t - 16) / (24389 / 27));
-  const X = 0.95047 * inv(fx),
-    Y = inv(fy),
-    Z = 1.08883 * inv(fz);
-  const lin = [
-    3.2404542 * X - 1.5371385 * Y - 0.4985314 * Z,
-    -0.969266 * X + 1.8760108 * Y + 0.041556 * Z,
-    0.0556434 * X - 0.2040259 * Y + 1.0572252 * Z,
-  ];
-  for (let c = 0; c < 3; c++) {
-    const v = Math.max(0, lin[c]);
-    const s = v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055;
-    out[c] = Math.max(0, Math.min(255, s * 255));
-  }
-}
-
-/** A 33³ RGB LUT (r fastest) of the Lab mean/std transfer from `content` to `style`. */
-export function transferLut(content: LabStats, style: LabStats): Float32Array {
+/**
+ * A 33³ RGB LUT (r fastest, values 0..255) of one affine colour map in the engine's
+ * (Y, U−128, V−128) space: each lattice colour through rgb→yuv, the 12 coefficients (rows of
+ * [A | b], global_transfer.ts) and back, clamped. This is the global tier's transform baked
+ * into the form a streamer's LUT filter (ffmpeg lut3d, OBS "Apply LUT") applies.
+ */
+export function affineLut(affine: ArrayLike<number>): Float32Array {
   const lut = new Float32Array(N * N * N * 3),
-    lab = [0, 0, 0],
+    yuv = [0, 0, 0],
     rgb = [0, 0, 0];
-  const sd = (s: LabStats, c: number) => Math.sqrt(Math.max(1e-6, s.cov[4 * c]));
   for (let b = 0; b < N; b++)
     for (let g = 0; g < N; g++)
       for (let r = 0; r < N; r++) {
-        rgbToLab(
-          Math.round((r * 255) / (N - 1)),
-          Math.round((g * 255) / (N - 1)),
-          Math.round((b * 255) / (N - 1)),
-          lab,
+        rgbToYuv((r * 255) / (N - 1), (g * 255) / (N - 1), (b * 255) / (N - 1), yuv);
+        const [y, u, v] = [0, 1, 2].map(
+          (k) => affine[4 * k] * yuv[0] + affine[4 * k + 1] * yuv[1] + affine[4 * k + 2] * yuv[2] + affine[4 * k + 3],
         );
-        for (let c = 0; c < 3; c++)
-          lab[c] = style.mean[c] + ((lab[c] - content.mean[c]) * sd(style, c)) / sd(content, c);
-        labToRgb(lab[0], lab[1], lab[2], rgb);
-        lut.set(rgb, 3 * (b * N * N + g * N + r));
+        yuvToRgb(y, u, v, rgb);
+        const o = 3 * (b * N * N + g * N + r);
+        for (let c = 0; c < 3; c++) lut[o + c] = Math.max(0, Math.min(255, rgb[c]));
       }
   return lut;
+}
+
+/** The LUT as an Adobe/Resolve .cube file (r fastest, 0..1), what ffmpeg's lut3d reads. */
+export function cubeText(lut: Float32Array, title: string): string {
+  const rows = [`TITLE "${title}"`, `LUT_3D_SIZE ${N}`];
+  for (let i = 0; i < lut.length; i += 3)
+    rows.push(`${(lut[i] / 255).toFixed(6)} ${(lut[i + 1] / 255).toFixed(6)} ${(lut[i + 2] / 255).toFixed(6)}`);
+  return `${rows.join('\n')}\n`;
+}
+
+/** (Y, U−128, V−128) colour statistics of a frame (every 2nd pixel of every 2nd row), weighted per pixel. */
+function frameColorStats(frame: I420Frame, weight?: (i: number) => number): ColorStats {
+  const { width: W, height: H } = frame,
+    rgb = i420ToRgb(frame),
+    n = Math.ceil(W / 2) * Math.ceil(H / 2),
+    yuv = new Float32Array(3 * n),
+    w = weight ? new Float32Array(n) : undefined;
+  let k = 0;
+  for (let y = 0; y < H; y += 2)
+    for (let x = 0; x < W; x += 2, k++) {
+      const i = y * W + x;
+      rgbToYuv(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], yuv, 3 * k);
+      if (w) w[k] = weight!(i);
+    }
+  return colorStats(yuv, w);
+}
+
+/** The global tier's per-region affine (global_transfer.ts, default options) from `content` to `style`. */
+function regionLut(content: ColorStats, style: StyleEntry): Float32Array {
+  const a = new Float32Array(12);
+  if (style.natural) a.set([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]);
+  else colorTransferAffine(content, style.color, DEFAULT_TRANSFER, a);
+  return affineLut(a);
 }
 
 /** Applies a LUT to interleaved RGB u8 (trilinear), into float RGB. */
@@ -207,18 +222,28 @@ export class LutBaseline {
     private readonly bg: Float32Array | null,
   ) {}
 
-  /** Fits the region LUTs on the clip's first frame. */
-  static fit(first: I420Frame, mask: Uint8Array | null, fgStyle: LabStats, bgStyle: LabStats): LutBaseline {
-    const rgb = i420ToRgb(first);
-    const fgW = mask ? (i: number) => mask[i] / 255 : undefined;
-    const fg = transferLut(labStats(rgb, fgW, 2), fgStyle);
+  /**
+   * Fits the region LUTs on the clip's first frame: the global tier's transform (the closed-form
+   * colour transfer of each region's statistics onto its style's) baked into one 33³ LUT per
+   * region, a fixed grade from then on, as a LUT is.
+   */
+  static fit(first: I420Frame, mask: Uint8Array | null, fgStyle: StyleEntry, bgStyle: StyleEntry): LutBaseline {
+    const fg = regionLut(frameColorStats(first, mask ? (i) => mask[i] / 255 : undefined), fgStyle);
     const bg = mask
-      ? transferLut(
-          labStats(rgb, (i) => 1 - mask[i] / 255, 2),
+      ? regionLut(
+          frameColorStats(first, (i) => 1 - mask[i] / 255),
           bgStyle,
         )
       : null;
     return new LutBaseline(fg, bg);
+  }
+
+  /** The region LUTs as .cube files (what ffmpeg's lut3d or OBS applies). */
+  cubes(): { fg: string; bg: string | null } {
+    return {
+      fg: cubeText(this.fg, 'Restyle global look, speaker'),
+      bg: this.bg ? cubeText(this.bg, 'Restyle global look, background') : null,
+    };
   }
 
   stylize(frame: I420Frame, mask: Uint8Array | null, withRegions = false): NetOutput {

@@ -43,8 +43,16 @@ it('the quick evaluation writes a report and sane records in under 60 s', async 
       'ablation: no TC-AdaIN (neural r=1)',
       'baseline: per-frame enc→AdaIN→dec',
       'baseline: 3D LUT 33³',
+      'start-up: neural r=auto, cold session',
     ])
       expect(systems).toContain(s);
+    // the cold session's start-up is split from its steady state; warm runs are steady throughout
+    const cold = rs.find((r) => r.system === 'start-up: neural r=auto, cold session')!;
+    expect(cold.startup_frames).toBeGreaterThanOrEqual(1);
+    expect(cold.warping_error_startup).not.toBeNull();
+    const warm = rs.find((r) => r.system === 'neural r=auto')!;
+    expect(warm.startup_frames).toBe(0);
+    expect(warm.warping_error_steady).toBeCloseTo(warm.warping_error, 6);
     for (const r of rs) {
       for (const k of ['warping_error', 'tcc', 'grad_ssim', 'style_distance', 'ms_per_frame'] as const)
         expect(Number.isFinite(r[k]), `${clip} ${r.system} ${k}`).toBe(true);

@@ -35,6 +35,15 @@ export interface EvalRecord {
   stages_ms: Record<string, number>;
   warping_error_per_frame: number[];
   tcc_per_frame: number[];
+  /** start-up/steady split (startup.ts): frames before the first low-res update landed plus its
+   * interpolation (0 for runs that start warm: every frame is steady state) */
+  startup_frames: number;
+  warping_error_startup: number | null;
+  warping_error_steady: number;
+  tcc_startup: number | null;
+  tcc_steady: number;
+  /** largest per-frame warping error of the start-up over the largest of the steady state (> 1: a jump) */
+  startup_peak_ratio: number | null;
   note?: string;
 }
 
@@ -77,9 +86,13 @@ export function evaluate(
   ideal: ((t: number) => HaloIdeal | undefined) | null,
   style: { fgLab: LabStats; bgLab: LabStats; inputDistance: number },
   note?: string,
+  startupFrames = 0,
 ): EvalRecord {
   const we = warpingErrors(outputs, clip.flows, clip.valid),
     tc = tccPerFrame(outputs, clip.frames);
+  // per-frame values k are frame pairs (k, k + 1): pairs ending at a start-up frame or at the
+  // first steady one (the step into the steady state) count as start-up
+  const S = Math.min(startupFrames, we.length - 1);
   let halo: number | null = null;
   if (clip.masks && ideal) {
     const hs: number[] = [];
@@ -109,6 +122,12 @@ export function evaluate(
     stages_ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, r(v, 3)])),
     warping_error_per_frame: we.map((x) => r(x)),
     tcc_per_frame: tc.map((x) => r(x)),
+    startup_frames: S,
+    warping_error_startup: S ? r(mean(we.slice(0, S))) : null,
+    warping_error_steady: r(mean(we.slice(S))),
+    tcc_startup: S ? r(mean(tc.slice(0, S))) : null,
+    tcc_steady: r(mean(tc.slice(S))),
+    startup_peak_ratio: S ? r(Math.max(...we.slice(0, S)) / Math.max(...we.slice(S)), 3) : null,
     ...(note ? { note } : {}),
   };
 }

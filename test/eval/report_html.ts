@@ -2,6 +2,7 @@
 // inline SVG) and the text table printed at the end of a run.
 import type { EvalRecord } from './evaluate.js';
 import type { SpeedRecord } from './speed.js';
+import { STARTUP_COLUMNS, startupRows } from './startup.js';
 
 export interface ClipSection {
   id: string;
@@ -163,7 +164,7 @@ ${table(
   rs.map((r) => [r.system + (r.note ? ` (${r.note})` : ''), ...metricCells([r])]),
 )}
 <h4>warping error per frame</h4>${warpPlot(rs)}
-<h4>input / ours (neural r=auto) / mask / |frame difference| and warping residual (×4)</h4>${strip}
+<h4>input / ours (the default tier at r=auto) / mask / |frame difference| and warping residual (×4)</h4>${strip}
 <h4>last frame, every system</h4>${gallery}</section>`;
 }
 
@@ -192,6 +193,7 @@ ${groups
   .filter(([, rs]) => rs.length)
   .map(([name, rs]) => `<h4>${esc(name)}</h4>${table(['system', ...COLUMNS], summaryRows(rs))}`)
   .join('\n')}
+<h2>Start-up and steady state</h2><p class="note">start-up rows: a cold session on the clip's first frame, paced like a camera; start-up = the frames before its first low-res update landed plus that update's interpolation over r frames. The warm rows start steady (two updates before the clip).</p>${table(['system', ...STARTUP_COLUMNS], startupRows(d.records))}
 <h2>Speed (single session, CPU)</h2>${speedTable(d.speed)}
 <h2>Clips</h2>${d.clips.map((c) => clipHtml(c, d.records)).join('\n')}
 <h2 id="definitions">Definitions and notes</h2><ul>${d.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>

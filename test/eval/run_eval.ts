@@ -4,7 +4,7 @@
 // <out>/index.html (report_html.ts, pictures.ts) and <out>/results.json.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { I420Frame } from '../../server/src/engine/image/i420.js';
 import type { Tier } from '../../server/src/engine/pool/thread_messages.js';
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
@@ -19,6 +19,7 @@ import { renderReport, textSummary, textTable, type ClipSection } from './report
 import { measureSpeed, type Res, type SpeedRecord } from './speed.js';
 import { regionRuns, systems, tierHarness, type SystemEnv, type SystemResult } from './systems.js';
 import { artisticEval, artisticSummary, type ArtisticScope } from './artistic_eval.js';
+import { startupSystems, startupText } from './startup.js';
 
 export interface EvalOptions {
   quick: boolean;
@@ -75,9 +76,11 @@ const NOTES = [
   'style distance: per region, the 2-Wasserstein distance between Gaussians fitted to the region\'s CIE Lab colours (mean and covariance) and its style image\'s, mean over the regions (fg; bg too where there is a mask) and ~6 frames; "(input)" is the same for the unstylized input (before).',
   'halo px: at the middle and last frame, the ideal is each region\'s own look over the whole frame (the same tier run at r = 1 with the fg look on both regions and with the bg look on both; baselines: their own per-region outputs) blended per pixel by the soft reference mask (so the pixel-space blend ablation is the reference and scores 0 by construction); per 1-px band of distance to the mask edge (Euclidean distance transform of the mask), the mean |ΔY,ΔU,ΔV| to the ideal; halo = the largest distance < 24 px whose band error exceeds the far field (bands 24–47 px) by more than 3 code values. "–": clip without a mask.',
   "ms/frame: the frame path only (engine: SessionEngine.processFrame; the asynchronous low-res update is in the stages table; segmentation is not included). r = 1: each frame waits for its own low-res update; r = auto: frames paced in real time at the clip's frame rate. Pixel-space blend: both runs added. Baselines: the whole per-frame function.",
-  'engine runs: the first frame is processed twice (waiting for each low-res update) before the clip, so no run starts on the global fallback grid.',
+  'engine runs: the first frame is processed twice (waiting for each low-res update) before the clip, so no run starts on the global fallback grid; every frame of those rows is steady state.',
+  'start-up rows ("start-up: <tier> r=auto, cold session"): a session opened on the clip\'s first frame with no warm-up, paced in real time like a camera; it shows its global grids until the first low-res update lands, then interpolates to it over r frames. Start-up = those frames (startup_frames in results.json); warping error and TCC are split there (frame pairs ending in a start-up frame or at the first steady one count as start-up); "start-up peak / steady peak" = the largest per-frame warping error of the start-up over the largest of the steady state (above 1: a jump no steady frame has).',
+  'temporal-loss pair (when models/gridnet_control* and gridnet_notemporal* are there): the shipped learned network fine-tuned for the same time with the same schedule, data and seed, once with its temporal loss ("control") and once without ("ablation: no temporal loss"); models/gridnet/README.md.',
   'ablations: no TC-AdaIN = tcAdainAlpha 0; pixel-space blend = the session run twice (fg look on both regions, bg look on both) and the outputs blended per pixel by the soft mask instead of in grid space; no mask enhancement = synthetic clips: the exact mask area-downscaled to 256 px and upsampled bilinearly; real clips: SpeakerMask with enhancement "bilinear".',
-  "baselines: per-frame encoder→AdaIN→decoder at the clip's resolution (distilled VGG pair, as fullResNetBaseline in test/bench/engine.bench.ts; two regions by masked content statistics and a feature-space blend, one decode; no grid, no temporal state); 3D LUT: 33³, JS trilinear, Reinhard mean/std transfer in Lab per region fitted on the clip's first frame, the two LUT outputs blended per pixel by the mask.",
+  "baselines: per-frame encoder→AdaIN→decoder at the clip's resolution (distilled VGG pair, as fullResNetBaseline in test/bench/engine.bench.ts; two regions by masked content statistics and a feature-space blend, one decode; no grid, no temporal state); 3D LUT: the global tier's transform (the closed-form colour transfer of global_transfer.ts) per region, fitted on the clip's first frame and baked into a 33³ LUT (a fixed grade, as a streamer's LUT is), applied by trilinear lookup as ffmpeg's lut3d does (the .cube files are in luts/: `ffmpeg -i in -vf lut3d=file=luts/<clip>_speaker.cube` reproduces the speaker's look), the two LUT outputs blended per pixel by the mask.",
   "artistic looks (models/artistic): each look's network through the product's frame path (internal size, guided upsampling, compositing by the mask) on both regions; \"ablation: no temporal loss\" = the same network trained without the two-frame temporal term (same schedule, seed and data); style distance to the look's painting; no halo measure (an artistic look repaints edges by design). `--artistic first` (default) runs every artistic system for the first look and the temporal pair for the others; `all` every system for every look. The artistic networks never saw these clips in training (models/data/MANIFEST.md).",
   'speed: a few frames per configuration from the first real clip scaled to each resolution (aspect not kept), no mask, not paced; the full engine benchmark is `npm run bench`.',
 ];
@@ -109,7 +112,9 @@ export async function runEval(
   const neural = tierHarness({ harness }, 'neural');
   const fgLab = labStats(fgImg.rgb, undefined, 4),
     bgLab = labStats(bgImg.rgb, undefined, 4);
-  const net = await NetBaseline.create(neural.ctx.styles.get('eval-fg'), neural.ctx.styles.get('eval-bg'));
+  const fgStyle = neural.ctx.styles.get('eval-fg'),
+    bgStyle = neural.ctx.styles.get('eval-bg');
+  const net = await NetBaseline.create(fgStyle, bgStyle);
   log(`eval: styles fg=${basename(stylePaths[0])} bg=${basename(stylePaths[1])}; loading clips from ${media.dir}`);
   const clips = await loadClips(media, { frames: o.frames, longSide: o.longSide, quick: o.quick });
   if (!clips.length) throw new Error(`no clips: ${media.dir} has neither photos/ nor clips/`);
@@ -137,6 +142,8 @@ export async function runEval(
       bg: 'eval-bg',
       fgLab,
       bgLab,
+      fgStyle,
+      bgStyle,
       net,
       haloFrames: haloFrames(clip.frames.length),
     };
@@ -152,10 +159,14 @@ export async function runEval(
     const inputDistance = styleDistanceOf(clip.frames, clip, fgLab, bgLab);
     const gallery: [string, string][] = [];
     let ours: I420Frame[] = clip.frames;
-    for (const sys of systems(regionCache, !!harness.learned)) {
+    for (const sys of [...systems(regionCache, !!harness.learned), ...startupSystems(!!harness.learned)]) {
       if ((sys.maskedOnly && !clip.masks) || (sys.only && !sys.only(clip))) continue;
       const ts = performance.now();
       const res = await sys.run(clip, base);
+      for (const [name, text] of Object.entries(res.files ?? {})) {
+        mkdirSync(join(o.out, dirname(name)), { recursive: true });
+        writeFileSync(join(o.out, name), text);
+      }
       const haloRef = clip.masks ? sys.haloRef : null;
       const ref = haloRef && haloRef !== 'own' ? await regionCache(haloRef) : null;
       const ideal: ((t: number) => HaloIdeal | undefined) | null = !haloRef
@@ -172,13 +183,14 @@ export async function runEval(
         ideal,
         { fgLab, bgLab, inputDistance },
         res.note,
+        res.startupFrames,
       );
       records.push(rec);
       log(
         `  ${clip.id} | ${sys.id}: warp ${(rec.warping_error * 1000).toFixed(3)}e-3, TCC ${rec.tcc}, gradSSIM ${rec.grad_ssim}, style ${rec.style_distance} (${rec.style_distance_input}), halo ${rec.halo_px ?? '-'}, ${rec.ms_per_frame} ms/frame [${((performance.now() - ts) / 1000).toFixed(1)} s]`,
       );
       gallery.push([sys.id, await pics.frame(`${clip.id}_last_${sys.id}`, res.outputs.at(-1)!)]);
-      if (sys.id === 'neural r=auto') ours = res.outputs;
+      if (sys.id === `${harness.learned ? 'learned' : 'neural'} r=auto`) ours = res.outputs;
     }
     records.push(
       ...(await artistic.clip(clip, log, async (id, outputs) => {
@@ -197,7 +209,7 @@ export async function runEval(
         'eval-fg',
         'eval-bg',
         net,
-        { fgLab, bgLab },
+        { fgStyle, bgStyle },
         { resolutions: o.speedRes, frames: o.speedFrames, netFrames: o.netFrames },
         log,
       )
@@ -260,7 +272,7 @@ export async function runEval(
     }),
   );
   log(
-    `\n${textSummary(records)}\n\n${textTable(records)}${artisticText}\n\neval: report in ${join(o.out, 'index.html')} (${wallS.toFixed(0)} s)`,
+    `\n${textSummary(records)}\n\n${startupText(records)}\n\n${textTable(records)}${artisticText}\n\neval: report in ${join(o.out, 'index.html')} (${wallS.toFixed(0)} s)`,
   );
   return { records, speed, wallS };
 }
@@ -278,7 +290,7 @@ async function clipSection(
   ];
   const rows: [string, string[]][] = [
     ['input', []],
-    ['ours (neural r=auto)', []],
+    ['ours (the default tier, r=auto)', []],
     ['mask', []],
     ['|Δ input|', []],
     ['|Δ ours|', []],

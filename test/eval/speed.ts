@@ -7,7 +7,7 @@ import type { Tier } from '../../server/src/engine/pool/thread_messages.js';
 import { settle, type Harness } from '../support/engine_harness.js';
 import { LutBaseline, NetBaseline } from './baselines.js';
 import { decodeClip } from './clips.js';
-import type { LabStats } from './metrics.js';
+import type { StyleEntry } from '../../server/src/engine/runtime/style_store.js';
 
 export const RESOLUTIONS = { '480p': [640, 480], '720p': [1280, 720], '1080p': [1920, 1080] } as const;
 export type Res = keyof typeof RESOLUTIONS;
@@ -91,7 +91,7 @@ export async function measureSpeed(
   fg: string,
   bg: string,
   net: NetBaseline,
-  styles: { fgLab: LabStats; bgLab: LabStats },
+  styles: { fgStyle: StyleEntry; bgStyle: StyleEntry },
   plan: SpeedPlan,
   log: (s: string) => void,
 ): Promise<SpeedRecord[]> {
@@ -115,7 +115,7 @@ export async function measureSpeed(
       out.push(rec);
       log(`speed ${res} ${rec.system}: ${rec.ms_per_frame} ms/frame, ${rec.fps} fps`);
     }
-    const lut = LutBaseline.fit(frames[0], null, styles.fgLab, styles.bgLab);
+    const lut = LutBaseline.fit(frames[0], null, styles.fgStyle, styles.bgStyle);
     const lutMs = await timed(frames.slice(0, Math.min(frames.length, 6)), (f) => lut.stylize(f, null));
     const netMs = (await timed(frames.slice(0, plan.netFrames + 1), (f) => net.stylize(f, null))).slice(1); // first: warm-up
     for (const [system, ms] of [

@@ -1,10 +1,14 @@
 // The systems the evaluation compares, each run over a whole clip (frame in -> frame out):
 // our engine per tier at r = 1 and at the default (adaptive) r, its ablations, the two
 // baselines (baselines.ts), and the input itself as a reference row.
+import { existsSync } from 'node:fs';
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
+import { learnedGuideFile } from '../../server/src/engine/runtime/learned_guide.js';
+import { modelPath } from '../../server/src/engine/runtime/onnx_session.js';
 import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
 import type { SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
-import type { Tier } from '../../server/src/engine/pool/thread_messages.js';
+import type { LearnedVariant, Tier } from '../../server/src/engine/pool/thread_messages.js';
+import type { StyleEntry } from '../../server/src/engine/runtime/style_store.js';
 import { settle, type Harness } from '../support/engine_harness.js';
 import { LutBaseline, NetBaseline } from './baselines.js';
 import type { EvalClip } from './clips.js';
@@ -19,6 +23,11 @@ export interface SystemResult {
   /** the ideal for the halo metric at frame t: each region's own look, composited by the hard mask */
   idealParts?: Map<number, { fg: I420Frame; bg: I420Frame }>;
   note?: string;
+  /** frames of the start-up (a cold session: before its first low-res update landed, plus that update's
+   * interpolation); 0 for runs that start warm */
+  startupFrames?: number;
+  /** text files for the report folder (name -> content), e.g. the LUT baseline's .cube files */
+  files?: Record<string, string>;
 }
 
 export interface SystemDef {
@@ -40,6 +49,9 @@ export interface SystemEnv {
   bg: string;
   fgLab: LabStats;
   bgLab: LabStats;
+  /** the looks as the engine holds them (the LUT baseline bakes the global tier's transform) */
+  fgStyle: StyleEntry;
+  bgStyle: StyleEntry;
   net: NetBaseline;
   /** frames at which systems with their own ideal produce it */
   haloFrames: number[];
@@ -63,6 +75,10 @@ export interface EngineRunOptions {
   fg?: string;
   bg?: string;
   masks?: Uint8Array[] | null;
+  /** the learned tier's network variant (default: the shipped one) */
+  variant?: LearnedVariant;
+  /** no warm-up: the session opens on the clip's first frame (the start-up rows, startup.ts) */
+  cold?: boolean;
 }
 
 /**
@@ -81,13 +97,15 @@ export async function runEngine(
   if (o.tcAdainAlpha !== undefined) opts.tcAdainAlpha = o.tcAdainAlpha;
   if (o.freeze) opts.freezeGrid = true;
   if (o.maskEnhancement !== undefined) opts.maskEnhancement = o.maskEnhancement;
+  if (o.variant) opts.learnedVariant = o.variant;
   const s = h.open(o.fg ?? env.fg, o.bg ?? env.bg, opts);
   const masks = o.masks === undefined ? clip.masks : o.masks;
   const dt = 1000 / clip.fps;
-  for (let k = 0; k < 2; k++) {
+  for (let k = 0; k < (o.cold ? 0 : 2); k++) {
     s.processFrame(cloneFrame(clip.frames[0]), k * dt, masks?.[0]);
     await settle(s);
   }
+  let startupFrames = o.cold ? clip.frames.length : 0;
   const outputs: I420Frame[] = [],
     ms: number[] = [],
     stages: Record<string, number>[] = [];
@@ -96,6 +114,9 @@ export async function runEngine(
     const f = cloneFrame(clip.frames[t]);
     const rep = s.processFrame(f, (t + 2) * dt, masks?.[t]);
     outputs.push(f);
+    // the first frame that shows the first landed update starts its interpolation over r frames
+    if (o.cold && rep.lowresTotalMs > 0 && startupFrames === clip.frames.length)
+      startupFrames = Math.min(clip.frames.length, t + rep.r);
     ms.push(rep.totalMs);
     const st: Record<string, number> = { ...rep.stages };
     delete st.lowres;
@@ -107,7 +128,7 @@ export async function runEngine(
   await settle(s);
   const note = s.tier !== h.ctx.tierMode && h.ctx.tierMode !== 'auto' ? `ran as ${s.tier}` : undefined;
   s.close();
-  return { outputs, msPerFrame: ms, stages: meanStages(stages), note };
+  return { outputs, msPerFrame: ms, stages: meanStages(stages), note, startupFrames };
 }
 
 /** Per-pixel blend of two I420 frames by a soft mask (255: a); chroma by the 2×2 mean of the mask. */
@@ -177,6 +198,12 @@ export type RegionRunCache = (tier: Tier) => Promise<{ fg: SystemResult; bg: Sys
  */
 export const FIXED_REFERENCE = (tier: Tier): string => `reference: ${tier} grids fixed after the first update`;
 
+/** The eval rows of the learned network's fine-tuned variants (models/gridnet_<variant>*). */
+export const LEARNED_VARIANT_ROW = {
+  control: 'control: fine-tuned with the temporal loss (learned r=1)',
+  notemporal: 'ablation: no temporal loss, fine-tuned without it (learned r=1)',
+} as const;
+
 /** `learned`: the learned tier's network is in models/ (its rows run). */
 export function systems(regionCache: RegionRunCache, learned: boolean): SystemDef[] {
   return [
@@ -191,6 +218,10 @@ export function systems(regionCache: RegionRunCache, learned: boolean): SystemDe
           engine('learned r=1', 'learned', { r1: true }),
           engine('learned r=auto', 'learned', { r1: false }),
           engine('ablation: no TC-AdaIN (learned r=1)', 'learned', { r1: true, tcAdainAlpha: 0 }),
+          // the temporal-loss pair: the shipped network fine-tuned the same way with and without it
+          ...(['control', 'notemporal'] as const)
+            .filter((v) => existsSync(modelPath(learnedGuideFile(v))))
+            .map((v) => engine(LEARNED_VARIANT_ROW[v], 'learned', { r1: true, variant: v })),
           engine(FIXED_REFERENCE('learned'), 'learned', { r1: true, freeze: true }),
           engine(
             'ablation: no mask enhancement (learned r=1)',
@@ -269,7 +300,7 @@ export function systems(regionCache: RegionRunCache, learned: boolean): SystemDe
       family: 'baseline',
       haloRef: 'own',
       run: async (clip, env) => {
-        const lut = LutBaseline.fit(clip.frames[0], clip.masks?.[0] ?? null, env.fgLab, env.bgLab);
+        const lut = LutBaseline.fit(clip.frames[0], clip.masks?.[0] ?? null, env.fgStyle, env.bgStyle);
         const outputs: I420Frame[] = [],
           ms: number[] = [],
           idealParts = new Map<number, { fg: I420Frame; bg: I420Frame }>();
@@ -281,7 +312,10 @@ export function systems(regionCache: RegionRunCache, learned: boolean): SystemDe
           outputs.push(r.out);
           if (withRegions) idealParts.set(t, { fg: r.fgOnly!, bg: r.bgOnly! });
         }
-        return { outputs, msPerFrame: ms, stages: {}, idealParts };
+        const cubes = lut.cubes();
+        const files: Record<string, string> = { [`luts/${clip.id}_speaker.cube`]: cubes.fg };
+        if (cubes.bg) files[`luts/${clip.id}_background.cube`] = cubes.bg;
+        return { outputs, msPerFrame: ms, stages: {}, idealParts, files };
       },
     },
   ];

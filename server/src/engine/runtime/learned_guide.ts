@@ -4,8 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { modelPath } from './onnx_session.js';
 
-/** The learned grid network's variants (models/gridnet*.onnx); 'notemporal' was trained without the temporal loss. */
-export type LearnedVariant = 'main' | 'notemporal';
+/**
+ * The learned grid network's variants (models/gridnet*.onnx). The ablation pair of the eval:
+ * 'notemporal' and 'control', the shipped network fine-tuned with the same schedule without and
+ * with the temporal loss (models/gridnet/README.md).
+ */
+export type LearnedVariant = 'main' | 'notemporal' | 'control';
 
 /** What gridnet_guide.json says about the exported networks (models/gridnet/export.py). */
 export interface LearnedGuide {
