@@ -2,24 +2,26 @@
 // against the torch outputs the export wrote (models/fixtures/gridnet, checked by
 // models/gridnet/check_onnx.mjs in onnxruntime-node), and the tier in the engine on a real
 // portrait: `auto` starts there, each region moves toward its own style, the picture keeps its
-// structure and the mask edge has no halo.
+// structure and the mask edge has no halo; a look change cross-fades, and a scene cut drops the
+// old scene's statistics at once.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
 import type { I420Frame } from '../../server/src/engine/image/i420.js';
-import { engineHarness, localizedLook, lookTransition, type Harness } from '../support/engine_harness.js';
-import { discMask } from '../support/image_metrics.js';
+import { engineHarness, localizedLook, lookTransition, runFrames, type Harness } from '../support/engine_harness.js';
+import { discMask, meanYuv } from '../support/image_metrics.js';
 import { loadRgb, ROOT, sharedPath } from '../support/media.js';
 
 let auto: Harness;
 const W = 1280,
   H = 720;
-let portrait: I420Frame;
+let portrait: I420Frame, landscape: I420Frame;
 
 beforeAll(async () => {
   auto = await engineHarness('auto');
   portrait = rgbToI420((await loadRgb(sharedPath('media', 'photos', 'iot_asl_again_f30.jpg'), W, H)).rgb, W, H);
+  landscape = rgbToI420((await loadRgb(sharedPath('media', 'photos', 'kde_bythewater.jpg'), W, H)).rgb, W, H);
 }, 120_000);
 
 afterAll(async () => {
@@ -55,5 +57,24 @@ describe('learned tier', () => {
     expect(t.total).toBeGreaterThan(10);
     expect(t.early).toBeGreaterThan(0.05 * t.step);
     expect(t.maxJump).toBeLessThanOrEqual(2 * t.step);
+  }, 240_000);
+
+  it('drops the old scene at a cut: the first update after it gives the new scene its own look at once', async () => {
+    // the ST-AdaIN state carries each region's statistics to the next update (TC-AdaIN); a cut
+    // from an office portrait to a landscape must not blend the office's statistics into the
+    // landscape's look. Reference: a fresh session's look on the landscape.
+    const d = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    const s = auto.open('blue-hour', 'evening-glow', { fixedR: 1 });
+    const outs = await runFrames(s, [portrait, portrait, portrait, portrait, landscape, landscape], 6);
+    s.close();
+    const fresh = auto.open('blue-hour', 'evening-glow', { fixedR: 1 });
+    const own = (await runFrames(fresh, landscape, 3)).at(-1)!;
+    fresh.close();
+    // outs[4]: the landscape under the portrait's grids (its update is still out); outs[5]: after it
+    const [before, after, ref] = [outs[4], outs[5], own].map(meanYuv);
+    const text = `cut: landscape under the portrait's look ${d(before, ref).toFixed(2)} from its own look, after the first update ${d(after, ref).toFixed(2)}`;
+    console.log(text);
+    expect(d(before, ref)).toBeGreaterThan(2);
+    expect(d(after, ref)).toBeLessThanOrEqual(0.15 * d(before, ref));
   }, 240_000);
 });
