@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
 import type { I420Frame } from '../../server/src/engine/image/i420.js';
-import { engineHarness, localizedLook, lookTransition, runFrames, type Harness } from '../support/engine_harness.js';
+import {
+  engineHarness,
+  localizedLook,
+  lookTransition,
+  runFrames,
+  SETTLED_FRAMES,
+  type Harness,
+} from '../support/engine_harness.js';
 import { discMask, meanYuv } from '../support/image_metrics.js';
 import { loadRgb, ROOT, sharedPath } from '../support/media.js';
 
@@ -65,13 +72,14 @@ describe('learned tier', () => {
     // landscape's look. Reference: a fresh session's look on the landscape.
     const d = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
     const s = auto.open('blue-hour', 'evening-glow', { fixedR: 1 });
-    const outs = await runFrames(s, [portrait, portrait, portrait, portrait, landscape, landscape], 6);
+    const n = SETTLED_FRAMES; // the portrait's look settled (first grid faded in)
+    const outs = await runFrames(s, [...Array<I420Frame>(n).fill(portrait), landscape, landscape], n + 2);
     s.close();
     const fresh = auto.open('blue-hour', 'evening-glow', { fixedR: 1 });
-    const own = (await runFrames(fresh, landscape, 3)).at(-1)!;
+    const own = (await runFrames(fresh, landscape, SETTLED_FRAMES)).at(-1)!;
     fresh.close();
-    // outs[4]: the landscape under the portrait's grids (its update is still out); outs[5]: after it
-    const [before, after, ref] = [outs[4], outs[5], own].map(meanYuv);
+    // outs[n]: the landscape under the portrait's grids (its update is still out); outs[n + 1]: after it
+    const [before, after, ref] = [outs[n], outs[n + 1], own].map(meanYuv);
     const text = `cut: landscape under the portrait's look ${d(before, ref).toFixed(2)} from its own look, after the first update ${d(after, ref).toFixed(2)}`;
     console.log(text);
     expect(d(before, ref)).toBeGreaterThan(2);

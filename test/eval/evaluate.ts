@@ -36,7 +36,7 @@ export interface EvalRecord {
   warping_error_per_frame: number[];
   tcc_per_frame: number[];
   /** start-up/steady split (startup.ts): frames before the first low-res update landed plus its
-   * interpolation (0 for runs that start warm: every frame is steady state) */
+   * fade-in (0 for runs that start warm: every frame is steady state) */
   startup_frames: number;
   warping_error_startup: number | null;
   warping_error_steady: number;

@@ -193,7 +193,7 @@ ${groups
   .filter(([, rs]) => rs.length)
   .map(([name, rs]) => `<h4>${esc(name)}</h4>${table(['system', ...COLUMNS], summaryRows(rs))}`)
   .join('\n')}
-<h2>Start-up and steady state</h2><p class="note">start-up rows: a cold session on the clip's first frame, paced like a camera; start-up = the frames before its first low-res update landed plus that update's interpolation over r frames. The warm rows start steady (two updates before the clip).</p>${table(['system', ...STARTUP_COLUMNS], startupRows(d.records))}
+<h2>Start-up and steady state</h2><p class="note">start-up rows: a cold session on the clip's first frame, paced like a camera; start-up = the frames before its first low-res update landed plus that grid's fade-in (500 ms). The warm rows start steady (two updates before the clip).</p>${table(['system', ...STARTUP_COLUMNS], startupRows(d.records))}
 <h2>Speed (single session, CPU)</h2>${speedTable(d.speed)}
 <h2>Clips</h2>${d.clips.map((c) => clipHtml(c, d.records)).join('\n')}
 <h2 id="definitions">Definitions and notes</h2><ul>${d.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>

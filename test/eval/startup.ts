@@ -1,8 +1,8 @@
 // Start-up against steady state. Every other engine row starts warm (two updates on the clip's
 // first frame before it), so all its frames are steady state. The start-up rows open a cold
 // session on the clip's first frame, paced in real time like a camera: until the first low-res
-// update lands the session shows its global grids, then it interpolates to the update over r
-// frames. evaluate.ts splits every record's warping error and TCC at that point (startup_frames);
+// update lands the session shows its global grids, then it fades to the update's grid over
+// FIRST_GRID_FADE_MS (session_engine.ts). evaluate.ts splits every record's warping error and TCC at that point (startup_frames);
 // this file defines the cold runs and prints the split.
 import type { Tier } from '../../server/src/engine/pool/thread_messages.js';
 import type { EvalRecord } from './evaluate.js';

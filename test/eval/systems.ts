@@ -6,7 +6,7 @@ import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
 import { learnedGuideFile } from '../../server/src/engine/runtime/learned_guide.js';
 import { modelPath } from '../../server/src/engine/runtime/onnx_session.js';
 import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
-import type { SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
+import { FIRST_GRID_FADE_MS, type SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
 import type { LearnedVariant, Tier } from '../../server/src/engine/pool/thread_messages.js';
 import type { StyleEntry } from '../../server/src/engine/runtime/style_store.js';
 import { settle, type Harness } from '../support/engine_harness.js';
@@ -24,7 +24,7 @@ export interface SystemResult {
   idealParts?: Map<number, { fg: I420Frame; bg: I420Frame }>;
   note?: string;
   /** frames of the start-up (a cold session: before its first low-res update landed, plus that update's
-   * interpolation); 0 for runs that start warm */
+   * fade-in); 0 for runs that start warm */
   startupFrames?: number;
   /** text files for the report folder (name -> content), e.g. the LUT baseline's .cube files */
   files?: Record<string, string>;
@@ -83,7 +83,8 @@ export interface EngineRunOptions {
 
 /**
  * Runs the engine over a clip. Warm-up: the first frame twice, each waiting for its low-res
- * update (a session that has been running), outputs dropped. r = 1: every frame waits for its
+ * update, and once more when the first grid's fade-in has ended (a session that has been
+ * running), outputs dropped. r = 1: every frame waits for its
  * update (settle). Default r: frames are paced in real time at the clip's frame rate (the
  * policy sees a live camera; the low-res results come in between frames).
  */
@@ -101,10 +102,13 @@ export async function runEngine(
   const s = h.open(o.fg ?? env.fg, o.bg ?? env.bg, opts);
   const masks = o.masks === undefined ? clip.masks : o.masks;
   const dt = 1000 / clip.fps;
-  for (let k = 0; k < (o.cold ? 0 : 2); k++) {
-    s.processFrame(cloneFrame(clip.frames[0]), k * dt, masks?.[0]);
+  // warm: two updates on the first frame, then a frame after the first grid's fade-in has ended
+  const warm = o.cold ? [] : [0, dt, dt + FIRST_GRID_FADE_MS];
+  for (const at of warm) {
+    s.processFrame(cloneFrame(clip.frames[0]), at, masks?.[0]);
     await settle(s);
   }
+  const t0ms = warm.length ? warm.at(-1)! + dt : 0;
   let startupFrames = o.cold ? clip.frames.length : 0;
   const outputs: I420Frame[] = [],
     ms: number[] = [],
@@ -112,11 +116,11 @@ export async function runEngine(
   const t0 = performance.now();
   for (let t = 0; t < clip.frames.length; t++) {
     const f = cloneFrame(clip.frames[t]);
-    const rep = s.processFrame(f, (t + 2) * dt, masks?.[t]);
+    const rep = s.processFrame(f, t0ms + t * dt, masks?.[t]);
     outputs.push(f);
-    // the first frame that shows the first landed update starts its interpolation over r frames
-    if (o.cold && rep.lowresTotalMs > 0 && startupFrames === clip.frames.length)
-      startupFrames = Math.min(clip.frames.length, t + rep.r);
+    // start-up ends with the first frame that shows the first landed update fully (its fade-in over)
+    if (o.cold && rep.lowresTotalMs > 0 && rep.transition >= 1 && startupFrames === clip.frames.length)
+      startupFrames = t;
     ms.push(rep.totalMs);
     const st: Record<string, number> = { ...rep.stages };
     delete st.lowres;

@@ -4,7 +4,11 @@
 import { join } from 'node:path';
 import { createEngineContext, loadNetworks, type EngineContext } from '../../server/src/engine/frame/engine_context.js';
 import type { ExecutionProvider } from '../../server/src/engine/runtime/onnx_session.js';
-import { SessionEngine, type SessionEngineOptions } from '../../server/src/engine/frame/session_engine.js';
+import {
+  FIRST_GRID_FADE_MS,
+  SessionEngine,
+  type SessionEngineOptions,
+} from '../../server/src/engine/frame/session_engine.js';
 import type { Tier, TierMode } from '../../server/src/engine/pool/thread_messages.js';
 import { StyleLibrary } from '../../server/src/styles/style_library.js';
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
@@ -104,25 +108,30 @@ export async function runFrames(
   return outs;
 }
 
+/** Frames at 30 fps until a session's first low-res grid has faded in (FIRST_GRID_FADE_MS) and settled. */
+export const SETTLED_FRAMES = Math.ceil(FIRST_GRID_FADE_MS / (1000 / 30)) + 6;
+
 /**
- * A look change from evening-glow to blue-hour over 30 frames (r = 4), 10 frames in: the
- * change of the frame's mean colour in all, per frame, and in the first 2 frames.
+ * A look change from evening-glow to blue-hour over 30 frames (r = 4), once the first grid has
+ * faded in (SETTLED_FRAMES): the change of the frame's mean colour in all, per frame, and in the
+ * first 2 frames.
  */
 export async function lookTransition(
   h: Harness,
   src: I420Frame,
 ): Promise<{ total: number; step: number; maxJump: number; early: number; text: string }> {
   const s = h.open('evening-glow', 'evening-glow', { fixedR: 4 });
-  const steps = 30;
-  const outs = await runFrames(s, src, 10 + steps + 10, undefined, (k) => {
-    if (k === 10) s.setStyle('blue-hour', 'blue-hour', steps * (1000 / 30), k * (1000 / 30));
+  const steps = 30,
+    k0 = SETTLED_FRAMES;
+  const outs = await runFrames(s, src, k0 + steps + 10, undefined, (k) => {
+    if (k === k0) s.setStyle('blue-hour', 'blue-hour', steps * (1000 / 30), k * (1000 / 30));
   });
   s.close();
   const m = outs.map(meanYuv);
   const d = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
-  const total = d(m[9], m.at(-1)!);
+  const total = d(m[k0 - 1], m.at(-1)!);
   const step = total / steps;
-  const jumps = m.slice(10).map((x, i) => d(x, m[9 + i]));
+  const jumps = m.slice(k0).map((x, i) => d(x, m[k0 - 1 + i]));
   const maxJump = Math.max(...jumps);
   const text =
     `transition: total change ${total.toFixed(1)}, uniform step ${step.toFixed(2)}, max frame-to-frame ` +
@@ -130,12 +139,12 @@ export async function lookTransition(
       .slice(0, 3)
       .map((j) => j.toFixed(2))
       .join(' ')}`;
-  return { total, step, maxJump, early: d(m[11], m[9]), text };
+  return { total, step, maxJump, early: d(m[k0 + 1], m[k0 - 1]), text };
 }
 
 /**
  * Two looks on a portrait, split by a speaker mask (blue-hour on the speaker, evening-glow
- * around), 6 frames at r = 1: each region's distance to its style's statistics before and after,
+ * around), SETTLED_FRAMES at r = 1: each region's distance to its style's statistics before and after,
  * the gradient SSIM against the input, and the halo at the mask edge against the ideal (each
  * region exactly as it looks with its style everywhere, same mask). `tier`: where the session ran.
  */
@@ -155,7 +164,7 @@ export async function localizedLook(
     bg = 'evening-glow';
   const look = async (f: string, b: string) => {
     const s = h.open(f, b, { fixedR: 1 });
-    const out = (await runFrames(s, src, 6, mask)).at(-1)!;
+    const out = (await runFrames(s, src, SETTLED_FRAMES, mask)).at(-1)!;
     const tier = s.tier;
     s.close();
     return { out, tier };

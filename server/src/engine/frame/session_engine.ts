@@ -1,4 +1,4 @@
-// A session's stylizer on its engine thread: the smoothed colour statistics of the global tier, the keyframe
+// A session's stylizer on its engine thread: the global look (global_look.ts), the keyframe
 // grids from the low-res path and their interpolation, the running style transition and the tier policy. It is
 // one part of the session's FrameSession (frame_session.ts), which also holds the speaker mask and the mask
 // looks; the session's low-res state (TC-AdaIN statistics, warm-start grids) lives on the low-res worker
@@ -7,20 +7,18 @@
 // Per frame (full resolution): the grid for this frame is the low-res path's latest grids interpolated linearly
 // over r frames (grid temporal sub-sampling, Xia et al. section 7), or, until the first one arrives and in the
 // `global` tier, a grid of one affine per region from smoothed global colour statistics; during a style change
-// it is blended from the grid that was on screen (section 4.4); then it is sliced into the I420 frame in place.
+// it is blended from the grid that was on screen (section 4.4), and a pair's first low-res grid fades in from
+// the global one the same way (FIRST_GRID_FADE_MS); then it is sliced into the I420 frame in place.
 // Every r frames the low-res path runs asynchronously in the low-res worker.
-import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from '../image/color.js';
 import { Downscaler, lowResSize, type LowRes } from '../image/downscale.js';
 import { MotionMeter } from '../image/motion_meter.js';
-import { DEFAULT_TRANSFER, colorTransferAffine } from '../image/global_transfer.js';
-import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, lerpGrid } from '../image/grid.js';
+import { createGrid, lerpGrid } from '../image/grid.js';
 import type { I420Frame } from '../image/i420.js';
 import type { GuideLuts } from '../image/guide.js';
 import { LowResCancelled } from '../pool/engine_error.js';
 import type { FrameReport, LearnedVariant, LowResResult, LowResTier, Tier } from '../pool/thread_messages.js';
 import type { EngineContext } from './engine_context.js';
-import { splitGridMask } from '../image/soft_grid_mask.js';
-import type { StyleEntry } from '../runtime/style_store.js';
+import { GlobalLook } from './global_look.js';
 import { TierPolicy } from './tier_policy.js';
 import { smoothstep, type Transition, transitionWeight } from './transition.js';
 
@@ -48,6 +46,12 @@ const GLOBAL_STRIDE = 3;
 /** while the picture is still (this many frames in a row), low-res updates at least this many frames apart */
 const STILL_FRAMES = 6;
 const STILL_R = 8;
+/**
+ * the first low-res grid of a pair fades in from the global grids on screen over this long (a
+ * look change's default transition), not over r frames: the two looks differ by a whole
+ * look's worth, which in one frame is a visible jump (eval start-up rows)
+ */
+export const FIRST_GRID_FADE_MS = 500;
 
 export const DEFAULT_SESSION_OPTIONS: SessionEngineOptions = {
   globalStatsEma: 0.2,
@@ -69,24 +73,20 @@ export class SessionEngine {
   private readonly downscaler = new Downscaler();
   private readonly motion = new MotionMeter();
   private low: LowRes | undefined;
-  private readonly frameStats = { fg: emptyStats(), bg: emptyStats(), fresh: true };
-  private readonly scratch = emptyStats();
+  private readonly globalLook: GlobalLook;
   private statsMask: Uint8Array = new Uint8Array(0);
-  private statsW = { fg: new Float32Array(0), bg: new Float32Array(0) };
-  private readonly affine = new Float32Array(COEFFS);
-  private readonly gridF: Float32Array;
-  private readonly gridB: Float32Array;
   private readonly gridGlobal: Float32Array;
   private readonly gridLocal: Float32Array;
   private readonly keyFrom: Float32Array;
   private keyTo: Float32Array;
   private readonly gridFrozen: Float32Array;
   private readonly gridShown: Float32Array;
-  private readonly gridMask: Float32Array;
   /** keyframe interpolation: frames since the last grid arrived, over how many frames */
   private keyT = 0;
   private keyR = 1;
   private haveKey = false;
+  /** the pair's first grid landed: the next frame starts its fade-in from what is on screen */
+  private fadeIn = false;
   /** style generation: low-res results for an older pair are dropped */
   private gen = 0;
   /** the low-res update in flight (null: none); aborted when a new pair of looks (or the end) would drop its result */
@@ -113,15 +113,13 @@ export class SessionEngine {
     this.bg = bg;
     this.opts = { ...DEFAULT_SESSION_OPTIONS, ...opts };
     const s = ctx.shape;
-    this.gridF = createGrid(s);
-    this.gridB = createGrid(s);
+    this.globalLook = new GlobalLook(s);
     this.gridGlobal = createGrid(s);
     this.gridLocal = createGrid(s);
     this.keyFrom = createGrid(s);
     this.keyTo = createGrid(s);
     this.gridFrozen = createGrid(s);
     this.gridShown = createGrid(s);
-    this.gridMask = splitGridMask(s);
     const start: Tier = !ctx.lowres
       ? 'global'
       : ctx.tierMode !== 'auto'
@@ -181,6 +179,7 @@ export class SessionEngine {
     this.gen++;
     this.stopUpdate?.abort();
     this.haveKey = false;
+    this.fadeIn = false;
     this.immediate = true;
     this.globalDirty = true;
   }
@@ -215,16 +214,21 @@ export class SessionEngine {
           this.low!.height,
           this.statsMask,
         );
-      this.updateStats(this.low!, mask ? this.statsMask : null, 1 - (1 - this.opts.globalStatsEma) ** stride);
+      this.globalLook.update(this.low!, mask ? this.statsMask : null, 1 - (1 - this.opts.globalStatsEma) ** stride);
     }
     // a new pair of looks shows at once through its global grids
     if (refresh || this.globalDirty) {
-      this.buildGlobalGrid(this.fg, this.bg, this.gridGlobal);
+      this.globalLook.build(this.ctx.styles.get(this.fg), this.ctx.styles.get(this.bg), this.gridGlobal);
       this.globalDirty = false;
     }
     const t2 = performance.now();
     if (this.policy.tier !== 'global' && this.ctx.lowres) this.maybeUpdate(frame, mask);
     const t3 = performance.now();
+    if (this.fadeIn) {
+      this.fadeIn = false;
+      this.gridFrozen.set(this.gridShown);
+      this.transition = { fromFg: this.fg, fromBg: this.bg, startMs: nowMs, durationMs: FIRST_GRID_FADE_MS };
+    }
     const local = this.localGrid();
     let w = 1;
     if (this.transition) {
@@ -337,53 +341,21 @@ export class SessionEngine {
       );
   }
 
-  /** A new keyframe grid: interpolate to it from the grid in use over r frames (after a scene cut: at once). */
+  /**
+   * A new keyframe grid: interpolate to it from the grid in use over r frames (after a scene
+   * cut: at once). The pair's first one fades in from the global grids on screen (unless a look
+   * change's own transition is running).
+   */
   private accept(res: LowResResult): void {
-    this.keyFrom.set(res.cut ? res.grid : this.haveKey ? this.gridLocal : this.gridGlobal);
+    const first = !this.haveKey && !res.cut;
+    if (first && !this.transition && this.frames > 0) this.fadeIn = true;
+    this.keyFrom.set(res.cut || this.fadeIn ? res.grid : this.haveKey ? this.gridLocal : this.gridGlobal);
     this.keyTo = res.grid;
     this.keyT = 0;
     this.keyR = this.policy.r;
     this.haveKey = true;
     this.lastLowres = res.stages;
     this.landedMs += res.stages.lowres ?? 0;
-  }
-
-  /** Temporally smoothed colour statistics of both regions (each under its mask). */
-  private updateStats(low: LowRes, mask: Uint8Array | null, alpha: number): void {
-    const st = this.frameStats;
-    const n = low.width * low.height;
-    for (const region of ['fg', 'bg'] as const) {
-      let weights: Float32Array | undefined;
-      if (mask) {
-        if (this.statsW[region].length !== n) this.statsW[region] = new Float32Array(n);
-        weights = this.statsW[region];
-        let sum = 0;
-        for (let i = 0; i < n; i++) {
-          const m = mask[i] / 255;
-          weights[i] = region === 'fg' ? m : 1 - m;
-          sum += weights[i];
-        }
-        if (sum < 1) weights = undefined; // a region absent from the frame keeps the frame's statistics
-      }
-      const s = colorStats(low.yuv, weights, this.scratch);
-      if (st.fresh) copyStats(st[region], s);
-      else blendStats(st[region], s, alpha);
-    }
-    st.fresh = false;
-  }
-
-  /** Global tier: one affine per region, blended in grid space by the split mask. */
-  private buildGlobalGrid(fg: string, bg: string, out: Float32Array): void {
-    this.fillRegion(this.frameStats.fg, this.ctx.styles.get(fg), this.gridF);
-    this.fillRegion(this.frameStats.bg, this.ctx.styles.get(bg), this.gridB);
-    blendGrids(out, this.gridF, this.gridB, this.gridMask);
-  }
-
-  private fillRegion(content: ColorStats, style: StyleEntry, grid: Float32Array): void {
-    if (style.natural) this.affine.set(IDENTITY_AFFINE);
-    else colorTransferAffine(content, style.color, DEFAULT_TRANSFER, this.affine);
-    const a = this.affine;
-    for (let o = 0; o < grid.length; o += COEFFS) for (let c = 0; c < COEFFS; c++) grid[o + c] = a[c];
   }
 
   get frameCount(): number {

@@ -6,7 +6,7 @@
 // - main thread: EngineHandle (engine_handle.ts): frame buffers, and a copy of the looks and
 //   mask options to reopen the session when its thread is replaced;
 // - engine thread: FrameSession (frame/frame_session.ts): the stylizer (SessionEngine: global
-//   statistics, keyframe grids, transition, tier policy), the speaker mask (SpeakerMask),
+//   look (GlobalLook), keyframe grids, transition, tier policy), the speaker mask (SpeakerMask),
 //   the mask looks' buffers and the mask options;
 // - low-res worker: LowResSession (lowres/lowres_session.ts): TC-AdaIN statistics and the
 //   warm-start grids of the fit, created by the session's first update.
