@@ -2,11 +2,12 @@
 // against the torch outputs the export wrote (models/fixtures/gridnet, checked by
 // models/gridnet/check_onnx.mjs in onnxruntime-node), and the tier in the engine on a real
 // portrait: `auto` starts there, each region moves toward its own style, the picture keeps its
-// structure and the mask edge has no halo; a look change cross-fades, and a scene cut drops the
-// old scene's statistics at once.
+// structure and the mask edge has no halo; the first grid and a look change cross-fade, and a
+// scene cut drops the old scene's statistics at once.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIRST_GRID_FADE_MS } from '../../server/src/engine/frame/session_engine.js';
 import { rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
 import type { I420Frame } from '../../server/src/engine/image/i420.js';
 import {
@@ -64,6 +65,24 @@ describe('learned tier', () => {
     expect(t.total).toBeGreaterThan(10);
     expect(t.early).toBeGreaterThan(0.05 * t.step);
     expect(t.maxJump).toBeLessThanOrEqual(2 * t.step);
+  }, 240_000);
+
+  it('fades its first grid in from the global look: no frame-to-frame jump larger than the fade step', async () => {
+    // a cold session shows the global look (one colour transfer per region) until its first
+    // low-res update lands; that grid then fades in over FIRST_GRID_FADE_MS like a look change
+    const d = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    const s = auto.open('blue-hour', 'evening-glow', { fixedR: 1 });
+    const m = (await runFrames(s, portrait, SETTLED_FRAMES + 4)).map(meanYuv);
+    s.close();
+    const total = d(m[0], m.at(-1)!),
+      step = total / (FIRST_GRID_FADE_MS / (1000 / 30));
+    const jumps = m.slice(1).map((x, i) => d(x, m[i]));
+    const maxJump = Math.max(...jumps);
+    console.log(
+      `start-up: global -> learned look ${total.toFixed(2)}, uniform fade step ${step.toFixed(2)}, max frame-to-frame ${maxJump.toFixed(2)}`,
+    );
+    expect(total).toBeGreaterThan(3);
+    expect(maxJump).toBeLessThanOrEqual(2 * step);
   }, 240_000);
 
   it('drops the old scene at a cut: the first update after it gives the new scene its own look at once', async () => {
