@@ -6,7 +6,9 @@
 // without the stylizer) measures this client's floor. Every step settles, then is measured
 // for --seconds; the ramp stops at the first step that misses the targets (--through: goes
 // on), at --max sessions, or at the time limit. Printed: one row per step and the knee (the
-// most sessions that met the targets).
+// most sessions that met the targets), then each step's CPU budget per session: the stylizer's
+// own count by stage (from the server's per-second stats the peers receive) beside the rest
+// of the server's CPU (codecs, transport).
 //
 // `npm run bench:load -- --soak MINUTES`: one server, 2 sessions streaming for MINUTES with
 // churn; memory split by holder, handles and threads every 30 s, the RSS slope after the
@@ -102,7 +104,27 @@ async function measureStep(
     tier: w.tier,
     degradation: w.degradation,
     ok: fps_min >= MIN_FPS && w.lat_p95_ms <= maxP95,
+    // the server's CPU per session by stage: the stylizer's own count (its stages, frame path and
+    // background), and what is left of the process's CPU: codecs, transport, signalling
+    ...Object.fromEntries(Object.entries(w.budget).map(([k, v]) => [`ms_${k}`, v])),
+    ms_codecs_and_rest: Math.round((server_cpu_pct * 10) / peers.length) - (w.budget.stylizer ?? 0),
   };
+}
+
+/** The per-session CPU budget table: in all, the codecs and the rest, the stylizer and its stages. */
+function budgetTable(rows: BenchRecord[]): string {
+  const first = [
+    'ms_stylizer',
+    'ms_codecs_and_rest',
+    'ms_background',
+    'ms_slice',
+    'ms_segment',
+    'ms_smooth',
+    'ms_enhance',
+  ];
+  const keys = new Set(rows.flatMap((r) => Object.keys(r).filter((k) => k.startsWith('ms_'))));
+  const cols = [...first.filter((k) => keys.has(k)), ...[...keys].filter((k) => !first.includes(k)).sort()];
+  return table(rows, ['resolution', 'mode', 'sessions', 'server_ms_per_s', ...cols]);
 }
 
 /** Waits (bounded) until the server has let go of every session and peer connection. */
@@ -205,7 +227,14 @@ it.skipIf(soakMinutes > 0)(
         `server_ms_per_s: the server's CPU-ms per second of video per session; vs_echo: that against the echo session's; ` +
         `tier, degradation: what the server chose under the load\n` +
         `${table(rows, ['resolution', 'mode', 'sessions', 'fps_mean', 'fps_min', 'lat_p50_ms', 'lat_p95_ms', 'stamped_pct', 'server_cpu_pct', 'server_ms_per_s', 'vs_echo', 'peers_cpu_pct', 'other_cpu_pct', 'rss_mib', 'tier', 'degradation', 'ok'])}\n` +
-        knees.join('\n'),
+        `${knees.join('\n')}\n\n` +
+        `CPU-ms per second of video per session: ms_stylizer = the engine's own count (frame path + background), ` +
+        `ms_codecs_and_rest = server_ms_per_s minus it (decode, encode, transport, signalling); the stylizer by stage: ` +
+        `frame-path stages = their mean ms per frame x frames out (segment/smooth: model runs, also counted in ` +
+        `ms_background when they ran off the frame path), ms_background = low-res updates and off-path model runs; ` +
+        `these are the engine's wall times, so on busy cores they include time preempted (their sum can exceed the ` +
+        `CPU the stylizer adds over the echo session)\n` +
+        budgetTable(rows),
     );
     writeJson(rows.map((r) => ({ bench: 'load', ...r })));
   },

@@ -98,6 +98,32 @@ export interface WindowStats {
   /** the tier most seconds reported, and the highest degradation level seen */
   tier: string;
   degradation: number;
+  /** per session, mean over its seconds: the stylizer's CPU-ms per second of video by stage (frame-path
+   * stages: their mean ms per frame x frames out; `background`: low-res updates and model runs off
+   * the frame path), and in all (`stylizer`, the server's own count) */
+  budget: Record<string, number>;
+}
+
+/** stages of the engine's report that are no per-frame work: the last low-res update's wall time
+ * (repeated on every frame; the background figure counts each update once) and the wait in the queue */
+const NOT_WORK = new Set(['lowres', 'queue']);
+
+/** Mean per-session stylizer CPU budget (ms per second of video) over the peers' seconds. */
+function stylizerBudget(all: PeerLine[]): Record<string, number> {
+  const acc: Record<string, number> = {};
+  let n = 0;
+  for (const l of all) {
+    const sv = l.server;
+    if (!sv?.stages || sv.cpuMsPerS === undefined) continue;
+    n++;
+    for (const [k, v] of Object.entries(sv.stages)) if (!NOT_WORK.has(k)) acc[k] = (acc[k] ?? 0) + v * sv.fpsOut;
+    acc.background = (acc.background ?? 0) + (sv.backgroundMs ?? 0) * sv.fpsOut;
+    acc.stylizer = (acc.stylizer ?? 0) + sv.cpuMsPerS;
+  }
+  // n seconds over all sessions: the mean of one session's second
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(acc)) out[k] = Math.round(v / Math.max(1, n));
+  return out;
 }
 
 /** The peers' seconds since `from`, pooled: fps per session and round-trip percentiles. */
@@ -120,6 +146,7 @@ export function windowStats(peers: PeerHandle[], from: Map<PeerHandle, number>):
     ),
     tier: [...tiers].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '?',
     degradation: Math.max(0, ...all.map((l) => l.server?.degradation ?? 0)),
+    budget: stylizerBudget(all),
   };
 }
 

@@ -200,6 +200,10 @@ async function main(): Promise<void> {
             p95: serverStats.engineP95,
             tier: serverStats.tier,
             degradation: serverStats.degradation,
+            stages: serverStats.stages,
+            frameMs: serverStats.frameMs,
+            backgroundMs: serverStats.backgroundMs,
+            cpuMsPerS: serverStats.cpuMsPerS,
           }
         : null,
     };

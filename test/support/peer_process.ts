@@ -19,7 +19,19 @@ export interface PeerLine {
   latP95?: number;
   latMs?: number[];
   ice?: string;
-  server?: { fpsIn: number; fpsOut: number; drops: number; p95: number; tier: string; degradation: number } | null;
+  server?: {
+    fpsIn: number;
+    fpsOut: number;
+    drops: number;
+    p95: number;
+    tier: string;
+    degradation: number;
+    /** the engine's mean ms per frame by stage, the frame path's and the background's, and their CPU per second */
+    stages?: Record<string, number>;
+    frameMs?: number;
+    backgroundMs?: number;
+    cpuMsPerS?: number;
+  } | null;
   /** summary */
   fpsMean?: number;
   fpsMin?: number;
