@@ -2,7 +2,8 @@
 // inline SVG) and the text table printed at the end of a run.
 import type { EvalRecord } from './evaluate.js';
 import type { SpeedRecord } from './speed.js';
-import { STARTUP_COLUMNS, startupRows } from './startup.js';
+import { FIRST_GRID_FADE_MS } from '../../server/src/engine/frame/session_engine.js';
+import { STARTUP_PREFIX } from './startup.js';
 
 export interface ClipSection {
   id: string;
@@ -31,6 +32,17 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 const fmt = (v: number | null | undefined, k = 3) =>
   v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v.toPrecision(k)).toString();
 const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+/** Mean of a figure over records, skipping those without it (null when none has it). */
+function meanOf(rs: EvalRecord[], f: (r: EvalRecord) => number | null): number | null {
+  const xs = rs.map(f).filter((x): x is number => x !== null);
+  return xs.length ? avg(xs) : null;
+}
+
+/** Rows of cells as aligned plain text: the first `left` columns left-aligned, the rest right-aligned. */
+function textGrid(rows: string[][], left = 1): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i < left ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).join('\n');
+}
 
 export const COLUMNS = [
   'warping error ×10³ ↓',
@@ -43,10 +55,7 @@ export const COLUMNS = [
 
 /** One table row of metric cells for a set of records (means over them). */
 export function metricCells(rs: EvalRecord[]): string[] {
-  const m = (f: (r: EvalRecord) => number | null) => {
-    const xs = rs.map(f).filter((x): x is number => x !== null);
-    return xs.length ? avg(xs) : null;
-  };
+  const m = (f: (r: EvalRecord) => number | null) => meanOf(rs, f);
   return [
     fmt(m((r) => r.warping_error * 1000)),
     fmt(m((r) => r.tcc)),
@@ -193,7 +202,7 @@ ${groups
   .filter(([, rs]) => rs.length)
   .map(([name, rs]) => `<h4>${esc(name)}</h4>${table(['system', ...COLUMNS], summaryRows(rs))}`)
   .join('\n')}
-<h2>Start-up and steady state</h2><p class="note">start-up rows: a cold session on the clip's first frame, paced like a camera; start-up = the frames before its first low-res update landed plus that grid's fade-in (500 ms). The warm rows start steady (two updates before the clip).</p>${table(['system', ...STARTUP_COLUMNS], startupRows(d.records))}
+<h2>Start-up and steady state</h2><p class="note">start-up rows: a cold session on the clip's first frame, paced like a camera; start-up = the frames before its first low-res update landed plus that grid's fade-in (${FIRST_GRID_FADE_MS} ms). The warm rows start steady (two updates before the clip).</p>${table(['system', ...STARTUP_COLUMNS], startupRows(d.records))}
 <h2>Speed (single session, CPU)</h2>${speedTable(d.speed)}
 <h2>Clips</h2>${d.clips.map((c) => clipHtml(c, d.records)).join('\n')}
 <h2 id="definitions">Definitions and notes</h2><ul>${d.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
@@ -216,13 +225,49 @@ export function textTable(records: EvalRecord[]): string {
       fmt(r.ms_per_frame),
     ]);
   }
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).join('\n');
+  return textGrid(rows, 2);
 }
 
 /** Per-system means as plain text. */
 export function textSummary(records: EvalRecord[]): string {
-  const rows = [['system', ...COLUMNS], ...summaryRows(records)];
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ')).join('\n');
+  return textGrid([['system', ...COLUMNS], ...summaryRows(records)]);
+}
+
+export const STARTUP_COLUMNS = [
+  'start-up frames (mean)',
+  'warp×1e3 start-up',
+  'warp×1e3 steady',
+  'warp×1e3 input',
+  'TCC start-up',
+  'TCC steady',
+  'start-up peak / steady peak',
+  'start-up frames (max)',
+];
+
+/** Per-system means of the start-up/steady split over the clips (start-up rows, and the warm r=auto rows beside them). */
+export function startupRows(records: EvalRecord[]): string[][] {
+  const ids = [...new Set(records.map((r) => r.system))].filter(
+    (s) => s.startsWith(STARTUP_PREFIX) || s === 'learned r=auto' || s === 'neural r=auto',
+  );
+  return ids.map((id) => {
+    const rs = records.filter((r) => r.system === id);
+    const inputs = records.filter((r) => r.system === 'input (no stylization)' && rs.some((x) => x.clip === r.clip));
+    return [
+      id,
+      fmt(meanOf(rs, (r) => r.startup_frames)),
+      fmt(meanOf(rs, (r) => (r.warping_error_startup === null ? null : r.warping_error_startup * 1000))),
+      fmt(meanOf(rs, (r) => r.warping_error_steady * 1000)),
+      fmt(meanOf(inputs, (r) => r.warping_error * 1000)),
+      fmt(meanOf(rs, (r) => r.tcc_startup)),
+      fmt(meanOf(rs, (r) => r.tcc_steady)),
+      fmt(meanOf(rs, (r) => r.startup_peak_ratio)),
+      rs.length ? `${Math.max(...rs.map((r) => r.startup_frames))}` : '–',
+    ];
+  });
+}
+
+/** The start-up/steady split as plain text (printed at the end of a run). */
+export function startupText(records: EvalRecord[]): string {
+  const rows = startupRows(records);
+  return rows.length ? textGrid([['system', ...STARTUP_COLUMNS], ...rows]) : '';
 }

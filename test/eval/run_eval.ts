@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { I420Frame } from '../../server/src/engine/image/i420.js';
 import type { Tier } from '../../server/src/engine/pool/thread_messages.js';
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
+import { FIRST_GRID_FADE_MS } from '../../server/src/engine/frame/session_engine.js';
 import { engineHarness, settle, type Harness } from '../support/engine_harness.js';
 import { loadRgb, ROOT } from '../support/media.js';
 import { NetBaseline } from './baselines.js';
@@ -15,11 +16,11 @@ import { loadClips, mediaSet, type EvalClip } from './clips.js';
 import { evaluate, haloFrames, styleDistanceOf, type EvalRecord, type HaloIdeal } from './evaluate.js';
 import { frameDifference, labStats, warpResidual } from './metrics.js';
 import { Pictures } from './pictures.js';
-import { renderReport, textSummary, textTable, type ClipSection } from './report_html.js';
+import { renderReport, startupText, textSummary, textTable, type ClipSection } from './report_html.js';
 import { measureSpeed, type Res, type SpeedRecord } from './speed.js';
 import { regionRuns, systems, tierHarness, type SystemEnv, type SystemResult } from './systems.js';
 import { artisticEval, artisticSummary, type ArtisticScope } from './artistic_eval.js';
-import { startupSystems, startupText } from './startup.js';
+import { startupSystems } from './startup.js';
 
 export interface EvalOptions {
   quick: boolean;
@@ -76,8 +77,8 @@ const NOTES = [
   'style distance: per region, the 2-Wasserstein distance between Gaussians fitted to the region\'s CIE Lab colours (mean and covariance) and its style image\'s, mean over the regions (fg; bg too where there is a mask) and ~6 frames; "(input)" is the same for the unstylized input (before).',
   'halo px: at the middle and last frame, the ideal is each region\'s own look over the whole frame (the same tier run at r = 1 with the fg look on both regions and with the bg look on both; baselines: their own per-region outputs) blended per pixel by the soft reference mask (so the pixel-space blend ablation is the reference and scores 0 by construction); per 1-px band of distance to the mask edge (Euclidean distance transform of the mask), the mean |ΔY,ΔU,ΔV| to the ideal; halo = the largest distance < 24 px whose band error exceeds the far field (bands 24–47 px) by more than 3 code values. "–": clip without a mask.',
   "ms/frame: the frame path only (engine: SessionEngine.processFrame; the asynchronous low-res update is in the stages table; segmentation is not included). r = 1: each frame waits for its own low-res update; r = auto: frames paced in real time at the clip's frame rate. Pixel-space blend: both runs added. Baselines: the whole per-frame function.",
-  "engine runs: the first frame is processed twice (waiting for each low-res update) and once more after the first grid's fade-in (500 ms) has ended, before the clip, so no run starts on the global fallback grid or mid-fade; every frame of those rows is steady state.",
-  'start-up rows ("start-up: <tier> r=auto, cold session"): a session opened on the clip\'s first frame with no warm-up, paced in real time like a camera; it shows its global grids until the first low-res update lands, then fades to it over 500 ms (FIRST_GRID_FADE_MS; before session 11 it jumped to it over r frames). Start-up = the frames before the update landed plus that fade (startup_frames in results.json); warping error and TCC are split there (frame pairs ending in a start-up frame or at the first steady one count as start-up); "start-up peak / steady peak" = the largest per-frame warping error of the start-up over the largest of the steady state (above 1: a jump no steady frame has).',
+  `engine runs: the first frame is processed twice (waiting for each low-res update) and once more after the first grid's fade-in (${FIRST_GRID_FADE_MS} ms) has ended, before the clip, so no run starts on the global fallback grid or mid-fade; every frame of those rows is steady state.`,
+  `start-up rows ("start-up: <tier> r=auto, cold session"): a session opened on the clip's first frame with no warm-up, paced in real time like a camera; it shows its global grids until the first low-res update lands, then fades to it over ${FIRST_GRID_FADE_MS} ms (FIRST_GRID_FADE_MS; before session 11 it jumped to it over r frames). Start-up = the frames before the update landed plus that fade (startup_frames in results.json); warping error and TCC are split there (frame pairs ending in a start-up frame or at the first steady one count as start-up); "start-up peak / steady peak" = the largest per-frame warping error of the start-up over the largest of the steady state (above 1: a jump no steady frame has).`,
   'temporal-loss pair (when models/gridnet_control* and gridnet_notemporal* are there): the shipped learned network fine-tuned for the same time with the same schedule, data and seed, once with its temporal loss ("control") and once without ("ablation: no temporal loss"); models/gridnet/README.md.',
   'ablations: no TC-AdaIN = tcAdainAlpha 0; pixel-space blend = the session run twice (fg look on both regions, bg look on both) and the outputs blended per pixel by the soft mask instead of in grid space; no mask enhancement = synthetic clips: the exact mask area-downscaled to 256 px and upsampled bilinearly; real clips: SpeakerMask with enhancement "bilinear".',
   "baselines: per-frame encoder→AdaIN→decoder at the clip's resolution (distilled VGG pair, as fullResNetBaseline in test/bench/engine.bench.ts; two regions by masked content statistics and a feature-space blend, one decode; no grid, no temporal state); 3D LUT: the global tier's transform (the closed-form colour transfer of global_transfer.ts) per region, fitted on the clip's first frame and baked into a 33³ LUT (a fixed grade, as a streamer's LUT is), applied by trilinear lookup as ffmpeg's lut3d does (the .cube files are in luts/: `ffmpeg -i in -vf lut3d=file=luts/<clip>_speaker.cube` reproduces the speaker's look), the two LUT outputs blended per pixel by the mask.",
