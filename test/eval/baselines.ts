@@ -21,7 +21,8 @@ import { ort, OnnxRuntime } from '../../server/src/engine/runtime/onnx_session.j
 import { adain, channelStats, maskedStats, type ChannelStats } from '../../server/src/engine/lowres/st_adain.js';
 import type { StyleEntry } from '../../server/src/engine/runtime/style_store.js';
 import { colorStats, rgbToYuv, yuvToRgb, type ColorStats } from '../../server/src/engine/image/color.js';
-import { colorTransferAffine, DEFAULT_TRANSFER } from '../../server/src/engine/image/global_transfer.js';
+import { regionAffine } from '../../server/src/engine/frame/global_look.js';
+import { COEFFS } from '../../server/src/engine/image/grid.js';
 
 const C = 128;
 
@@ -179,12 +180,9 @@ function frameColorStats(frame: I420Frame, weight?: (i: number) => number): Colo
   return colorStats(yuv, w);
 }
 
-/** The global tier's per-region affine (global_transfer.ts, default options) from `content` to `style`. */
+/** The global tier's per-region affine (global_look.ts regionAffine) from `content` to `style`, baked. */
 function regionLut(content: ColorStats, style: StyleEntry): Float32Array {
-  const a = new Float32Array(12);
-  if (style.natural) a.set([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]);
-  else colorTransferAffine(content, style.color, DEFAULT_TRANSFER, a);
-  return affineLut(a);
+  return affineLut(regionAffine(content, style, new Float32Array(COEFFS)));
 }
 
 /** Applies a LUT to interleaved RGB u8 (trilinear), into float RGB. */

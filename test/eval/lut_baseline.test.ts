@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { rgbToYuv, yuvToRgb } from '../../server/src/engine/image/color.js';
+import { IDENTITY_AFFINE } from '../../server/src/engine/image/grid.js';
 import { affineLut, applyLut, cubeText } from './baselines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'restyle-lut-'));
@@ -60,7 +61,7 @@ it('the baked LUT applies the global affine (trilinear error within a few code v
   expect(worst).toBeLessThan(12);
   // identity stays identity
   const id = new Float32Array(rgb.length);
-  applyLut(affineLut([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]), rgb, id);
+  applyLut(affineLut(IDENTITY_AFFINE), rgb, id);
   for (let i = 0; i < rgb.length; i++) expect(Math.abs(id[i] - rgb[i])).toBeLessThan(1.5);
 });
 

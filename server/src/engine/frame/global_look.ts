@@ -6,7 +6,7 @@
 import { blendStats, colorStats, copyStats, emptyStats, type ColorStats } from '../image/color.js';
 import type { LowRes } from '../image/downscale.js';
 import { DEFAULT_TRANSFER, colorTransferAffine } from '../image/global_transfer.js';
-import { blendGrids, COEFFS, createGrid, IDENTITY_AFFINE, type GridShape } from '../image/grid.js';
+import { blendGrids, COEFFS, createGrid, fillAffine, IDENTITY_AFFINE, type GridShape } from '../image/grid.js';
 import { splitGridMask } from '../image/soft_grid_mask.js';
 import type { StyleEntry } from '../runtime/style_store.js';
 
@@ -51,15 +51,15 @@ export class GlobalLook {
 
   /** Writes the global grid of the pair (fg look on the speaker, bg look around) into `out`. */
   build(fg: StyleEntry, bg: StyleEntry, out: Float32Array): void {
-    this.#fillRegion(this.#stats.fg, fg, this.#gridF);
-    this.#fillRegion(this.#stats.bg, bg, this.#gridB);
+    fillAffine(this.#gridF, regionAffine(this.#stats.fg, fg, this.#affine));
+    fillAffine(this.#gridB, regionAffine(this.#stats.bg, bg, this.#affine));
     blendGrids(out, this.#gridF, this.#gridB, this.#gridMask);
   }
+}
 
-  #fillRegion(content: ColorStats, style: StyleEntry, grid: Float32Array): void {
-    const a = this.#affine;
-    if (style.natural) a.set(IDENTITY_AFFINE);
-    else colorTransferAffine(content, style.color, DEFAULT_TRANSFER, a);
-    for (let o = 0; o < grid.length; o += COEFFS) for (let c = 0; c < COEFFS; c++) grid[o + c] = a[c];
-  }
+/** A region's global transform: the identity for a 'natural' look, else the colour transfer of its statistics onto the style's. */
+export function regionAffine(content: ColorStats, style: StyleEntry, out: Float32Array): Float32Array {
+  if (style.natural) out.set(IDENTITY_AFFINE);
+  else colorTransferAffine(content, style.color, DEFAULT_TRANSFER, out);
+  return out;
 }
