@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { webcamI420 } from './clips.js';
 import { ROOT } from './media.js';
 import type { NetNs } from './netns.js';
+import type { StatsMsg } from '../../shared/protocol.js';
 
 /** One JSON line of peer_client.ts: 'started', then a 'second' per second, then a 'summary' (or 'refused', 'offer-refused', 'crash'). */
 export interface PeerLine {
@@ -19,19 +20,11 @@ export interface PeerLine {
   latP95?: number;
   latMs?: number[];
   ice?: string;
-  server?: {
-    fpsIn: number;
-    fpsOut: number;
-    drops: number;
-    p95: number;
-    tier: string;
-    degradation: number;
-    /** the engine's mean ms per frame by stage, the frame path's and the background's, and their CPU per second */
-    stages?: Record<string, number>;
-    frameMs?: number;
-    backgroundMs?: number;
-    cpuMsPerS?: number;
-  } | null;
+  /** the server's stats of that second as the peer received them (engineP95 as p95); the budget fields are optional */
+  server?:
+    | (Pick<StatsMsg, 'fpsIn' | 'fpsOut' | 'drops' | 'tier' | 'degradation'> &
+        Partial<Pick<StatsMsg, 'stages' | 'frameMs' | 'backgroundMs' | 'cpuMsPerS'>> & { p95: number })
+    | null;
   /** summary */
   fpsMean?: number;
   fpsMin?: number;
