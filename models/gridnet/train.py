@@ -59,7 +59,18 @@ WEIGHTS = dict(content=0.5, style=1.0, color=0.0, smooth=0.5, mask=2.0, guide=0.
 # the input (mean/std of Y, U, V under the region's exact mask matched to the style image's): an affine
 # map in YUV, i.e. exactly what a grid can express, so it gives a strong, fittable signal at once. Its
 # weight is annealed (cosine) from WEIGHTS["distill"] to DISTILL["floor"] x that by progress DISTILL["until"].
-DISTILL = dict(floor=0.25, until=0.6, gain_lo=0.5, gain_hi=2.5)
+DISTILL = dict(floor=0.25, until=0.6, gain_lo=0.5, gain_hi=2.5, luma_lo=0.5, luma_hi=2.5)
+# luma_lo/hi (--luma-gain): the bounds of the luminance (Y) gain alone. A look that scales the speaker's
+# or background's luminance contrast by k scales every edge's gradient by k, so detail no longer keeps
+# its scale (the eval's gradient SSIM falls to about 2k / (1 + k^2)); a tighter Y bound keeps the detail
+# and leaves chroma (the look's colours) at gain_lo/hi.
+
+
+def gain_bounds(device=None):
+    """[3] lower and upper bounds of the per-channel (Y, U, V) Reinhard gain."""
+    lo = torch.tensor([DISTILL["luma_lo"], DISTILL["gain_lo"], DISTILL["gain_lo"]], device=device)
+    hi = torch.tensor([DISTILL["luma_hi"], DISTILL["gain_hi"], DISTILL["gain_hi"]], device=device)
+    return lo, hi
 DISTILL_PRESET = dict(distill=1.0, content=0.2, color=0.5)  # --distill: weights used for runs/cpu_distill
 
 
@@ -80,7 +91,8 @@ def init_colour_head(net, steps=1500, n=8192, seed=0):
     m_c, s_c = rnd_stats(n)
     m_s, s_s = rnd_stats(n)
     cf = colour_features(m_c, s_c, m_s, s_s)
-    gain = (s_s / torch.sqrt(s_c ** 2 + 1.0)).clamp(DISTILL["gain_lo"], DISTILL["gain_hi"])
+    lo, hi = gain_bounds()
+    gain = torch.maximum(torch.minimum(s_s / torch.sqrt(s_c ** 2 + 1.0), hi), lo)
     c = torch.tensor(CENTRE)
     tgt = torch.zeros(n, 3, 4)
     for ch in range(3):
@@ -261,6 +273,19 @@ def forward_clip(b, frames, noisy, style_stats, natural, alpha=ALPHA, L=128, gra
                 feats=feats)
 
 
+def region_gain(yuv, w2, ss):
+    """Per region k (weights w2[:, k]) the input's (Y, U, V) mean and the bounded Reinhard gain
+    clamp(std_style / std_k) (gain_bounds). yuv [N,3,S,S]; w2 [N,2,S,S]; ss [N,2,3] -> [N,2,3] x 2."""
+    N, _, S, _ = yuv.shape
+    yv = yuv.reshape(N, 1, 3, S * S)
+    wv = w2.reshape(N, 2, 1, S * S)
+    ws = wv.sum(-1).clamp_min(1e-6)
+    m = (yv * wv).sum(-1) / ws                                          # [N,2,3]
+    sd = (((yv - m.unsqueeze(-1)) ** 2 * wv).sum(-1) / ws + 1.0).sqrt()  # +1: 1 level floor
+    lo, hi = gain_bounds(yuv.device)
+    return m, torch.maximum(torch.minimum(ss / sd, hi), lo), sd
+
+
 def reinhard_target(yuv, w2, sm, ss, nat):
     """Per-region Reinhard colour transfer in the engine's YUV: for region k (weights w2[:, k]),
     (yuv - mean_k) * clamp(std_style / std_k) + mean_style, per channel; a natural region keeps
@@ -269,10 +294,7 @@ def reinhard_target(yuv, w2, sm, ss, nat):
     N, _, S, _ = yuv.shape
     yv = yuv.reshape(N, 1, 3, S * S)
     wv = w2.reshape(N, 2, 1, S * S)
-    ws = wv.sum(-1).clamp_min(1e-6)
-    m = (yv * wv).sum(-1) / ws                                          # [N,2,3]
-    sd = (((yv - m.unsqueeze(-1)) ** 2 * wv).sum(-1) / ws + 1.0).sqrt()  # +1: 1 level floor
-    g = (ss / sd).clamp(DISTILL["gain_lo"], DISTILL["gain_hi"])
+    m, g, _ = region_gain(yuv, w2, ss)
     t = (yv - m.unsqueeze(-1)) * g.unsqueeze(-1) + sm.unsqueeze(-1)     # [N,2,3,SS]
     t = torch.where(nat.view(N, 2, 1, 1), yv.expand_as(t), t)
     t = (t * wv).sum(1) / wv.sum(1).clamp_min(1e-6)                      # [N,3,SS]
@@ -323,7 +345,9 @@ def compute_losses(b, r, batch, style_ms, natural, temporal=True, loss_size=None
     cm = (oy * wv).sum(-1) / ws                                        # [N,2,3]
     cs = (((oy - cm.unsqueeze(-1)) ** 2 * wv).sum(-1) / ws + 1e-5).sqrt()
     sm, ss = sty[4]
-    pc = (((cm - sm) ** 2 + (cs - ss) ** 2).mean(-1)) / 32.0 ** 2        # [N,2]
+    with torch.no_grad():  # the std the bounded gain reaches (= the style's where unbounded)
+        _, g_in, sd_in = region_gain(r["yuv"], w2, ss)
+    pc = (((cm - sm) ** 2 + (cs - sd_in * g_in) ** 2).mean(-1)) / 32.0 ** 2  # [N,2]
     L["color"] = (pc * use).sum() / use.sum().clamp_min(1.0)
     if WEIGHTS.get("distill"):
         with torch.no_grad():
@@ -496,6 +520,9 @@ def main():
                     help="start from another run's ckpt (mask network, grid network, guide; not the optimizer)")
     ap.add_argument("--colour-init", action="store_true",
                     help="pre-fit the colour head to the Reinhard transfer before the main phase (init_colour_head)")
+    ap.add_argument("--luma-gain", default=None, metavar="LO,HI",
+                    help="bounds of the Reinhard luminance gain (default %s,%s, as chroma)" % (DISTILL["luma_lo"],
+                                                                                          DISTILL["luma_hi"]))
     ap.add_argument("--distill", action="store_true",
                     help="distillation towards per-region Reinhard YUV targets: weights %s (before --weights)"
                     % DISTILL_PRESET)
@@ -507,6 +534,8 @@ def main():
         WEIGHTS.update(DISTILL_PRESET)
     if args.weights:
         WEIGHTS.update(json.loads(args.weights))
+    if args.luma_gain:
+        DISTILL["luma_lo"], DISTILL["luma_hi"] = (float(v) for v in args.luma_gain.split(","))
     for k in ("main_steps", "mask_steps", "max_minutes", "frames", "lr", "preview_every"):
         if getattr(args, k) is not None:
             sch[k] = getattr(args, k)
