@@ -64,6 +64,7 @@ DISTILL = dict(floor=0.25, until=0.6, gain_lo=0.5, gain_hi=2.5, luma_lo=0.5, lum
 # or background's luminance contrast by k scales every edge's gradient by k, so detail no longer keeps
 # its scale (the eval's gradient SSIM falls to about 2k / (1 + k^2)); a tighter Y bound keeps the detail
 # and leaves chroma (the look's colours) at gain_lo/hi.
+DISTILL_PRESET = dict(distill=1.0, content=0.2, color=0.5)  # --distill: weights used for runs/cpu_distill
 
 
 def gain_bounds(device=None):
@@ -71,7 +72,6 @@ def gain_bounds(device=None):
     lo = torch.tensor([DISTILL["luma_lo"], DISTILL["gain_lo"], DISTILL["gain_lo"]], device=device)
     hi = torch.tensor([DISTILL["luma_hi"], DISTILL["gain_hi"], DISTILL["gain_hi"]], device=device)
     return lo, hi
-DISTILL_PRESET = dict(distill=1.0, content=0.2, color=0.5)  # --distill: weights used for runs/cpu_distill
 
 
 def init_colour_head(net, steps=1500, n=8192, seed=0):
@@ -275,7 +275,8 @@ def forward_clip(b, frames, noisy, style_stats, natural, alpha=ALPHA, L=128, gra
 
 def region_gain(yuv, w2, ss):
     """Per region k (weights w2[:, k]) the input's (Y, U, V) mean and the bounded Reinhard gain
-    clamp(std_style / std_k) (gain_bounds). yuv [N,3,S,S]; w2 [N,2,S,S]; ss [N,2,3] -> [N,2,3] x 2."""
+    clamp(std_style / std_k) (gain_bounds), and the input's std. yuv [N,3,S,S]; w2 [N,2,S,S];
+    ss [N,2,3] -> mean, gain, std, each [N,2,3]."""
     N, _, S, _ = yuv.shape
     yv = yuv.reshape(N, 1, 3, S * S)
     wv = w2.reshape(N, 2, 1, S * S)
