@@ -86,6 +86,8 @@ async function measureStep(
   const w = windowStats(peers, from);
   const s = await sampleServer(srv);
   const fps_min = round1(Math.min(...w.fps));
+  // CPU-ms per second of video per session: what one session costs the server
+  const server_ms_per_s = Math.round((server_cpu_pct * 10) / peers.length);
   return {
     resolution,
     mode,
@@ -96,8 +98,7 @@ async function measureStep(
     lat_p95_ms: w.lat_p95_ms,
     stamped_pct: w.stamped_pct,
     server_cpu_pct,
-    // CPU-ms per second of video per session: what one session costs the server
-    server_ms_per_s: Math.round((server_cpu_pct * 10) / peers.length),
+    server_ms_per_s,
     peers_cpu_pct,
     other_cpu_pct,
     rss_mib: s.rss_mib,
@@ -107,7 +108,7 @@ async function measureStep(
     // the server's CPU per session by stage: the stylizer's own count (its stages, frame path and
     // background), and what is left of the process's CPU: codecs, transport, signalling
     ...Object.fromEntries(Object.entries(w.budget).map(([k, v]) => [`ms_${k}`, v])),
-    ms_codecs_and_rest: Math.round((server_cpu_pct * 10) / peers.length) - (w.budget.stylizer ?? 0),
+    ms_codecs_and_rest: server_ms_per_s - (w.budget.stylizer ?? 0),
   };
 }
 
