@@ -287,15 +287,15 @@ def region_gain(yuv, w2, ss):
     return m, torch.maximum(torch.minimum(ss / sd, hi), lo), sd
 
 
-def reinhard_target(yuv, w2, sm, ss, nat):
+def reinhard_target(yuv, w2, sm, m, g, nat):
     """Per-region Reinhard colour transfer in the engine's YUV: for region k (weights w2[:, k]),
     (yuv - mean_k) * clamp(std_style / std_k) + mean_style, per channel; a natural region keeps
     the input. Blended per pixel by the exact region weights; clamped to what the engine outputs.
-    yuv [N,3,S,S]; w2 [N,2,S,S]; sm, ss [N,2,3] (style YUV mean/std); nat [N,2] bool."""
+    yuv [N,3,S,S]; w2 [N,2,S,S]; sm [N,2,3] (style YUV mean); m, g [N,2,3] (region_gain: the
+    input's mean and the bounded gain per region); nat [N,2] bool."""
     N, _, S, _ = yuv.shape
     yv = yuv.reshape(N, 1, 3, S * S)
     wv = w2.reshape(N, 2, 1, S * S)
-    m, g, _ = region_gain(yuv, w2, ss)
     t = (yv - m.unsqueeze(-1)) * g.unsqueeze(-1) + sm.unsqueeze(-1)     # [N,2,3,SS]
     t = torch.where(nat.view(N, 2, 1, 1), yv.expand_as(t), t)
     t = (t * wv).sum(1) / wv.sum(1).clamp_min(1e-6)                      # [N,3,SS]
@@ -347,12 +347,12 @@ def compute_losses(b, r, batch, style_ms, natural, temporal=True, loss_size=None
     cs = (((oy - cm.unsqueeze(-1)) ** 2 * wv).sum(-1) / ws + 1e-5).sqrt()
     sm, ss = sty[4]
     with torch.no_grad():  # the std the bounded gain reaches (= the style's where unbounded)
-        _, g_in, sd_in = region_gain(r["yuv"], w2, ss)
+        m_in, g_in, sd_in = region_gain(r["yuv"], w2, ss)
     pc = (((cm - sm) ** 2 + (cs - sd_in * g_in) ** 2).mean(-1)) / 32.0 ** 2  # [N,2]
     L["color"] = (pc * use).sum() / use.sum().clamp_min(1.0)
     if WEIGHTS.get("distill"):
         with torch.no_grad():
-            r["target"] = reinhard_target(r["yuv"], w2, sm, ss, nat)
+            r["target"] = reinhard_target(r["yuv"], w2, sm, m_in, g_in, nat)
         # mean abs RGB difference, 0.05 (~13 levels) -> 1
         L["distill"] = (out - r["target"]).abs().mean() * 20.0
     else:
