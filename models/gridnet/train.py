@@ -34,7 +34,10 @@ from losses import (aux_region_stats, content_loss, laplacian_smoothness, masked
 from net import GridNet, MaskNet  # noqa: E402
 
 MODELS = os.path.dirname(HERE)
-COMMON_READY = os.path.exists(os.path.join(MODELS, "common", "READY"))
+# the training set is ready when models/data/build.py has written the data cache's manifest (the old
+# marker, models/common/READY, was written by nothing, so every run on a fresh clone fell back to the
+# smoke-test stand-in data without saying so; main() now refuses that for any schedule but smoke)
+COMMON_READY = os.path.exists(os.path.join(MODELS, "data", "cache", "manifest.json"))
 
 SCHEDULES = {
     # 30 s on this CPU: a few steps of each phase, prints a falling loss
@@ -529,6 +532,9 @@ def main():
                     % DISTILL_PRESET)
     args = ap.parse_args()
 
+    if not COMMON_READY and args.schedule != "smoke":
+        sys.exit("no training set: models/data/cache/manifest.json is missing; build it with "
+                 "/usr/bin/python3 models/data/build.py (the stand-in data is for --schedule smoke only)")
     torch.set_num_threads(args.threads)
     sch = dict(SCHEDULES[args.schedule])
     if args.distill:
