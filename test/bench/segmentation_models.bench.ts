@@ -6,9 +6,11 @@
 // median time of the whole per-frame path (pre-processing, model, crop, upsampling).
 //
 // Models (../shared/models/segmentation/README.md has their I/O and licences):
-//   - selfie: the product path (models/selfie_segmentation.onnx via Segmenter, letterboxed
-//     256×256) with plain bilinear upsampling, and the product's SpeakerMask (smoothing +
-//     guided upsampling, defaults);
+//   - selfie: the product path (models/selfie_segmentation_flex.onnx via Segmenter: the frame
+//     at 256 on its long side, the short side padded to a multiple of 16) with plain bilinear
+//     upsampling, and the product's SpeakerMask (smoothing + guided upsampling, defaults);
+//   - selfie square: the same weights as shipped upstream (models/selfie_segmentation.onnx),
+//     the frame letterboxed into 256×256 (what the product ran before the flexible model);
 //   - mediapipe.onnx (Google Meet landscape, 256×144, logits), letterboxed the same way;
 //   - SINet_Softmax_simple.fixed.onnx (320×320 NCHW, the plugin's normalisation), letterboxed;
 //   - RVM (rvm_mobilenetv3_nhwc.onnx) at full resolution, downsample_ratio 0.375, 4 recurrent
@@ -60,6 +62,7 @@ async function candidates(): Promise<Candidate[]> {
   const seg = await Segmenter.create(onnx);
   // the same shared session the Segmenter runs on: wrapped for its run() times
   timer.wrap(await onnx.session(SELFIE_MODEL));
+  const square = timer.wrap(await onnx.session('selfie_segmentation.onnx'));
   const [meet, sinet, rvm] = await Promise.all([
     openShared('mediapipe.onnx'),
     openShared('SINet_Softmax_simple.fixed.onnx'),
@@ -71,7 +74,7 @@ async function candidates(): Promise<Candidate[]> {
     {
       name: 'selfie (product) + bilinear',
       licence: 'Apache-2.0',
-      input: '256x256 letterbox',
+      input: 'long side 256, short to x16',
       note: 'Segmenter.stream().segment',
       permissive: true,
       favoured: false,
@@ -92,15 +95,33 @@ async function candidates(): Promise<Candidate[]> {
     {
       name: 'selfie (product) SpeakerMask',
       licence: 'Apache-2.0',
-      input: '256x256 letterbox',
+      input: 'long side 256, short to x16',
       note: 'smoothing + guided (defaults)',
       permissive: true,
       favoured: false,
       qualityCalls: 1,
       runner: (frame) => {
-        const mask = new SpeakerMask(seg.stream(), { budgetMs: Infinity });
+        // the model on every call (the frames are still: the product would run it every 8th)
+        const mask = new SpeakerMask(seg.stream(), { budgetMs: Infinity, maxInterval: 1, stillInterval: 1 });
         return async () => (await mask.update(frame)).plane;
       },
+    },
+    {
+      name: 'selfie square (before)',
+      licence: 'Apache-2.0',
+      input: '256x256 letterbox',
+      note: 'selfie_segmentation.onnx',
+      permissive: true,
+      favoured: false,
+      qualityCalls: 1,
+      runner: letterboxRunner(
+        square,
+        256,
+        256,
+        'nhwc',
+        (v) => v,
+        (o, i) => o[i],
+      ),
     },
     {
       name: 'mediapipe.onnx (Meet)',

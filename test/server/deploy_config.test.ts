@@ -85,6 +85,7 @@ describe('images, compose and configuration agree', () => {
       'shared/protocol.ts',
       'test/global_setup.ts',
       'models/selfie_segmentation.onnx',
+      'models/selfie_segmentation_flex.onnx',
       'docker/Dockerfile',
       'docker/healthcheck.mjs',
       'docker/.env.example',
