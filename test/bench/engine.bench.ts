@@ -61,7 +61,9 @@ async function runEngine(
   const s = h.open('evening-glow', 'darkest-hour', fixedR ? { fixedR } : {});
   // on the frame path, as the engine thread runs it when the model fits the budget; or off it
   // (the frame starts the model and is served the latest mask, as when it does not fit)
-  const mask = seg ? new SpeakerMask(seg.stream(), { budgetMs: maskPath === 'frame-path' ? Infinity : 0 }) : null;
+  const mask = seg
+    ? new SpeakerMask(seg.stream(), { budgetMs: maskPath === 'frame-path' ? Infinity : 0 }, h.ctx.kernels)
+    : null;
   // warm-up: JIT, first updates
   for (let k = 0; k < 20; k++) {
     const f = cloneFrame(frames[k % frames.length]);

@@ -3,7 +3,7 @@ import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
 import { COEFFS, createGrid, fillAffine, IDENTITY_AFFINE, type GridShape } from '../../server/src/engine/image/grid.js';
 import { buildGuideLuts } from '../../server/src/engine/image/guide.js';
 import { sliceReference } from '../../server/src/engine/image/slice_reference.js';
-import { WasmSlicer } from '../../server/src/engine/frame/wasm_kernels.js';
+import { WasmKernels } from '../../server/src/engine/frame/wasm_kernels.js';
 import { loadI420, sharedPath } from '../support/media.js';
 
 const shape: GridShape = { nx: 16, ny: 16, nz: 16 };
@@ -51,11 +51,11 @@ function smoothGrid(): Float32Array {
   return g;
 }
 
-describe('WasmSlicer', () => {
+describe('WasmKernels', () => {
   it('leaves the frame unchanged with the identity grid', async () => {
     const frame = await loadI420(sharedPath('media/photos/skimage_astronaut.jpg'), 640, 480);
     const out = cloneFrame(frame);
-    new WasmSlicer().slice(out, fillAffine(createGrid(shape), IDENTITY_AFFINE), shape, luts, { constant: 255 });
+    new WasmKernels().slice(out, fillAffine(createGrid(shape), IDENTITY_AFFINE), shape, luts, { constant: 255 });
     expect(maxAbsDiff(out.data, frame.data).max).toBe(0);
   });
 
@@ -65,7 +65,7 @@ describe('WasmSlicer', () => {
     const ref = cloneFrame(frame),
       fast = cloneFrame(frame);
     sliceReference(ref, grid, shape, luts, 255);
-    new WasmSlicer().slice(fast, grid, shape, luts, { constant: 255 });
+    new WasmKernels().slice(fast, grid, shape, luts, { constant: 255 });
     const d = maxAbsDiff(ref.data, fast.data);
     expect(d.max).toBeLessThanOrEqual(2);
     expect(d.mean).toBeLessThan(0.3);
@@ -91,7 +91,7 @@ describe('WasmSlicer', () => {
     const a = cloneFrame(frame),
       b = cloneFrame(frame),
       ref = cloneFrame(frame);
-    const s = new WasmSlicer();
+    const s = new WasmKernels();
     s.slice(a, grid, shape, luts, { plane: mask });
     s.slice(b, grid, shape, luts, { plane: mask, tileClass: tiles });
     sliceReference(ref, grid, shape, luts, mask);

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { WasmKernels } from '../../server/src/engine/frame/wasm_kernels.js';
 import { downscaleMask, lowResSize } from '../../server/src/engine/image/downscale.js';
 import { rgbToI420 } from '../../server/src/engine/image/frame_convert.js';
 import { i420Planes, i420Size, type I420Frame } from '../../server/src/engine/image/i420.js';
@@ -328,12 +329,15 @@ async function segmenterMasks(
   segmenter ??= Segmenter.create(new OnnxRuntime({ provider: 'cpu', threads: 1 }));
   const seg = await segmenter;
   const out = { guided: [] as Uint8Array[], bilinear: [] as Uint8Array[], lagged: [] as Uint8Array[] };
+  // the engine thread's full-resolution pass (WebAssembly), as the server runs it
+  const kernels = new WasmKernels();
   for (const kind of ['guided', 'bilinear', 'lagged'] as const) {
     const lagged = kind === 'lagged';
-    const sm = new SpeakerMask(seg.stream(), {
-      budgetMs: lagged ? 0 : Infinity,
-      enhancement: kind === 'bilinear' ? 'bilinear' : 'guided',
-    });
+    const sm = new SpeakerMask(
+      seg.stream(),
+      { budgetMs: lagged ? 0 : Infinity, enhancement: kind === 'bilinear' ? 'bilinear' : 'guided' },
+      kernels,
+    );
     for (let t = 0; t < frames.length; t++) {
       if (lagged) await sm.idle();
       out[kind].push((await sm.update(frames[t], (t * 1000) / fps)).plane.slice());

@@ -1,6 +1,6 @@
 // What every engine thread (and the engine tests and benchmark) starts from, shared by the
 // sessions of that thread: the grid shape, the guides (the hand-made one, and the learned
-// tier's tables), a WebAssembly slicer, a style cache, the thread's onnxruntime, the artistic
+// tier's tables), the WebAssembly kernels, a style cache, the thread's onnxruntime, the artistic
 // looks' networks (one onnxruntime session per look) and, unless the tier is forced to
 // global, a low-res worker.
 import { DEFAULT_GRID, type GridShape } from '../image/grid.js';
@@ -11,7 +11,7 @@ import { OnnxRuntime, type OnnxOptions } from '../runtime/onnx_session.js';
 import { StyleStore } from '../runtime/style_store.js';
 import { ArtisticModels } from './artistic_models.js';
 import { LowResClient } from './lowres_client.js';
-import { WasmSlicer } from './wasm_kernels.js';
+import { WasmKernels } from './wasm_kernels.js';
 
 /** The learned tier's guide tables per network variant, read once per thread. */
 export class LearnedLuts {
@@ -29,7 +29,8 @@ export class LearnedLuts {
 }
 
 export interface EngineContext {
-  slicer: WasmSlicer;
+  /** the thread's WebAssembly kernels: grid slicing, the speaker mask's full-resolution pass */
+  kernels: WasmKernels;
   styles: StyleStore;
   shape: GridShape;
   /** the hand-made guide (neural, fast and global grids are built for it) */
@@ -53,7 +54,7 @@ export interface EngineContext {
 export function createEngineContext(tierMode: TierMode, onnx: OnnxOptions): EngineContext {
   const runtime = new OnnxRuntime(onnx);
   return {
-    slicer: new WasmSlicer(),
+    kernels: new WasmKernels(),
     styles: new StyleStore(),
     shape: DEFAULT_GRID,
     luts: engineLuts(),

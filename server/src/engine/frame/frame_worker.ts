@@ -1,5 +1,5 @@
 // Engine worker thread (the frame thread): one FrameThread owns the thread's EngineContext (a
-// WebAssembly slicer, a style cache, its onnxruntime, the artistic looks' networks, the
+// WebAssembly kernels, a style cache, its onnxruntime, the artistic looks' networks, the
 // low-res worker its sessions share), the segmentation model session, and the FrameSession of
 // every session assigned to it. Style changes are handled in the order they arrive; one that
 // picks an artistic look whose network is still loading waits for it (and fails, touching
@@ -131,7 +131,7 @@ class FrameThread {
         this.#inOrder(m.id, [m.fg, m.bg], () => {
           this.#sessions.get(m.sid)?.close();
           const seg = this.#segmenter;
-          const fs = new FrameSession(ctx, m.fg, m.bg, seg ? new SpeakerMask(seg.stream()) : null, m.sid);
+          const fs = new FrameSession(ctx, m.fg, m.bg, seg ? new SpeakerMask(seg.stream(), {}, ctx.kernels) : null, m.sid);
           fs.engine.setSessionCount(this.#serverSessions);
           this.#sessions.set(m.sid, fs);
         });

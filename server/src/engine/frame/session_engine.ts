@@ -237,7 +237,7 @@ export class SessionEngine {
     }
     lerpGrid(this.gridShown, this.gridFrozen, local, this.transition ? w : 1);
     const t4 = performance.now();
-    this.ctx.slicer.slice(
+    this.ctx.kernels.slice(
       frame,
       this.gridShown,
       this.ctx.shape,

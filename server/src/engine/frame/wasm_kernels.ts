@@ -1,12 +1,14 @@
 // Loads the WebAssembly kernels (built from ./kernels by `npm run build:wasm`) and manages
 // their linear memory: one instance per thread, buffers laid out once and grown on demand,
-// no allocation per frame.
+// no allocation per frame. Two kernels: slicing a bilateral grid into a frame, and the
+// speaker mask's guided-filter pass at full resolution.
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../repo_root.js';
 import type { GridShape } from '../image/grid.js';
 import type { GuideLuts } from '../image/guide.js';
 import { i420Size, type I420Frame } from '../image/i420.js';
+import type { GuidedApplyKernel } from '../segmentation/guided_upsample.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -27,13 +29,25 @@ interface KernelExports {
     mConst: number,
     tablePtr: number,
   ): void;
+  guided_apply(
+    yPtr: number,
+    W: number,
+    H: number,
+    aPtr: number,
+    bPtr: number,
+    w: number,
+    h: number,
+    colPtr: number,
+    rowPtr: number,
+    outPtr: number,
+  ): void;
 }
 
 export function kernelsPath(): string {
   return join(repoRoot(), 'dist', 'wasm', 'kernels.wasm');
 }
 
-/** The kernels' module (a few kB: compiled by each slicer, once per thread). */
+/** The kernels' module (a few kB: compiled by each WasmKernels, once per thread). */
 function compile(): WebAssembly.Module {
   const path = kernelsPath();
   if (!existsSync(path)) throw new Error(`${path} missing: run npm run build:wasm`);
@@ -51,11 +65,13 @@ export interface MaskInput {
   constant?: number;
 }
 
-export class WasmSlicer {
+export class WasmKernels implements GuidedApplyKernel {
   private readonly ex: KernelExports;
   private mem8!: Uint8Array;
-  private layoutFor = { frame: -1, grid: -1 };
-  private off = { table: 0, zy: 0, zm: 0, grid: 0, frame: 0, mask: 0, tiles: 0, end: 0 };
+  private layoutFor = { frame: -1, pixels: -1, grid: -1, coef: -1 };
+  private off = { table: 0, zy: 0, zm: 0, grid: 0, frame: 0, mask: 0, tiles: 0, coef: 0, end: 0 };
+  /** the guided pass's column table is written for this (W, w) */
+  private colsFor = '';
 
   constructor() {
     const inst = new WebAssembly.Instance(compile(), {
@@ -73,8 +89,14 @@ export class WasmSlicer {
     this.mem8 = new Uint8Array(this.ex.memory.buffer);
   }
 
-  private layout(frameBytes: number, pixels: number, gridFloats: number): void {
-    if (this.layoutFor.frame >= frameBytes && this.layoutFor.grid >= gridFloats) return;
+  private layout(frameBytes: number, pixels: number, gridFloats: number, coefFloats = 0): void {
+    const l = this.layoutFor;
+    if (l.frame >= frameBytes && l.pixels >= pixels && l.grid >= gridFloats && l.coef >= coefFloats) return;
+    // every area keeps at least the size it had (a call for one kernel leaves the other's room)
+    frameBytes = Math.max(frameBytes, l.frame);
+    pixels = Math.max(pixels, l.pixels);
+    gridFloats = Math.max(gridFloats, l.grid);
+    coefFloats = Math.max(coefFloats, l.coef);
     const align = (n: number) => (n + 15) & ~15;
     const o = this.off;
     o.table = 65536; // the first page holds the module's own static data
@@ -84,11 +106,61 @@ export class WasmSlicer {
     o.frame = align(o.grid + gridFloats * 4);
     o.mask = align(o.frame + frameBytes);
     o.tiles = align(o.mask + pixels);
-    o.end = align(o.tiles + Math.ceil(pixels / 64) + 4096);
+    o.coef = align(o.tiles + Math.ceil(pixels / 64) + 4096);
+    o.end = align(o.coef + coefFloats * 4 + 64);
     const need = o.end - this.ex.memory.buffer.byteLength;
     if (need > 0) this.ex.memory.grow(Math.ceil(need / 65536));
     this.refreshViews();
-    this.layoutFor = { frame: frameBytes, grid: gridFloats };
+    this.layoutFor = { frame: frameBytes, pixels, grid: gridFloats, coef: coefFloats };
+  }
+
+  /**
+   * The guided filter's full-resolution pass (GuidedUpsampler.apply's kernel): `out` (W x H)
+   * = a * Y + b, with the coefficients (w x h) interpolated bilinearly per 2x2 block.
+   */
+  guidedApply(
+    Y: Uint8Array,
+    W: number,
+    H: number,
+    a: Float32Array,
+    b: Float32Array,
+    w: number,
+    h: number,
+    out: Uint8Array,
+  ): void {
+    const BW = (W + 1) >> 1,
+      pad4 = (n: number) => (n + 3) & ~3,
+      n = pad4(w * h) + 4;
+    // coefficient arrays (a, b with slack), the column table (3 words per block), scratch rows
+    const coefFloats = 2 * n + 3 * BW + 2 * pad4(w) + 2 * pad4(BW);
+    this.layout(Math.ceil((W * H * 3) / 2), W * H, 0, coefFloats);
+    const o = this.off,
+      buf = this.ex.memory.buffer;
+    const aOff = o.coef,
+      bOff = aOff + 4 * n,
+      colOff = bOff + 4 * n,
+      rowOff = colOff + 12 * BW;
+    new Float32Array(buf, aOff, w * h).set(a.subarray(0, w * h));
+    const bb = new Float32Array(buf, bOff, w * h);
+    for (let i = 0; i < w * h; i++) bb[i] = b[i] + 0.5;
+    const key = `${W}/${w}/${colOff}`;
+    if (this.colsFor !== key) {
+      const ints = new Int32Array(buf, colOff, 3 * BW),
+        floats = new Float32Array(buf, colOff, 3 * BW);
+      for (let X = 0; X < BW; X++) {
+        let sx = ((X + 0.5) * w) / BW - 0.5;
+        if (sx < 0) sx = 0;
+        else if (sx > w - 1) sx = w - 1;
+        const x0 = Math.floor(sx);
+        ints[3 * X] = x0;
+        ints[3 * X + 1] = x0 + 1 < w ? x0 + 1 : x0;
+        floats[3 * X + 2] = sx - x0;
+      }
+      this.colsFor = key;
+    }
+    this.mem8.set(Y.subarray(0, W * H), o.frame);
+    this.ex.guided_apply(o.frame, W, H, aOff, bOff, w, h, colOff, rowOff, o.mask);
+    out.set(this.mem8.subarray(o.mask, o.mask + W * H));
   }
 
   /** Slices `grid` into `frame` in place. */

@@ -18,6 +18,20 @@ export interface GuidedOptions {
 
 export const DEFAULT_GUIDED: GuidedOptions = { radius: 1, eps: 4e-3, gain: 2, pool: 2 };
 
+/** The full-resolution pass in WebAssembly (frame/wasm_kernels.ts, one per engine thread). */
+export interface GuidedApplyKernel {
+  guidedApply(
+    Y: Uint8Array,
+    W: number,
+    H: number,
+    a: Float32Array,
+    b: Float32Array,
+    w: number,
+    h: number,
+    out: Uint8Array,
+  ): void;
+}
+
 /** Low-resolution guided-filter coefficients, reused across frames while the mask is unchanged. */
 export class GuidedUpsampler {
   private w = 0;
@@ -112,10 +126,15 @@ export class GuidedUpsampler {
   /**
    * Writes the full-resolution mask (0..255) for a luma plane of W x H into `out`. The
    * coefficients are smooth (box-filtered twice at low resolution), so they are interpolated
-   * once per 2x2 block and applied to each of its four pixels.
+   * once per 2x2 block and applied to each of its four pixels. With `kernel`, the same in
+   * WebAssembly SIMD (within one code value of this code, which stays the reference).
    */
-  apply(Y: Uint8Array, W: number, H: number, out: Uint8Array): void {
+  apply(Y: Uint8Array, W: number, H: number, out: Uint8Array, kernel?: GuidedApplyKernel): void {
     if (!this.ready) throw new Error('guided upsampler used before fit');
+    if (kernel) {
+      kernel.guidedApply(Y, W, H, this.a, this.b, this.w, this.h, out);
+      return;
+    }
     const w = this.w,
       h = this.h,
       a = this.a,

@@ -16,7 +16,7 @@
 // until a new mask arrives or the picture moves: a still speaker costs little.
 import { i420Planes, type I420Frame } from '../image/i420.js';
 import { MotionMeter } from '../image/motion_meter.js';
-import { bilinearUpsample, GuidedUpsampler, type GuidedOptions } from './guided_upsample.js';
+import { bilinearUpsample, GuidedUpsampler, type GuidedApplyKernel, type GuidedOptions } from './guided_upsample.js';
 import { MaskSmoother, type SmootherOptions } from './mask_smoother.js';
 import type { SegmenterStream } from './segmenter.js';
 
@@ -92,9 +92,11 @@ export class SpeakerMask {
   private applied = -1;
   private closed = false;
 
+  /** `kernel`: the engine thread's WebAssembly kernels for the full-resolution pass (else plain JS) */
   constructor(
     private readonly stream: SegmenterStream,
     opt: Partial<SpeakerMaskOptions> = {},
+    private readonly kernel?: GuidedApplyKernel,
   ) {
     this.opt = { ...DEFAULT_SPEAKER_MASK, ...opt };
     this.smoother = new MaskSmoother(this.opt.smoother);
@@ -156,7 +158,7 @@ export class SpeakerMask {
     const keep = still && this.applied === this.version && this.plane.length === W * H;
     if (this.plane.length !== W * H) this.plane = new Uint8Array(W * H);
     if (!keep) {
-      if (this.opt.enhancement === 'guided') this.guided.apply(i420Planes(frame).y, W, H, this.plane);
+      if (this.opt.enhancement === 'guided') this.guided.apply(i420Planes(frame).y, W, H, this.plane, this.kernel);
       else bilinearUpsample(this.low, this.lowW, this.lowH, W, H, this.plane);
       this.applied = this.version;
     }

@@ -1,2 +1,3 @@
 // Entry point of the WebAssembly kernels module (AssemblyScript).
 export { slice_i420 } from './slice';
+export { guided_apply } from './guided';

@@ -1,0 +1,68 @@
+// The speaker mask's full-resolution guided-filter pass in WebAssembly (WasmKernels.guidedApply)
+// against the JavaScript reference (GuidedUpsampler.apply without a kernel), on a real photo at
+// the camera sizes and at odd sizes (a tail of fewer than 8 pixels per row, an odd last row),
+// and with the slicer using the same memory before and after.
+import { describe, expect, it } from 'vitest';
+import { WasmKernels } from '../../server/src/engine/frame/wasm_kernels.js';
+import { Downscaler } from '../../server/src/engine/image/downscale.js';
+import { createGrid, DEFAULT_GRID, fillAffine, IDENTITY_AFFINE } from '../../server/src/engine/image/grid.js';
+import { engineLuts } from '../../server/src/engine/image/guide.js';
+import { i420Planes } from '../../server/src/engine/image/i420.js';
+import { GuidedUpsampler } from '../../server/src/engine/segmentation/guided_upsample.js';
+import { letterbox } from '../../server/src/engine/segmentation/segmenter.js';
+import { loadI420, sharedPath } from '../support/media.js';
+
+describe('WasmKernels.guidedApply', () => {
+  it('writes the same mask as the JavaScript pass (within one code value)', async () => {
+    const kernels = new WasmKernels();
+    for (const [W, H] of [
+      [1280, 720],
+      [640, 480],
+      [641, 361],
+      [1920, 1080],
+      [37, 23],
+    ]) {
+      const frame = await loadI420(sharedPath('media', 'photos', 'iot_headpose_male_f20.jpg'), W, H);
+      const box = letterbox(W, H);
+      const low = new Downscaler().i420(frame, box.w, box.h);
+      // a soft mask: an ellipse around the middle of the frame
+      const mask = new Float32Array(box.w * box.h);
+      for (let y = 0; y < box.h; y++)
+        for (let x = 0; x < box.w; x++) {
+          const d = Math.hypot((x - box.w / 2) / (box.w / 4), (y - box.h * 0.6) / (box.h / 2.5));
+          mask[y * box.w + x] = Math.min(1, Math.max(0, (1.2 - d) * 2));
+        }
+      const g = new GuidedUpsampler();
+      g.fit(mask, low.yuv, 3, box.w, box.h);
+      const Y = i420Planes(frame).y;
+      const ref = new Uint8Array(W * H),
+        out = new Uint8Array(W * H).fill(77);
+      g.apply(Y, W, H, ref);
+      // the slicer first (its layout), then the pass, then the slicer again
+      const shape = DEFAULT_GRID,
+        grid = fillAffine(createGrid(shape), IDENTITY_AFFINE);
+      kernels.slice({ width: W, height: H, data: frame.data.slice() }, grid, shape, engineLuts(), { constant: 255 });
+      g.apply(Y, W, H, out, kernels);
+      let maxDiff = 0,
+        differ = 0,
+        speaker = 0;
+      for (let i = 0; i < W * H; i++) {
+        const d = Math.abs(out[i] - ref[i]);
+        maxDiff = Math.max(maxDiff, d);
+        differ += +(d > 0);
+        speaker += +(ref[i] >= 128);
+      }
+      console.log(`${W}x${H}: max diff ${maxDiff}, ${differ} of ${W * H} px differ, ${speaker} px speaker`);
+      expect(speaker).toBeGreaterThan(0.05 * W * H);
+      expect(speaker).toBeLessThan(0.9 * W * H);
+      expect(maxDiff, `${W}x${H}`).toBeLessThanOrEqual(1);
+      expect(differ, `${W}x${H}`).toBeLessThan(0.01 * W * H);
+      const sliced = { width: W, height: H, data: frame.data.slice() };
+      kernels.slice(sliced, grid, shape, engineLuts(), { plane: out });
+      // the identity grid leaves the frame as it was (the slicer's memory is intact)
+      let sliceDiff = 0;
+      for (let i = 0; i < W * H; i++) sliceDiff = Math.max(sliceDiff, Math.abs(sliced.data[i] - frame.data[i]));
+      expect(sliceDiff).toBe(0);
+    }
+  }, 60_000);
+});
