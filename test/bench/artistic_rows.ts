@@ -98,7 +98,7 @@ async function runSession(
   seg: Segmenter,
   seconds: number,
 ): Promise<{ rec: BenchRecord; stages: Record<string, number[]> }> {
-  const s = h.open(fg, bg, new SpeakerMask(seg.stream(), { budgetMs: Infinity }, h.ctx.kernels));
+  const s = h.open(fg, bg, new SpeakerMask(seg.stream(h.ctx.kernels), { budgetMs: Infinity }, h.ctx.kernels));
   const work = frames.map(cloneFrame);
   let n = 0;
   for (; n < 20; n++) {
@@ -156,7 +156,7 @@ async function memoryPerSession(h: ArtisticHarness, frames: I420Frame[], look: s
   const before = process.memoryUsage();
   const count = 4;
   const sessions = Array.from({ length: count }, () =>
-    h.open('evening-glow', look, new SpeakerMask(seg.stream(), { budgetMs: Infinity }, h.ctx.kernels)),
+    h.open('evening-glow', look, new SpeakerMask(seg.stream(h.ctx.kernels), { budgetMs: Infinity }, h.ctx.kernels)),
   );
   for (let k = 0; k < 6; k++) for (const s of sessions) await s.process(cloneFrame(frames[k % frames.length]), k * 33);
   gc();

@@ -62,7 +62,7 @@ async function runEngine(
   // on the frame path, as the engine thread runs it when the model fits the budget; or off it
   // (the frame starts the model and is served the latest mask, as when it does not fit)
   const mask = seg
-    ? new SpeakerMask(seg.stream(), { budgetMs: maskPath === 'frame-path' ? Infinity : 0 }, h.ctx.kernels)
+    ? new SpeakerMask(seg.stream(h.ctx.kernels), { budgetMs: maskPath === 'frame-path' ? Infinity : 0 }, h.ctx.kernels)
     : null;
   // warm-up: JIT, first updates
   for (let k = 0; k < 20; k++) {

@@ -334,7 +334,7 @@ async function segmenterMasks(
   for (const kind of ['guided', 'bilinear', 'lagged'] as const) {
     const lagged = kind === 'lagged';
     const sm = new SpeakerMask(
-      seg.stream(),
+      seg.stream(kernels),
       { budgetMs: lagged ? 0 : Infinity, enhancement: kind === 'bilinear' ? 'bilinear' : 'guided' },
       kernels,
     );

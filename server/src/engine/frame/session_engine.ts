@@ -70,7 +70,8 @@ export class SessionEngine {
   private transition: Transition | null = null;
   private readonly opts: SessionEngineOptions;
   readonly policy: TierPolicy;
-  private readonly downscaler = new Downscaler();
+  /** the frame's low-res images (statistics, the low-res update's input), in the thread's WebAssembly */
+  private readonly downscaler: Downscaler;
   private readonly motion = new MotionMeter();
   private low: LowRes | undefined;
   private readonly globalLook: GlobalLook;
@@ -107,6 +108,7 @@ export class SessionEngine {
     opts: Partial<SessionEngineOptions> = {},
     readonly sid = '',
   ) {
+    this.downscaler = new Downscaler(ctx.kernels);
     ctx.styles.get(fg);
     ctx.styles.get(bg); // throws UnknownStyleError early
     this.fg = fg;

@@ -1,7 +1,9 @@
 // Loads the WebAssembly kernels (built from ./kernels by `npm run build:wasm`) and manages
 // their linear memory: one instance per thread, buffers laid out once and grown on demand,
-// no allocation per frame. Two kernels: slicing a bilateral grid into a frame, and the
-// speaker mask's guided-filter pass at full resolution.
+// no allocation per frame. The kernels: slicing a bilateral grid into a frame, the speaker
+// mask's guided-filter pass at full resolution, and the area-averaging downscales (of a frame
+// to the low-res images, of a mask plane). Calls are synchronous, one at a time per thread,
+// so the kernels other than the slicer share one scratch area.
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../repo_root.js';
@@ -9,6 +11,7 @@ import type { GridShape } from '../image/grid.js';
 import type { GuideLuts } from '../image/guide.js';
 import { i420Size, type I420Frame } from '../image/i420.js';
 import type { GuidedApplyKernel } from '../segmentation/guided_upsample.js';
+import type { DownscaleKernel } from '../image/downscale.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -41,6 +44,18 @@ interface KernelExports {
     rowPtr: number,
     outPtr: number,
   ): void;
+  downscale_plane(
+    src: number,
+    PW: number,
+    bx: number,
+    by: number,
+    w: number,
+    h: number,
+    acc: number,
+    out: number,
+    offset: number,
+  ): void;
+  downscale_mask(src: number, PW: number, bx: number, by: number, w: number, h: number, acc: number, out: number): void;
 }
 
 export function kernelsPath(): string {
@@ -65,12 +80,12 @@ export interface MaskInput {
   constant?: number;
 }
 
-export class WasmKernels implements GuidedApplyKernel {
+export class WasmKernels implements GuidedApplyKernel, DownscaleKernel {
   private readonly ex: KernelExports;
   private mem8!: Uint8Array;
   private layoutFor = { frame: -1, pixels: -1, grid: -1, coef: -1 };
   private off = { table: 0, zy: 0, zm: 0, grid: 0, frame: 0, mask: 0, tiles: 0, coef: 0, end: 0 };
-  /** the guided pass's column table is written for this (W, w) */
+  /** the guided pass's column table is in the scratch area for this (W, w) ('' : overwritten) */
   private colsFor = '';
 
   constructor() {
@@ -112,6 +127,72 @@ export class WasmKernels implements GuidedApplyKernel {
     if (need > 0) this.ex.memory.grow(Math.ceil(need / 65536));
     this.refreshViews();
     this.layoutFor = { frame: frameBytes, pixels, grid: gridFloats, coef: coefFloats };
+  }
+
+  /** Writes footprint pairs into the scratch area at `off` (bytes); returns the next offset. */
+  private putBounds(off: number, ...tables: Int32Array[]): number[] {
+    const at: number[] = [];
+    for (const t of tables) {
+      new Int32Array(this.ex.memory.buffer, off, t.length).set(t);
+      at.push(off);
+      off += ((t.length * 4 + 15) & ~15) + 16;
+    }
+    at.push(off);
+    return at;
+  }
+
+  /**
+   * Downscaler.i420's kernel: the frame's footprint means into `out` (interleaved Y, U-128,
+   * V-128, w x h). bx, by, cbx, cby: the luma and chroma footprints (lo, hi pairs).
+   */
+  i420(
+    frame: I420Frame,
+    w: number,
+    h: number,
+    bx: Int32Array,
+    by: Int32Array,
+    cbx: Int32Array,
+    cby: Int32Array,
+    out: Float32Array,
+  ): void {
+    const { width: W, height: H } = frame;
+    const bytes = i420Size(W, H),
+      CW = (W + 1) >> 1,
+      CH = (H + 1) >> 1;
+    const scratch = 4 * (bx.length + by.length + cbx.length + cby.length) + 4 * W + 12 * w * h + 256;
+    this.layout(bytes, W * H, 0, Math.ceil(scratch / 4));
+    const o = this.off;
+    this.colsFor = '';
+    this.mem8.set(frame.data.subarray(0, bytes), o.frame);
+    const [pbx, pby, pcbx, pcby, acc] = this.putBounds(o.coef, bx, by, cbx, cby);
+    const res = acc + ((4 * W + 16 + 15) & ~15);
+    const e = this.ex;
+    e.downscale_plane(o.frame, W, pbx, pby, w, h, acc, res, 0);
+    e.downscale_plane(o.frame + W * H, CW, pcbx, pcby, w, h, acc, res + 4, 128);
+    e.downscale_plane(o.frame + W * H + CW * CH, CW, pcbx, pcby, w, h, acc, res + 8, 128);
+    out.set(new Float32Array(e.memory.buffer, res, 3 * w * h));
+  }
+
+  /** Downscaler.mask's kernel: a W x H mask plane's footprint means (rounded) into `out` (w x h). */
+  mask(
+    plane: Uint8Array,
+    W: number,
+    H: number,
+    w: number,
+    h: number,
+    bx: Int32Array,
+    by: Int32Array,
+    out: Uint8Array,
+  ): void {
+    const scratch = 4 * (bx.length + by.length) + 4 * W + w * h + 256;
+    this.layout(0, W * H, 0, Math.ceil(scratch / 4));
+    const o = this.off;
+    this.colsFor = '';
+    this.mem8.set(plane.subarray(0, W * H), o.mask);
+    const [pbx, pby, acc] = this.putBounds(o.coef, bx, by);
+    const res = acc + ((4 * W + 16 + 15) & ~15);
+    this.ex.downscale_mask(o.mask, W, pbx, pby, w, h, acc, res);
+    out.set(this.mem8.subarray(res, res + w * h));
   }
 
   /**

@@ -39,12 +39,43 @@ function bounds(n: number, full: number): Int32Array {
   return b;
 }
 
+/** The same downscales in WebAssembly SIMD (frame/wasm_kernels.ts, one per engine thread). */
+export interface DownscaleKernel {
+  i420(
+    frame: I420Frame,
+    w: number,
+    h: number,
+    bx: Int32Array,
+    by: Int32Array,
+    cbx: Int32Array,
+    cby: Int32Array,
+    out: Float32Array,
+  ): void;
+  mask(
+    plane: Uint8Array,
+    W: number,
+    H: number,
+    w: number,
+    h: number,
+    bx: Int32Array,
+    by: Int32Array,
+    out: Uint8Array,
+  ): void;
+}
+
 /**
  * Area-averaging downscales with the footprints of each size pair computed once (one
- * Downscaler per user on a hot path: a session's stylizer, a segmenter stream).
+ * Downscaler per user on a hot path: a session's stylizer, a segmenter stream). With a
+ * kernel, the sums run in WebAssembly (the same results: integer sums, then the same f64
+ * arithmetic); this code stays the reference.
  */
 export class Downscaler {
   readonly #bounds = new Map<string, Int32Array>();
+  readonly #kernel: DownscaleKernel | undefined;
+
+  constructor(kernel?: DownscaleKernel) {
+    this.#kernel = kernel;
+  }
 
   #footprint(n: number, full: number): Int32Array {
     const k = `${n}/${full}`;
@@ -66,6 +97,10 @@ export class Downscaler {
       by = this.#footprint(h, frame.height);
     const cbx = this.#footprint(w, CW),
       cby = this.#footprint(h, p.chromaHeight);
+    if (this.#kernel) {
+      this.#kernel.i420(frame, w, h, bx, by, cbx, cby, out.yuv);
+      return out;
+    }
     const yuv = out.yuv,
       Y = p.y,
       U = p.u,
@@ -110,6 +145,10 @@ export class Downscaler {
     if (!out || out.length !== w * h) out = new Uint8Array(w * h);
     const bx = this.#footprint(w, W),
       by = this.#footprint(h, H);
+    if (this.#kernel) {
+      this.#kernel.mask(plane, W, H, w, h, bx, by, out);
+      return out;
+    }
     for (let oy = 0; oy < h; oy++) {
       const y0 = by[2 * oy],
         y1 = by[2 * oy + 1];

@@ -8,7 +8,7 @@
 // kept, not stretched), the short side padded with grey bars to a multiple of 16, and the
 // mask is cropped back out.
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { Downscaler, type LowRes } from '../image/downscale.js';
+import { Downscaler, type DownscaleKernel, type LowRes } from '../image/downscale.js';
 import type { I420Frame } from '../image/i420.js';
 import { ort, type OnnxRuntime } from '../runtime/onnx_session.js';
 
@@ -65,8 +65,9 @@ export class Segmenter {
     return new Segmenter(onnx, session);
   }
 
-  stream(): SegmenterStream {
-    return new SegmenterStream(this.onnx, this.session);
+  /** `kernel`: the engine thread's WebAssembly downscale (else plain JS) */
+  stream(kernel?: DownscaleKernel): SegmenterStream {
+    return new SegmenterStream(this.onnx, this.session, kernel);
   }
 }
 
@@ -74,14 +75,17 @@ export class Segmenter {
 export class SegmenterStream {
   private input = new Float32Array(0);
   private tensor: Tensor | undefined;
-  private readonly downscaler = new Downscaler();
+  private readonly downscaler: Downscaler;
   private low: LowRes | undefined;
   private mask: MaskImage = { width: 0, height: 0, data: new Uint8Array(0) };
 
   constructor(
     private readonly onnx: OnnxRuntime,
     private readonly session: InferenceSession,
-  ) {}
+    kernel?: DownscaleKernel,
+  ) {
+    this.downscaler = new Downscaler(kernel);
+  }
 
   /** The low-res frame the last mask was computed from (interleaved Y, U-128, V-128). */
   get lowRes(): LowRes | undefined {

@@ -1,7 +1,8 @@
-// The speaker mask's full-resolution guided-filter pass in WebAssembly (WasmKernels.guidedApply)
-// against the JavaScript reference (GuidedUpsampler.apply without a kernel), on a real photo at
-// the camera sizes and at odd sizes (a tail of fewer than 8 pixels per row, an odd last row),
-// and with the slicer using the same memory before and after.
+// The WebAssembly kernels against their JavaScript references, on real photos at the camera
+// sizes and at odd ones (a tail of fewer than 8 or 16 pixels per row, an odd last row), with
+// the slicer using the same memory before and after: the speaker mask's full-resolution
+// guided-filter pass (WasmKernels.guidedApply against GuidedUpsampler.apply without a kernel)
+// and the area-averaging downscales (against Downscaler without a kernel).
 import { describe, expect, it } from 'vitest';
 import { WasmKernels } from '../../server/src/engine/frame/wasm_kernels.js';
 import { Downscaler } from '../../server/src/engine/image/downscale.js';
@@ -64,5 +65,41 @@ describe('WasmKernels.guidedApply', () => {
       for (let i = 0; i < W * H; i++) sliceDiff = Math.max(sliceDiff, Math.abs(sliced.data[i] - frame.data[i]));
       expect(sliceDiff).toBe(0);
     }
+  }, 60_000);
+});
+
+describe('WasmKernels downscales', () => {
+  it('give the JavaScript Downscaler results exactly (frames and mask planes, any size pair)', async () => {
+    const kernels = new WasmKernels();
+    const js = new Downscaler(),
+      wasm = new Downscaler(kernels);
+    for (const [W, H, w, h] of [
+      [1280, 720, 256, 144],
+      [1280, 720, 160, 90],
+      [640, 480, 256, 192],
+      [641, 361, 256, 144],
+      [480, 270, 256, 144],
+      [1920, 1080, 160, 90],
+      [2, 2, 4, 4],
+      [37, 23, 16, 16],
+    ]) {
+      const frame = await loadI420(sharedPath('media', 'photos', 'iot_asl_again_f30.jpg'), W, H);
+      const a = js.i420(frame, w, h),
+        b = wasm.i420(frame, w, h);
+      const plane = i420Planes(frame).y.map((v) => (v > 120 ? 255 : v >> 1));
+      const [ma, mb] = [js.mask(plane, W, H, w, h), wasm.mask(plane, W, H, w, h)];
+      let differ = 0;
+      for (let i = 0; i < a.yuv.length; i++) differ += +(a.yuv[i] !== b.yuv[i]);
+      for (let i = 0; i < ma.length; i++) differ += +(ma[i] !== mb[i]);
+      expect([b.yuv.length, mb.length]).toEqual([a.yuv.length, ma.length]);
+      expect(differ, `${W}x${H} -> ${w}x${h}`).toBe(0);
+    }
+    // the slicer still slices correctly after the downscales used the memory
+    const frame = await loadI420(sharedPath('media', 'photos', 'iot_asl_again_f30.jpg'), 1280, 720);
+    const out = { width: 1280, height: 720, data: frame.data.slice() };
+    kernels.slice(out, fillAffine(createGrid(DEFAULT_GRID), IDENTITY_AFFINE), DEFAULT_GRID, engineLuts(), {
+      constant: 255,
+    });
+    expect(out.data.every((v, i) => v === frame.data[i])).toBe(true);
   }, 60_000);
 });
