@@ -2,15 +2,18 @@
 // sizes and at odd ones (a tail of fewer than 8 or 16 pixels per row, an odd last row), with
 // the slicer using the same memory before and after: the speaker mask's full-resolution
 // guided-filter pass (WasmKernels.guidedApply against GuidedUpsampler.apply without a kernel)
-// and the area-averaging downscales (against Downscaler without a kernel).
+// the area-averaging downscales (against Downscaler without a kernel), and the mask's
+// temporal smoothing and guided fit (against MaskSmoother and GuidedUpsampler.fit).
 import { describe, expect, it } from 'vitest';
 import { WasmKernels } from '../../server/src/engine/frame/wasm_kernels.js';
-import { Downscaler } from '../../server/src/engine/image/downscale.js';
+import { Downscaler, type LowRes } from '../../server/src/engine/image/downscale.js';
 import { createGrid, DEFAULT_GRID, fillAffine, IDENTITY_AFFINE } from '../../server/src/engine/image/grid.js';
 import { engineLuts } from '../../server/src/engine/image/guide.js';
 import { i420Planes } from '../../server/src/engine/image/i420.js';
 import { GuidedUpsampler } from '../../server/src/engine/segmentation/guided_upsample.js';
+import { MaskSmoother } from '../../server/src/engine/segmentation/mask_smoother.js';
 import { letterbox } from '../../server/src/engine/segmentation/segmenter.js';
+import { webcamFrames } from '../support/clips.js';
 import { loadI420, sharedPath } from '../support/media.js';
 
 describe('WasmKernels.guidedApply', () => {
@@ -101,5 +104,43 @@ describe('WasmKernels downscales', () => {
       constant: 255,
     });
     expect(out.data.every((v, i) => v === frame.data[i])).toBe(true);
+  }, 60_000);
+});
+
+describe('WasmKernels mask smoothing and guided fit', () => {
+  it('give the JavaScript MaskSmoother and GuidedUpsampler.fit the same bits over a moving clip', async () => {
+    const kernels = new WasmKernels();
+    const frames = webcamFrames(640, 480, 10, 3);
+    const box = letterbox(640, 480);
+    const ds = new Downscaler();
+    const [jsSm, wSm] = [new MaskSmoother(), new MaskSmoother({}, kernels)];
+    const [jsG, wG] = [new GuidedUpsampler(), new GuidedUpsampler()];
+    const raw = new Uint8Array(box.w * box.h);
+    let low: LowRes | undefined;
+    for (const [t, frame] of frames.entries()) {
+      low = ds.i420(frame, box.w, box.h, low);
+      // a soft blob that moves frame to frame (a model's mask, roughly)
+      for (let y = 0; y < box.h; y++)
+        for (let x = 0; x < box.w; x++) {
+          const d = Math.hypot((x - box.w / 2 - 6 * t) / 50, (y - box.h * 0.6) / 70);
+          raw[y * box.w + x] = Math.round(255 * Math.min(1, Math.max(0, (1.1 - d) * 3)));
+        }
+      const a = jsSm.update(raw, low.yuv, 3, box.w, box.h);
+      const b = wSm.update(raw, low.yuv, 3, box.w, box.h);
+      let differ = 0;
+      for (let i = 0; i < a.length; i++) differ += +(a[i] !== b[i]);
+      expect(differ, `smoothed mask, frame ${t}`).toBe(0);
+      jsG.fit(a, low.yuv, 3, box.w, box.h);
+      wG.fit(b, low.yuv, 3, box.w, box.h, kernels);
+      const Y = i420Planes(frame).y,
+        mj = new Uint8Array(640 * 480),
+        mw = new Uint8Array(640 * 480);
+      jsG.apply(Y, 640, 480, mj);
+      wG.apply(Y, 640, 480, mw);
+      let maskDiffer = 0;
+      for (let i = 0; i < mj.length; i++) maskDiffer += +(mj[i] !== mw[i]);
+      // the same coefficients: the JS pass gives the same full-resolution mask from both
+      expect(maskDiffer, `guided fit, frame ${t}`).toBe(0);
+    }
   }, 60_000);
 });

@@ -131,7 +131,13 @@ class FrameThread {
         this.#inOrder(m.id, [m.fg, m.bg], () => {
           this.#sessions.get(m.sid)?.close();
           const seg = this.#segmenter;
-          const fs = new FrameSession(ctx, m.fg, m.bg, seg ? new SpeakerMask(seg.stream(ctx.kernels), {}, ctx.kernels) : null, m.sid);
+          const fs = new FrameSession(
+            ctx,
+            m.fg,
+            m.bg,
+            seg ? new SpeakerMask(seg.stream(ctx.kernels), {}, ctx.kernels) : null,
+            m.sid,
+          );
           fs.engine.setSessionCount(this.#serverSessions);
           this.#sessions.set(m.sid, fs);
         });

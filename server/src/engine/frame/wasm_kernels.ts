@@ -5,58 +5,15 @@
 // to the low-res images, of a mask plane). Calls are synchronous, one at a time per thread,
 // so the kernels other than the slicer share one scratch area.
 import { readFileSync, existsSync } from 'node:fs';
+import type { KernelExports } from './wasm_exports.js';
 import { join } from 'node:path';
 import { repoRoot } from '../../repo_root.js';
 import type { GridShape } from '../image/grid.js';
 import type { GuideLuts } from '../image/guide.js';
 import { i420Size, type I420Frame } from '../image/i420.js';
-import type { GuidedApplyKernel } from '../segmentation/guided_upsample.js';
+import type { GuidedKernel, GuidedOptions } from '../segmentation/guided_upsample.js';
+import type { MaskSmoothKernel, SmootherOptions } from '../segmentation/mask_smoother.js';
 import type { DownscaleKernel } from '../image/downscale.js';
-
-interface KernelExports {
-  memory: WebAssembly.Memory;
-  slice_i420(
-    yPtr: number,
-    uPtr: number,
-    vPtr: number,
-    W: number,
-    H: number,
-    gridPtr: number,
-    NX: number,
-    NY: number,
-    NZ: number,
-    zyPtr: number,
-    zmPtr: number,
-    maskPtr: number,
-    tileClassPtr: number,
-    mConst: number,
-    tablePtr: number,
-  ): void;
-  guided_apply(
-    yPtr: number,
-    W: number,
-    H: number,
-    aPtr: number,
-    bPtr: number,
-    w: number,
-    h: number,
-    colPtr: number,
-    rowPtr: number,
-    outPtr: number,
-  ): void;
-  downscale_plane(
-    src: number,
-    PW: number,
-    bx: number,
-    by: number,
-    w: number,
-    h: number,
-    acc: number,
-    out: number,
-    offset: number,
-  ): void;
-  downscale_mask(src: number, PW: number, bx: number, by: number, w: number, h: number, acc: number, out: number): void;
-}
 
 export function kernelsPath(): string {
   return join(repoRoot(), 'dist', 'wasm', 'kernels.wasm');
@@ -80,7 +37,7 @@ export interface MaskInput {
   constant?: number;
 }
 
-export class WasmKernels implements GuidedApplyKernel, DownscaleKernel {
+export class WasmKernels implements GuidedKernel, DownscaleKernel, MaskSmoothKernel {
   private readonly ex: KernelExports;
   private mem8!: Uint8Array;
   private layoutFor = { frame: -1, pixels: -1, grid: -1, coef: -1 };
@@ -242,6 +199,74 @@ export class WasmKernels implements GuidedApplyKernel, DownscaleKernel {
     this.mem8.set(Y.subarray(0, W * H), o.frame);
     this.ex.guided_apply(o.frame, W, H, aOff, bOff, w, h, colOff, rowOff, o.mask);
     out.set(this.mem8.subarray(o.mask, o.mask + W * H));
+  }
+
+  /** Scratch floats at the scratch area's start, grown to `floats`; the guided pass's column table is lost. */
+  private scratch(floats: number): number {
+    this.layout(0, 0, 0, floats);
+    this.colsFor = '';
+    return this.off.coef;
+  }
+
+  /** Copies `src` into linear memory at `off` (bytes); returns the offset after it, 16-aligned. */
+  private put(off: number, src: Float32Array | Uint8Array, n: number): number {
+    if (src instanceof Float32Array) new Float32Array(this.ex.memory.buffer, off, n).set(src.subarray(0, n));
+    else this.mem8.set(src.subarray(0, n), off);
+    return (off + n * (src instanceof Float32Array ? 4 : 1) + 15) & ~15;
+  }
+
+  private get(off: number, dst: Float32Array, n: number): void {
+    dst.set(new Float32Array(this.ex.memory.buffer, off, n));
+  }
+
+  /** MaskSmoother.update's kernel (after its first frame): folds `raw` into `kept`, updates `prev`. */
+  smoothMask(
+    raw: Uint8Array,
+    luma: Float32Array,
+    w: number,
+    h: number,
+    kept: Float32Array,
+    prev: Float32Array,
+    o: SmootherOptions,
+  ): void {
+    const n = w * h,
+      base = this.scratch(3 * n + 4 * n + n / 4 + 64);
+    const pRaw = base,
+      pLuma = this.put(pRaw, raw, n),
+      pKept = this.put(pLuma, luma, 3 * n),
+      pPrev = this.put(pKept, kept, n),
+      pD = this.put(pPrev, prev, n),
+      pM = (pD + 4 * n + 15) & ~15;
+    this.ex.smooth_mask(pRaw, pLuma, w, h, pKept, pPrev, pD, pM, o.kStill, o.stillBelow, o.movingAbove, o.radius);
+    this.get(pKept, kept, n);
+    this.get(pPrev, prev, n);
+  }
+
+  /** GuidedUpsampler.fit's kernel: a, b (w x h, the mask pooled q x q) from the mask (sw x sh) and its luma. */
+  guidedFit(
+    mask: Float32Array,
+    luma: Float32Array,
+    sw: number,
+    sh: number,
+    q: number,
+    w: number,
+    h: number,
+    o: GuidedOptions,
+    a: Float32Array,
+    b: Float32Array,
+  ): void {
+    const n = sw * sh,
+      m = w * h,
+      base = this.scratch(4 * n + 7 * m + 2 * w + h + 64);
+    const pMask = base,
+      pLuma = this.put(pMask, mask, n),
+      pA = (pLuma + 12 * n + 15) & ~15,
+      pB = (pA + 4 * m + 15) & ~15,
+      pS = (pB + 4 * m + 15) & ~15;
+    this.put(pLuma, luma, 3 * n);
+    this.ex.guided_fit(pMask, pLuma, sw, q, w, h, o.radius, o.eps, o.gain, pA, pB, pS);
+    this.get(pA, a, m);
+    this.get(pB, b, m);
   }
 
   /** Slices `grid` into `frame` in place. */

@@ -18,8 +18,20 @@ export interface GuidedOptions {
 
 export const DEFAULT_GUIDED: GuidedOptions = { radius: 1, eps: 4e-3, gain: 2, pool: 2 };
 
-/** The full-resolution pass in WebAssembly (frame/wasm_kernels.ts, one per engine thread). */
-export interface GuidedApplyKernel {
+/** The fit and the full-resolution pass in WebAssembly (frame/wasm_kernels.ts, one per engine thread). */
+export interface GuidedKernel {
+  guidedFit(
+    mask: Float32Array,
+    luma: Float32Array,
+    sw: number,
+    sh: number,
+    q: number,
+    w: number,
+    h: number,
+    o: GuidedOptions,
+    a: Float32Array,
+    b: Float32Array,
+  ): void;
   guidedApply(
     Y: Uint8Array,
     W: number,
@@ -60,9 +72,10 @@ export class GuidedUpsampler {
 
   /**
    * Fits the coefficients from a low-res mask (0..1) and the luma it was computed from
-   * (0..255, read every `stride` floats).
+   * (0..255, read every `stride` floats). With `kernel` (and stride 3), the same in
+   * WebAssembly: the same operations in the same order, so the same coefficients.
    */
-  fit(mask: Float32Array, luma: Float32Array, stride: number, sw: number, sh: number): void {
+  fit(mask: Float32Array, luma: Float32Array, stride: number, sw: number, sh: number, kernel?: GuidedKernel): void {
     const q = this.opt.pool,
       w = Math.max(1, Math.floor(sw / q)),
       h = Math.max(1, Math.floor(sh / q)),
@@ -73,6 +86,10 @@ export class GuidedUpsampler {
       for (const k of ['a', 'b', 's1', 's2', 's3', 's4', 'tmp'] as const) this[k] = new Float32Array(n);
       this.rowA = new Float32Array(w);
       this.rowB = new Float32Array(w);
+    }
+    if (kernel && stride === 3) {
+      kernel.guidedFit(mask, luma, sw, sh, q, w, h, this.opt, this.a, this.b);
+      return;
     }
     const { radius: r, eps } = this.opt;
     const I = this.s1,
@@ -129,7 +146,7 @@ export class GuidedUpsampler {
    * once per 2x2 block and applied to each of its four pixels. With `kernel`, the same in
    * WebAssembly SIMD (within one code value of this code, which stays the reference).
    */
-  apply(Y: Uint8Array, W: number, H: number, out: Uint8Array, kernel?: GuidedApplyKernel): void {
+  apply(Y: Uint8Array, W: number, H: number, out: Uint8Array, kernel?: GuidedKernel): void {
     if (!this.ready) throw new Error('guided upsampler used before fit');
     if (kernel) {
       kernel.guidedApply(Y, W, H, this.a, this.b, this.w, this.h, out);

@@ -18,6 +18,19 @@ export interface SmootherOptions {
 
 export const DEFAULT_SMOOTHER: SmootherOptions = { kStill: 0.25, stillBelow: 3, movingAbove: 10, radius: 2 };
 
+/** The same update in WebAssembly (frame/wasm_kernels.ts): the same operations, the same bits. */
+export interface MaskSmoothKernel {
+  smoothMask(
+    raw: Uint8Array,
+    luma: Float32Array,
+    w: number,
+    h: number,
+    kept: Float32Array,
+    prev: Float32Array,
+    o: SmootherOptions,
+  ): void;
+}
+
 export class MaskSmoother {
   private width = 0;
   private height = 0;
@@ -28,7 +41,11 @@ export class MaskSmoother {
   private rowMax = new Float32Array(0);
   private readonly opt: SmootherOptions;
 
-  constructor(opt: Partial<SmootherOptions> = {}) {
+  /** `kernel`: the engine thread's WebAssembly kernels (used for interleaved luma, stride 3) */
+  constructor(
+    opt: Partial<SmootherOptions> = {},
+    private readonly kernel?: MaskSmoothKernel,
+  ) {
     this.opt = { ...DEFAULT_SMOOTHER, ...opt };
   }
 
@@ -56,6 +73,10 @@ export class MaskSmoother {
         this.mask[i] = raw[i] / 255;
         this.prevLuma[i] = luma[i * stride];
       }
+      return this.mask;
+    }
+    if (this.kernel && stride === 3) {
+      this.kernel.smoothMask(raw, luma, w, h, this.mask, this.prevLuma, this.opt);
       return this.mask;
     }
     const { kStill, stillBelow, movingAbove, radius } = this.opt;

@@ -16,8 +16,8 @@
 // until a new mask arrives or the picture moves: a still speaker costs little.
 import { i420Planes, type I420Frame } from '../image/i420.js';
 import { MotionMeter } from '../image/motion_meter.js';
-import { bilinearUpsample, GuidedUpsampler, type GuidedApplyKernel, type GuidedOptions } from './guided_upsample.js';
-import { MaskSmoother, type SmootherOptions } from './mask_smoother.js';
+import { bilinearUpsample, GuidedUpsampler, type GuidedKernel, type GuidedOptions } from './guided_upsample.js';
+import { MaskSmoother, type MaskSmoothKernel, type SmootherOptions } from './mask_smoother.js';
 import type { SegmenterStream } from './segmenter.js';
 
 export type Enhancement = 'guided' | 'bilinear';
@@ -92,14 +92,14 @@ export class SpeakerMask {
   private applied = -1;
   private closed = false;
 
-  /** `kernel`: the engine thread's WebAssembly kernels for the full-resolution pass (else plain JS) */
+  /** `kernel`: the engine thread's WebAssembly kernels for smoothing, the fit and the full-resolution pass (else plain JS) */
   constructor(
     private readonly stream: SegmenterStream,
     opt: Partial<SpeakerMaskOptions> = {},
-    private readonly kernel?: GuidedApplyKernel,
+    private readonly kernel?: GuidedKernel & MaskSmoothKernel,
   ) {
     this.opt = { ...DEFAULT_SPEAKER_MASK, ...opt };
-    this.smoother = new MaskSmoother(this.opt.smoother);
+    this.smoother = new MaskSmoother(this.opt.smoother, kernel);
     this.guided = new GuidedUpsampler(this.opt.guided);
   }
 
@@ -185,7 +185,7 @@ export class SpeakerMask {
     this.lowW = m.width;
     this.lowH = m.height;
     this.version++;
-    if (this.opt.enhancement === 'guided') this.guided.fit(this.low, luma, 3, m.width, m.height);
+    if (this.opt.enhancement === 'guided') this.guided.fit(this.low, luma, 3, m.width, m.height, this.kernel);
     this.smoothMs = performance.now() - t1;
     if (this.runs > 1) {
       const cost = performance.now() - t0;
