@@ -30,9 +30,10 @@ export interface EvalClip {
   /** the mask without enhancement (ablation): exact mask at 256 px, bilinear up; or the segmenter's bilinear mask */
   plainMasks: Uint8Array[] | null;
   /**
-   * the mask as the product serves it with the model off the frame path (a frame gets the mask
-   * of the model's last finished run, started by an earlier frame): the segmenter's, one run
-   * late, enhanced against the frame's own edges. Real clips only: the synthetic ones have exact
+   * the mask as the product serves it (DEFAULT_SPEAKER_MASK: the model off the frame path; a
+   * frame gets the mask of the model's last finished run, started by an earlier frame): the
+   * segmenter's, one run late, enhanced against the frame's own edges. `masks` is the mask
+   * awaited by each frame (the model's answer for that very frame: the halo reference). Real clips only: the synthetic ones have exact
    * masks, which the product never has (their exact mask one frame late, with no re-alignment to
    * the frame's edges, gave 12-16 px halos: a bound, not the product)
    */

@@ -268,15 +268,18 @@ export function systems(regionCache: RegionRunCache, learned: boolean): SystemDe
         run: (clip, env) => runEngine(tierHarness(env, 'neural'), clip, env, { r1: true, masks: clip.plainMasks }),
       },
     ),
-    engine(
-      'mask off the frame path (neural r=auto)',
-      'neural',
-      { r1: false },
-      {
-        maskedOnly: true,
-        only: (clip) => !!clip.laggedMasks,
-        run: (clip, env) => runEngine(tierHarness(env, 'neural'), clip, env, { r1: false, masks: clip.laggedMasks }),
-      },
+    // the mask as the product serves it (the model beside the frame path, one run late)
+    ...(learned ? (['learned', 'neural'] as const) : (['neural'] as const)).map((tier) =>
+      engine(
+        `mask off the frame path (${tier} r=auto)`,
+        tier,
+        { r1: false },
+        {
+          maskedOnly: true,
+          only: (clip) => !!clip.laggedMasks,
+          run: (clip, env) => runEngine(tierHarness(env, tier), clip, env, { r1: false, masks: clip.laggedMasks }),
+        },
+      ),
     ),
     {
       id: 'baseline: per-frame enc→AdaIN→dec',

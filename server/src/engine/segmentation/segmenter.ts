@@ -75,6 +75,7 @@ export class Segmenter {
 export class SegmenterStream {
   private input = new Float32Array(0);
   private tensor: Tensor | undefined;
+  private box: ModelBox | undefined;
   private readonly downscaler: Downscaler;
   private low: LowRes | undefined;
   private mask: MaskImage = { width: 0, height: 0, data: new Uint8Array(0) };
@@ -94,7 +95,17 @@ export class SegmenterStream {
 
   /** The speaker mask of `frame` at the letterboxed size (long side 256). */
   async segment(frame: I420Frame): Promise<MaskImage> {
+    this.prepare(frame);
+    return this.infer();
+  }
+
+  /**
+   * Takes the model's input from `frame` now (its low-res image and the input tensor), so the
+   * run can start later (infer), after the frame has been stylized in place.
+   */
+  prepare(frame: I420Frame): void {
     const box = letterbox(frame.width, frame.height);
+    this.box = box;
     this.low = this.downscaler.i420(frame, box.w, box.h, this.low);
     const { inW, inH } = box;
     if (this.input.length !== inW * inH * 3 || !this.tensor) {
@@ -119,6 +130,13 @@ export class SegmenterStream {
         inp[o + 2] = b < 0 ? 0 : b > 1 ? 1 : b;
       }
     }
+  }
+
+  /** Runs the model on the input the last prepare() took. */
+  async infer(): Promise<MaskImage> {
+    const box = this.box;
+    if (!box || !this.tensor) throw new Error('segmenter stream: infer() before prepare()');
+    const inW = box.inW;
     const out = await this.onnx.run(this.session, { [INPUT]: this.tensor }, [OUTPUT]);
     const p = out[OUTPUT].data as Float32Array;
     if (this.mask.width !== box.w || this.mask.height !== box.h)

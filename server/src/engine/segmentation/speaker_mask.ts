@@ -1,19 +1,20 @@
 // One session's speaker mask at full resolution, every frame: the segmentation model at its
-// low native resolution (letterboxed), temporal smoothing, then enhancement against the
-// full-resolution frame's edges. All of the session's segmentation state (the model's
-// buffers, the smoothed mask, the guided-filter coefficients, the full-res plane) lives here
-// and goes with it.
+// low native resolution, temporal smoothing, then enhancement against the full-resolution
+// frame's edges. All of the session's segmentation state (the model's buffers, the smoothed
+// mask, the guided-filter coefficients, the full-res plane) lives here and goes with it.
 //
-// The model and the coefficient fit run every k frames, k (1..4) chosen so that they take at
-// most `duty` of the frame interval (on this 2-core machine: about every 2nd frame at 30 fps,
-// every frame on a faster one); the frames between reuse the latest coefficients, applied
-// to their own full-resolution luma (the edges still follow the current frame; the mask is
-// not warped otherwise). When the model alone is slower than the frame budget it runs off the
-// frame path: the frame starts a segmentation (when none is running) and is served with the
-// latest mask. Both cases are reported as 'reused'. While the machine drops camera frames,
-// the cadence rises too (noteDrops). While the picture is still (image/motion_meter.ts) the
-// model runs only every `stillInterval` frames, and the full-resolution plane is kept as it is
-// until a new mask arrives or the picture moves: a still speaker costs little.
+// The model runs beside the frame path: a frame starts a run (when none is in flight) and is
+// served the latest mask, enhanced against its own full-resolution luma, so the mask's edges
+// follow the current frame while its shape is at most one model run old (`npm run eval`: the
+// same halo and warping error within noise as a mask awaited by every frame, whose model
+// time the frame path would pay; budgetMs > its mean time puts it back on the path). Only a
+// session's first frame waits for its mask. The model and the coefficient fit run every k
+// frames, k (1..4) chosen so that they take at most `duty` of the frame interval (every frame
+// at 30 fps on this 2-core machine); the frames between reuse the latest coefficients, applied
+// to their own full-resolution luma. While the machine drops camera frames, the cadence rises
+// too (noteDrops). While the picture is still (image/motion_meter.ts) the model runs only
+// every `stillInterval` frames, and the full-resolution plane is kept as it is until a new
+// mask arrives or the picture moves: a still speaker costs little.
 import { i420Planes, type I420Frame } from '../image/i420.js';
 import { MotionMeter } from '../image/motion_meter.js';
 import { bilinearUpsample, GuidedUpsampler, type GuidedKernel, type GuidedOptions } from './guided_upsample.js';
@@ -26,7 +27,7 @@ export interface SpeakerMaskOptions {
   enhancement: Enhancement;
   /** temporal smoothing on (off: each frame's mask as the model gives it) */
   smoothing: boolean;
-  /** run the model on the frame path while its mean time stays under this, ms */
+  /** run the model on the frame path while its mean time stays under this, ms (0: always beside it) */
   budgetMs: number;
   /** share of the frame interval segmentation may take on average (sets the cadence k) */
   duty: number;
@@ -42,7 +43,7 @@ export interface SpeakerMaskOptions {
 export const DEFAULT_SPEAKER_MASK: SpeakerMaskOptions = {
   enhancement: 'guided',
   smoothing: true,
-  budgetMs: 12,
+  budgetMs: 0,
   duty: 0.35,
   maxInterval: 4,
   stillInterval: 8,
@@ -139,12 +140,12 @@ export class SpeakerMask {
     let source: MaskResult['source'] = 'live';
     if (this.lowW && ++this.since < k) {
       source = 'reused';
-    } else if (this.inflight || (this.lowW && this.segAvg > this.opt.budgetMs)) {
+    } else if (this.inflight || (this.lowW && this.segAvg >= this.opt.budgetMs)) {
       this.since = 0;
-      // off the frame path: start one for this frame (the model's input is taken now) and
-      // serve the latest mask
+      // off the frame path: take this frame's input now, run the model once the frame has
+      // been processed (so the two do not share the cores), serve the latest mask
       if (!this.inflight)
-        this.inflight = this.segment(frame).finally(() => {
+        this.inflight = this.segment(frame, true).finally(() => {
           this.inflight = null;
         });
       source = 'reused';
@@ -170,10 +171,21 @@ export class SpeakerMask {
     return { plane: this.plane, source, stages };
   }
 
-  /** Runs the model on `frame` and folds the result into the session's mask state. */
-  private async segment(frame: I420Frame): Promise<void> {
-    const t0 = performance.now();
-    const m = await this.stream.segment(frame);
+  /**
+   * Runs the model on `frame` and folds the result into the session's mask state. `defer`:
+   * the input is taken now, the run starts on the next turn of the event loop (after the
+   * caller's synchronous frame processing); the wait is not counted as model time.
+   */
+  private async segment(frame: I420Frame, defer = false): Promise<void> {
+    let t0 = performance.now();
+    this.stream.prepare(frame);
+    if (defer) {
+      const prepMs = performance.now() - t0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.closed) return;
+      t0 = performance.now() - prepMs;
+    }
+    const m = await this.stream.infer();
     const t1 = performance.now();
     if (this.closed) return;
     this.segMs = t1 - t0;
