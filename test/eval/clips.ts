@@ -318,10 +318,11 @@ export function decodeClip(path: string, width: number, height: number, T: numbe
 let segmenter: Promise<Segmenter> | null = null;
 
 /**
- * The product's speaker masks for a clip: guided enhancement with the model on the frame path
- * (reference), bilinear (ablation), and guided with the model off the frame path (`lagged`: each
- * run, started by a frame, has finished before the next frame, as the ~6 ms model does within a
- * camera's 33 ms).
+ * The speaker masks for a clip: guided enhancement with every model run awaited by its frame
+ * (reference), bilinear (ablation), and the product's (`lagged`, DEFAULT_SPEAKER_MASK: the
+ * model beside the frame path, a frame served the last finished run's mask, each run finished
+ * before the next frame as the ~3 ms model does within a camera's 33 ms; a fast-moving frame
+ * awaits its own).
  */
 async function segmenterMasks(
   frames: I420Frame[],
@@ -336,7 +337,8 @@ async function segmenterMasks(
     const lagged = kind === 'lagged';
     const sm = new SpeakerMask(
       seg.stream(kernels),
-      { budgetMs: lagged ? 0 : Infinity, enhancement: kind === 'bilinear' ? 'bilinear' : 'guided' },
+      // lagged: the product's defaults (DEFAULT_SPEAKER_MASK); the others await every run
+      lagged ? {} : { budgetMs: Infinity, enhancement: kind === 'bilinear' ? 'bilinear' : 'guided' },
       kernels,
     );
     for (let t = 0; t < frames.length; t++) {
