@@ -2,18 +2,22 @@
 // r is the measured low-res update time in frames divided by DUTY (1..8): the low-res work
 // of all sessions together should keep a core busy only that share of the time (each session
 // gets DUTY / live sessions), so on a small machine the codecs and the per-frame path keep
-// the rest. A tier that stays too slow for several updates in a row gives way to the next
-// cheaper one (neural -> fast -> global; learned -> global, since the learned network costs
-// less than a fit) when its updates take longer than 8 frames even at full duty; a failed
-// update does the same (a failed learned update falls back to fast, which needs no network),
-// and so does a machine that cannot keep up: when the frame
-// pump drops more than 15 % of the camera's frames over ~1.5 s (the cores are shared with the
-// codecs, other sessions and browsers), the low-res path's share goes first. A forced tier
-// never changes.
+// the rest. DUTY is 0.3, not the 0.5 it was: at 0.5 a lone session's learned updates (10-15 ms
+// here) ran every frame and took a third of a core, as much as its codecs; at 0.3 they run
+// every 2nd frame on this machine (every frame on a faster one), interpolated between
+// keyframes (`npm run bench:load`, 480p: the session's server CPU 914 -> 826 ms per second),
+// and a quiet session's r is at most NOMINAL_R (level 0). A tier that stays too slow for
+// several updates in a row gives way to the next cheaper one (neural -> fast -> global;
+// learned -> global, since the learned network costs less than a fit) when its updates take
+// longer than 8 frames even at full duty; a failed update does the same (a failed learned
+// update falls back to fast, which needs no network), and so does a machine that cannot keep
+// up: when the frame pump drops more than 15 % of the camera's frames over ~1.5 s (the cores
+// are shared with the codecs, other sessions and browsers), the low-res path's share goes
+// first. A forced tier never changes.
 //
 // Degradation, in the order load is shed before the output frame rate drops (the level shown
-// in the HUD and /metrics): 0 full quality (learned or neural); 1 larger r (keyframe grids
-// every r frames); 2 the fast tier; 3 the global tier; 4 half internal resolution (the frame is stylized and
+// in the HUD and /metrics): 0 full quality (learned or neural, r <= NOMINAL_R); 1 larger r
+// (keyframe grids every r frames); 2 the fast tier; 3 the global tier; 4 half internal resolution (the frame is stylized and
 // encoded at half width and height: the last step, when the global tier still drops frames).
 // Quality comes back when the headroom does: full resolution after ~12 s without drops,
 // then the session's best tier (where it started; or the best one whose networks did not
@@ -42,7 +46,9 @@ const MAX_CALM_WINDOWS = 128;
 const CALM_SHARE = 0.03;
 const DROP_SHARE = 0.15;
 /** share of the time the low-res path may run */
-export const DUTY = 0.5;
+export const DUTY = 0.3;
+/** the largest r that is no degradation: keyframes every 2nd frame are the learned tier's default here */
+export const NOMINAL_R = 2;
 
 export const MAX_DEGRADATION = 4;
 
@@ -181,7 +187,7 @@ export class TierPolicy {
     if (this.halfRes) return 4;
     if (this.tier === 'global') return 3;
     if (this.tier === 'fast') return 2;
-    return this.r > 1 ? 1 : 0;
+    return this.r > NOMINAL_R ? 1 : 0;
   }
 
   /** Whether the session sheds load: at half resolution, or below its best tier (artistic looks then run smaller). */
