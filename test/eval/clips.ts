@@ -30,10 +30,10 @@ export interface EvalClip {
   /** the mask without enhancement (ablation): exact mask at 256 px, bilinear up; or the segmenter's bilinear mask */
   plainMasks: Uint8Array[] | null;
   /**
-   * the mask as the product serves it (DEFAULT_SPEAKER_MASK: the model off the frame path; a
-   * frame gets the mask of the model's last finished run, started by an earlier frame): the
-   * segmenter's, one run late, enhanced against the frame's own edges. `masks` is the mask
-   * awaited by each frame (the model's answer for that very frame: the halo reference). Real clips only: the synthetic ones have exact
+   * the mask as the product serves it with the model off the frame path (when the model is
+   * slower than its budget; a frame gets the mask of the model's last finished run, started by
+   * an earlier frame): the segmenter's, one run late, enhanced against the frame's own edges.
+   * `masks` is the mask awaited by each frame (the default: the halo reference). Real clips only: the synthetic ones have exact
    * masks, which the product never has (their exact mask one frame late, with no re-alignment to
    * the frame's edges, gave 12-16 px halos: a bound, not the product)
    */
@@ -319,10 +319,10 @@ let segmenter: Promise<Segmenter> | null = null;
 
 /**
  * The speaker masks for a clip: guided enhancement with every model run awaited by its frame
- * (reference), bilinear (ablation), and the product's (`lagged`, DEFAULT_SPEAKER_MASK: the
- * model beside the frame path, a frame served the last finished run's mask, each run finished
- * before the next frame as the ~3 ms model does within a camera's 33 ms; a fast-moving frame
- * awaits its own).
+ * (the product's default while the model fits its budget; the halo reference), bilinear
+ * (ablation), and `lagged`: the model beside the frame path, a frame served the last finished
+ * run's mask, each run finished before the next frame as the ~3 ms model does within a
+ * camera's 33 ms (what a machine too slow for the budget gets).
  */
 async function segmenterMasks(
   frames: I420Frame[],
@@ -337,8 +337,9 @@ async function segmenterMasks(
     const lagged = kind === 'lagged';
     const sm = new SpeakerMask(
       seg.stream(kernels),
-      // lagged: the product's defaults (DEFAULT_SPEAKER_MASK); the others await every run
-      lagged ? {} : { budgetMs: Infinity, enhancement: kind === 'bilinear' ? 'bilinear' : 'guided' },
+      // lagged: every run beside the frame path (as on a machine where the model is slower than
+      // its budget); the others await every run (the product's default while the model fits)
+      lagged ? { budgetMs: 0 } : { budgetMs: Infinity, enhancement: kind === 'bilinear' ? 'bilinear' : 'guided' },
       kernels,
     );
     for (let t = 0; t < frames.length; t++) {

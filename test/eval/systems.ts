@@ -268,7 +268,7 @@ export function systems(regionCache: RegionRunCache, learned: boolean): SystemDe
         run: (clip, env) => runEngine(tierHarness(env, 'neural'), clip, env, { r1: true, masks: clip.plainMasks }),
       },
     ),
-    // the mask as the product serves it (the model beside the frame path, one run late)
+    // the mask as the product serves it when the model is slower than its budget (beside the frame path, one run late)
     ...(learned ? (['learned', 'neural'] as const) : (['neural'] as const)).map((tier) =>
       engine(
         `mask off the frame path (${tier} r=auto)`,
