@@ -27,7 +27,9 @@ export interface KernelExports {
     bPtr: number,
     w: number,
     h: number,
-    colPtr: number,
+    x0Ptr: number,
+    x1Ptr: number,
+    fxPtr: number,
     rowPtr: number,
     outPtr: number,
   ): void;

@@ -11,7 +11,7 @@ import { repoRoot } from '../../repo_root.js';
 import type { GridShape } from '../image/grid.js';
 import type { GuideLuts } from '../image/guide.js';
 import { i420Size, type I420Frame } from '../image/i420.js';
-import type { GuidedKernel, GuidedOptions } from '../segmentation/guided_upsample.js';
+import type { ColumnTable, GuidedKernel, GuidedOptions } from '../segmentation/guided_upsample.js';
 import type { MaskSmoothKernel, SmootherOptions } from '../segmentation/mask_smoother.js';
 import type { DownscaleKernel } from '../image/downscale.js';
 
@@ -42,8 +42,6 @@ export class WasmKernels implements GuidedKernel, DownscaleKernel, MaskSmoothKer
   private mem8!: Uint8Array;
   private layoutFor = { frame: -1, pixels: -1, grid: -1, coef: -1 };
   private off = { table: 0, zy: 0, zm: 0, grid: 0, frame: 0, mask: 0, tiles: 0, coef: 0, end: 0 };
-  /** the guided pass's column table is in the scratch area for this (W, w) ('' : overwritten) */
-  private colsFor = '';
 
   constructor() {
     const inst = new WebAssembly.Instance(compile(), {
@@ -119,7 +117,6 @@ export class WasmKernels implements GuidedKernel, DownscaleKernel, MaskSmoothKer
     const scratch = 4 * (bx.length + by.length + cbx.length + cby.length) + 4 * W + 12 * w * h + 256;
     this.layout(bytes, W * H, 0, Math.ceil(scratch / 4));
     const o = this.off;
-    this.colsFor = '';
     this.mem8.set(frame.data.subarray(0, bytes), o.frame);
     const [pbx, pby, pcbx, pcby, acc] = this.putBounds(o.coef, bx, by, cbx, cby);
     const res = acc + ((4 * W + 16 + 15) & ~15);
@@ -144,7 +141,6 @@ export class WasmKernels implements GuidedKernel, DownscaleKernel, MaskSmoothKer
     const scratch = 4 * (bx.length + by.length) + 4 * W + w * h + 256;
     this.layout(0, W * H, 0, Math.ceil(scratch / 4));
     const o = this.off;
-    this.colsFor = '';
     this.mem8.set(plane.subarray(0, W * H), o.mask);
     const [pbx, pby, acc] = this.putBounds(o.coef, bx, by);
     const res = acc + ((4 * W + 16 + 15) & ~15);
@@ -164,47 +160,37 @@ export class WasmKernels implements GuidedKernel, DownscaleKernel, MaskSmoothKer
     b: Float32Array,
     w: number,
     h: number,
+    cols: ColumnTable,
     out: Uint8Array,
   ): void {
     const BW = (W + 1) >> 1,
       pad4 = (n: number) => (n + 3) & ~3,
       n = pad4(w * h) + 4;
-    // coefficient arrays (a, b with slack), the column table (3 words per block), scratch rows
-    const coefFloats = 2 * n + 3 * BW + 2 * pad4(w) + 2 * pad4(BW);
+    // coefficient arrays (a, b with slack), the column table (3 arrays of BW), scratch rows
+    const coefFloats = 2 * n + 3 * pad4(BW) + 2 * pad4(w) + 2 * pad4(BW);
     this.layout(Math.ceil((W * H * 3) / 2), W * H, 0, coefFloats);
     const o = this.off,
       buf = this.ex.memory.buffer;
     const aOff = o.coef,
       bOff = aOff + 4 * n,
-      colOff = bOff + 4 * n,
-      rowOff = colOff + 12 * BW;
+      x0Off = bOff + 4 * n,
+      x1Off = x0Off + 4 * pad4(BW),
+      fxOff = x1Off + 4 * pad4(BW),
+      rowOff = fxOff + 4 * pad4(BW);
     new Float32Array(buf, aOff, w * h).set(a.subarray(0, w * h));
     const bb = new Float32Array(buf, bOff, w * h);
     for (let i = 0; i < w * h; i++) bb[i] = b[i] + 0.5;
-    const key = `${W}/${w}/${colOff}`;
-    if (this.colsFor !== key) {
-      const ints = new Int32Array(buf, colOff, 3 * BW),
-        floats = new Float32Array(buf, colOff, 3 * BW);
-      for (let X = 0; X < BW; X++) {
-        let sx = ((X + 0.5) * w) / BW - 0.5;
-        if (sx < 0) sx = 0;
-        else if (sx > w - 1) sx = w - 1;
-        const x0 = Math.floor(sx);
-        ints[3 * X] = x0;
-        ints[3 * X + 1] = x0 + 1 < w ? x0 + 1 : x0;
-        floats[3 * X + 2] = sx - x0;
-      }
-      this.colsFor = key;
-    }
+    new Int32Array(buf, x0Off, BW).set(cols.x0.subarray(0, BW));
+    new Int32Array(buf, x1Off, BW).set(cols.x1.subarray(0, BW));
+    new Float32Array(buf, fxOff, BW).set(cols.fx.subarray(0, BW));
     this.mem8.set(Y.subarray(0, W * H), o.frame);
-    this.ex.guided_apply(o.frame, W, H, aOff, bOff, w, h, colOff, rowOff, o.mask);
+    this.ex.guided_apply(o.frame, W, H, aOff, bOff, w, h, x0Off, x1Off, fxOff, rowOff, o.mask);
     out.set(this.mem8.subarray(o.mask, o.mask + W * H));
   }
 
-  /** Scratch floats at the scratch area's start, grown to `floats`; the guided pass's column table is lost. */
+  /** Scratch floats at the scratch area's start, grown to `floats`. */
   private scratch(floats: number): number {
     this.layout(0, 0, 0, floats);
-    this.colsFor = '';
     return this.off.coef;
   }
 

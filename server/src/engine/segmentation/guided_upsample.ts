@@ -40,8 +40,16 @@ export interface GuidedKernel {
     b: Float32Array,
     w: number,
     h: number,
+    cols: ColumnTable,
     out: Uint8Array,
   ): void;
+}
+
+/** Per 2x2 block column: the two low-res columns it interpolates and the weight. */
+export interface ColumnTable {
+  x0: Int32Array;
+  x1: Int32Array;
+  fx: Float32Array;
 }
 
 /** Low-resolution guided-filter coefficients, reused across frames while the mask is unchanged. */
@@ -149,7 +157,7 @@ export class GuidedUpsampler {
   apply(Y: Uint8Array, W: number, H: number, out: Uint8Array, kernel?: GuidedKernel): void {
     if (!this.ready) throw new Error('guided upsampler used before fit');
     if (kernel) {
-      kernel.guidedApply(Y, W, H, this.a, this.b, this.w, this.h, out);
+      kernel.guidedApply(Y, W, H, this.a, this.b, this.w, this.h, this.columns((W + 1) >> 1), out);
       return;
     }
     const w = this.w,
@@ -198,7 +206,7 @@ export class GuidedUpsampler {
   }
 
   /** Per output column: the two low-res columns it interpolates and the weight (cached). */
-  private columns(W: number): { x0: Int32Array; x1: Int32Array; fx: Float32Array } {
+  private columns(W: number): ColumnTable {
     if (this.cols && this.cols.W === W && this.cols.w === this.w) return this.cols;
     const w = this.w,
       x0 = new Int32Array(W),

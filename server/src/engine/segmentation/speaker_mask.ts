@@ -13,10 +13,11 @@
 // frames' runs kept the halo and raised the warping error 17 %. The model and the coefficient
 // fit run every k frames, k (1..4) chosen so that they take at most `duty` of the frame
 // interval (every frame at 30 fps on this 2-core machine); the frames between reuse the latest
-// coefficients, applied to their own full-resolution luma. While the machine drops camera frames, the cadence rises
-// too (noteDrops). While the picture is still (image/motion_meter.ts) the model runs only
-// every `stillInterval` frames, and the full-resolution plane is kept as it is until a new
-// mask arrives or the picture moves: a still speaker costs little.
+// coefficients, applied to their own full-resolution luma. While the machine drops camera
+// frames, the cadence rises too (noteDrops). While the picture is still
+// (image/motion_meter.ts) the model runs only every `stillInterval` frames, and the
+// full-resolution plane is kept as it is until a new mask arrives or the picture moves: a
+// still speaker costs little.
 import { i420Planes, type I420Frame } from '../image/i420.js';
 import { MotionMeter } from '../image/motion_meter.js';
 import { bilinearUpsample, GuidedUpsampler, type GuidedKernel, type GuidedOptions } from './guided_upsample.js';

@@ -4,14 +4,14 @@
 // coefficients a, b (w x h, f32) interpolated bilinearly once per 2x2 block and applied to
 // its four pixels; 8 pixels of a row (4 blocks) per SIMD step.
 //
-// colPtr: per block column bx (BW = (W+1)/2 of them): i32 x0, i32 x1, f32 fx (12 bytes), the
-// two low-res columns it interpolates and the weight. rowPtr: scratch of 2 rows of w f32 (a,
+// x0Ptr, x1Ptr (i32), fxPtr (f32): per block column bx (BW = (W+1)/2 of them) the two low-res
+// columns it interpolates and the weight (GuidedUpsampler's column table). rowPtr: scratch of 2 rows of w f32 (a,
 // b of the block row) then 2 of BW f32 (av, bv per block), each padded to 4 floats. The
 // caller adds 0.5 to b (rounding), as the reference does; at least 16 bytes of slack follow
 // both a and b.
 
 export function guided_apply(yPtr: usize, W: i32, H: i32, aPtr: usize, bPtr: usize, w: i32, h: i32,
-  colPtr: usize, rowPtr: usize, outPtr: usize): void {
+  x0Ptr: usize, x1Ptr: usize, fxPtr: usize, rowPtr: usize, outPtr: usize): void {
   const BW = (W + 1) >> 1, BH = (H + 1) >> 1;
   // scratch rows, each padded to a multiple of 4 floats
   const wp = <usize>((w + 3) & ~3), BWp = <usize>((BW + 3) & ~3);
@@ -33,8 +33,8 @@ export function guided_apply(yPtr: usize, W: i32, H: i32, aPtr: usize, bPtr: usi
     }
     // horizontal, per block
     for (let bx = 0; bx < BW; bx++) {
-      const c = colPtr + <usize>bx * 12;
-      const i0 = <usize>load<i32>(c) << 2, i1 = <usize>load<i32>(c, 4) << 2, f = load<f32>(c, 8);
+      const c = <usize>bx << 2;
+      const i0 = <usize>load<i32>(x0Ptr + c) << 2, i1 = <usize>load<i32>(x1Ptr + c) << 2, f = load<f32>(fxPtr + c);
       const a0 = load<f32>(ra + i0), b0 = load<f32>(rb + i0);
       store<f32>(av + (<usize>bx << 2), a0 + f * (load<f32>(ra + i1) - a0));
       store<f32>(bv + (<usize>bx << 2), b0 + f * (load<f32>(rb + i1) - b0));
