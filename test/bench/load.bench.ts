@@ -1,4 +1,4 @@
-// `npm run bench:load [-- --max N] [--seconds N] [--through] [--json FILE]`: how many live
+// `npm run bench:load [-- --max N] [--seconds N] [--through] [--resolution 480p|720p] [--json FILE]`: how many live
 // sessions this machine serves. For 480p and then 720p, a fresh built server (dist/) in a
 // network namespace of this machine, then headless wrtc peers (test/support/peer_client.ts:
 // the webcam clip at 30 fps, frames stamped so every returned one gives a round trip) added
@@ -27,6 +27,7 @@ import {
   sampleServer,
   sleep,
   stopPeer,
+  threadGroupSeconds,
   windowStats,
 } from './load_probe.js';
 import { benchSeconds, table, writeJson, type BenchRecord } from './report.js';
@@ -54,6 +55,10 @@ const maxSessions = Number(process.env.BENCH_MAX_SESSIONS) || 6;
 const soakMinutes = Number(process.env.BENCH_SOAK_MINUTES) || 0;
 /** --through: measure every step up to --max, past the first miss, to see the whole curve */
 const through = process.env.BENCH_THROUGH === '1';
+/** --resolution: one resolution's ramp only */
+const only = process.env.BENCH_RESOLUTION;
+if (only && !RESOLUTIONS.some(([r]) => r === only))
+  throw new Error(`--resolution takes ${RESOLUTIONS.map(([r]) => r).join(' or ')}, not ${only}`);
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -76,6 +81,8 @@ async function measureStep(
 ): Promise<BenchRecord> {
   const from = mark(peers);
   const serverCpu = cpuMeter(() => cpuSeconds(srv.proc.pid));
+  const groups0 = threadGroupSeconds(srv.proc.pid),
+    g0 = performance.now();
   const peersCpu = cpuMeter(() => peers.reduce((s, p) => s + cpuSeconds(p.proc.pid), 0));
   const machineCpu = cpuMeter(machineBusySeconds);
   await sleep(seconds * 1000);
@@ -88,6 +95,12 @@ async function measureStep(
   const fps_min = round1(Math.min(...w.fps));
   // CPU-ms per second of video per session: what one session costs the server
   const server_ms_per_s = Math.round((server_cpu_pct * 10) / peers.length);
+  // the same by thread group (load_probe.ts threadGroupSeconds), per session
+  const groups1 = threadGroupSeconds(srv.proc.pid),
+    gs = (performance.now() - g0) / 1000;
+  const threads = Object.fromEntries(
+    Object.entries(groups1).map(([k, v]) => [`thr_${k}`, Math.round((1000 * (v - groups0[k])) / gs / peers.length)]),
+  );
   return {
     resolution,
     mode,
@@ -109,6 +122,7 @@ async function measureStep(
     // background), and what is left of the process's CPU: codecs, transport, signalling
     ...Object.fromEntries(Object.entries(w.budget).map(([k, v]) => [`ms_${k}`, v])),
     ms_codecs_and_rest: server_ms_per_s - (w.budget.stylizer ?? 0),
+    ...threads,
   };
 }
 
@@ -126,6 +140,20 @@ function budgetTable(rows: BenchRecord[]): string {
   const keys = new Set(rows.flatMap((r) => Object.keys(r).filter((k) => k.startsWith('ms_'))));
   const cols = [...first.filter((k) => keys.has(k)), ...[...keys].filter((k) => !first.includes(k)).sort()];
   return table(rows, ['resolution', 'mode', 'sessions', 'server_ms_per_s', ...cols]);
+}
+
+/** The server's CPU per session by thread group (load_probe.ts threadGroupSeconds). */
+function threadTable(rows: BenchRecord[]): string {
+  return table(rows, [
+    'resolution',
+    'mode',
+    'sessions',
+    'server_ms_per_s',
+    'thr_main',
+    'thr_workers',
+    'thr_v8',
+    'thr_native',
+  ]);
 }
 
 /** Waits (bounded) until the server has let go of every session and peer connection. */
@@ -208,7 +236,7 @@ it.skipIf(soakMinutes > 0)(
     const busy = loadavg()[0].toFixed(2);
     const rows: BenchRecord[] = [];
     const knees: string[] = [];
-    for (const [resolution, size] of RESOLUTIONS) {
+    for (const [resolution, size] of RESOLUTIONS.filter(([r]) => !only || r === only)) {
       const r = await ramp(resolution, size, seconds, deadline);
       // a stylized session's server cost against the echo session's (codecs only) at the same size
       const echo = r.rows.find((x) => x.mode === 'echo')?.server_ms_per_s;
@@ -235,7 +263,12 @@ it.skipIf(soakMinutes > 0)(
         `ms_background when they ran off the frame path), ms_background = low-res updates and off-path model runs; ` +
         `these are the engine's wall times, so on busy cores they include time preempted (their sum can exceed the ` +
         `CPU the stylizer adds over the echo session)\n` +
-        budgetTable(rows),
+        `${budgetTable(rows)}\n\n` +
+        `the server's CPU-ms per second of video per session by thread (measured, /proc/<pid>/task): thr_main = the ` +
+        `main thread (signalling, frames in and out), thr_workers = engine and low-res worker threads, thr_v8 = V8's ` +
+        `platform threads (concurrent garbage collection and compilation for every thread), thr_native = wrtc's ` +
+        `threads (decode, encode, pacing, network)\n` +
+        threadTable(rows),
     );
     writeJson(rows.map((r) => ({ bench: 'load', ...r })));
   },

@@ -24,6 +24,45 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** V8's platform threads: node starts them first, before any JavaScript runs: its delayed-task
+ *  scheduler, then 4 workers (--v8-pool-size) for concurrent garbage collection and compilation */
+const V8_PLATFORM_THREADS = 1 + 4;
+
+/**
+ * The server's CPU seconds so far by thread group (/proc/<pid>/task): `main` (JavaScript,
+ * signalling, the frames' way in and out), `v8` (V8's platform threads: concurrent garbage
+ * collection and compilation for every isolate), `workers` (the other node threads: engine and
+ * low-res worker threads), `native` (threads with names of their own: wrtc's codecs, pacer and
+ * network threads).
+ */
+export function threadGroupSeconds(pid: number | undefined): Record<string, number> {
+  const out: Record<string, number> = { main: 0, v8: 0, workers: 0, native: 0 };
+  let tasks: number[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`)
+      .map(Number)
+      .sort((a, b) => a - b);
+  } catch {
+    return out;
+  }
+  let platform = 0;
+  for (const tid of tasks) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const secs = (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    const group =
+      tid === pid ? 'main' : comm !== 'node' ? 'native' : platform++ < V8_PLATFORM_THREADS ? 'v8' : 'workers';
+    out[group] += secs;
+  }
+  return out;
+}
+
 /** CPU seconds the whole machine has spent busy, all cores (idle and iowait excluded; the
  *  virtual machine's steal time included, as it is time taken from this machine's work). */
 export function machineBusySeconds(): number {

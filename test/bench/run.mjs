@@ -2,7 +2,7 @@
 // `npm run bench [-- --json FILE] [--seconds N]` and `npm run bench:loop [-- …]`: runs one
 // benchmark file under vitest (for its TypeScript and native-addon handling) with the
 // options passed as environment variables, so the numbers print as a table.
-// `npm run bench:load` also takes --max N (sessions), --through and --soak [MINUTES], and for
+// `npm run bench:load` also takes --max N (sessions), --through, --resolution 480p|720p and --soak [MINUTES], and for
 // the soak --soak-echo, --soak-churn SECONDS, --soak-sessions N, --warmup MINUTES, --label NAME,
 // --trim, --force-gc SECONDS, --allocator shipped|system and --server-env K=V (repeatable;
 // test/bench/soak.ts).
@@ -19,6 +19,8 @@ for (let i = 0; i < rest.length; i++) {
   else if (a === '--quick') env.BENCH_QUICK = '1';
   else if (a === '--max') env.BENCH_MAX_SESSIONS = rest[++i];
   else if (a === '--through') env.BENCH_THROUGH = '1';
+  // bench:load: one resolution's ramp only (480p or 720p)
+  else if (a === '--resolution') env.BENCH_RESOLUTION = rest[++i];
   // bench:cluster: headless viewers per node
   else if (a === '--viewers') env.BENCH_VIEWERS = rest[++i];
   // --soak alone: the 30-minute soak
@@ -41,7 +43,7 @@ for (let i = 0; i < rest.length; i++) {
     serverEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
   } else {
     console.error(
-      `unknown option ${a} (use --json FILE, --seconds N, --quick; bench:load also --max N, --through, --soak [MINUTES], ` +
+      `unknown option ${a} (use --json FILE, --seconds N, --quick; bench:load also --max N, --through, --resolution R, --soak [MINUTES], ` +
         `--soak-echo, --soak-churn S, --soak-sessions N, --warmup MIN, --label NAME, --trim, --force-gc S, ` +
         `--allocator shipped|system, --server-env K=V)`,
     );
