@@ -1,4 +1,4 @@
-// `npm run bench:load [-- --max N] [--seconds N] [--through] [--resolution 480p|720p] [--json FILE]`: how many live
+// `npm run bench:load [-- --max N] [--seconds N] [--through] [--resolution 480p|720p] [--echo-ramp] [--json FILE]`: how many live
 // sessions this machine serves. For 480p and then 720p, a fresh built server (dist/) in a
 // network namespace of this machine, then headless wrtc peers (test/support/peer_client.ts:
 // the webcam clip at 30 fps, frames stamped so every returned one gives a round trip) added
@@ -8,7 +8,8 @@
 // on), at --max sessions, or at the time limit. Printed: one row per step and the knee (the
 // most sessions that met the targets), then each step's CPU budget per session: the stylizer's
 // own count by stage (from the server's per-second stats the peers receive) beside the rest
-// of the server's CPU (codecs, transport).
+// of the server's CPU (codecs, transport), and the server's CPU by thread group. --echo-ramp:
+// every session of the ramp is an echo session, the most this machine serves with no stylizer.
 //
 // `npm run bench:load -- --soak MINUTES`: one server, 2 sessions streaming for MINUTES with
 // churn; memory split by holder, handles and threads every 30 s, the RSS slope after the
@@ -55,6 +56,8 @@ const maxSessions = Number(process.env.BENCH_MAX_SESSIONS) || 6;
 const soakMinutes = Number(process.env.BENCH_SOAK_MINUTES) || 0;
 /** --through: measure every step up to --max, past the first miss, to see the whole curve */
 const through = process.env.BENCH_THROUGH === '1';
+/** --echo-ramp: the ramp's sessions are echo sessions too (the machine's floor: codecs and peers alone) */
+const echoRamp = process.env.BENCH_ECHO_RAMP === '1';
 /** --resolution: one resolution's ramp only */
 const only = process.env.BENCH_RESOLUTION;
 if (only && !RESOLUTIONS.some(([r]) => r === only))
@@ -207,7 +210,7 @@ async function ramp(resolution: string, size: [number, number], seconds: number,
     await drained(srv);
     if (why) return { rows, knee, stopped: why };
     for (let n = 1; n <= maxSessions; n++) {
-      const whyNot = await step(`${resolution}-${n}`, false);
+      const whyNot = await step(`${resolution}-${n}`, echoRamp);
       if (whyNot) {
         stopped = knee === n - 1 ? whyNot : `${stopped}, then ${whyNot}`;
         break;

@@ -2,7 +2,7 @@
 // `npm run bench [-- --json FILE] [--seconds N]` and `npm run bench:loop [-- …]`: runs one
 // benchmark file under vitest (for its TypeScript and native-addon handling) with the
 // options passed as environment variables, so the numbers print as a table.
-// `npm run bench:load` also takes --max N (sessions), --through, --resolution 480p|720p and --soak [MINUTES], and for
+// `npm run bench:load` also takes --max N (sessions), --through, --resolution 480p|720p, --echo-ramp and --soak [MINUTES], and for
 // the soak --soak-echo, --soak-churn SECONDS, --soak-sessions N, --warmup MINUTES, --label NAME,
 // --trim, --force-gc SECONDS, --allocator shipped|system and --server-env K=V (repeatable;
 // test/bench/soak.ts).
@@ -21,6 +21,8 @@ for (let i = 0; i < rest.length; i++) {
   else if (a === '--through') env.BENCH_THROUGH = '1';
   // bench:load: one resolution's ramp only (480p or 720p)
   else if (a === '--resolution') env.BENCH_RESOLUTION = rest[++i];
+  // bench:load: every session of the ramp an echo session (no stylizer): the machine's own limit
+  else if (a === '--echo-ramp') env.BENCH_ECHO_RAMP = '1';
   // bench:cluster: headless viewers per node
   else if (a === '--viewers') env.BENCH_VIEWERS = rest[++i];
   // --soak alone: the 30-minute soak
@@ -43,7 +45,7 @@ for (let i = 0; i < rest.length; i++) {
     serverEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
   } else {
     console.error(
-      `unknown option ${a} (use --json FILE, --seconds N, --quick; bench:load also --max N, --through, --resolution R, --soak [MINUTES], ` +
+      `unknown option ${a} (use --json FILE, --seconds N, --quick; bench:load also --max N, --through, --resolution R, --echo-ramp, --soak [MINUTES], ` +
         `--soak-echo, --soak-churn S, --soak-sessions N, --warmup MIN, --label NAME, --trim, --force-gc S, ` +
         `--allocator shipped|system, --server-env K=V)`,
     );
