@@ -143,4 +143,30 @@ describe('WasmKernels mask smoothing and guided fit', () => {
       expect(maskDiffer, `guided fit, frame ${t}`).toBe(0);
     }
   }, 60_000);
+
+  it('smooth the same bits at any size and dilation radius (odd widths, windows wider than the mask)', () => {
+    const kernels = new WasmKernels();
+    for (const [w, h, radius] of [
+      [37, 23, 2],
+      [5, 3, 4],
+      [64, 9, 3],
+      [6, 6, 0],
+    ]) {
+      const [js, wasm] = [new MaskSmoother({ radius }), new MaskSmoother({ radius }, kernels)];
+      const raw = new Uint8Array(w * h),
+        luma = new Float32Array(3 * w * h);
+      for (let t = 0; t < 4; t++) {
+        for (let i = 0; i < w * h; i++) {
+          raw[i] = (i * 37 + t * 91) % 256;
+          luma[3 * i] = 100 + (Math.imul(i + 7919 * t, 2654435761) >>> 28) * 0.8; // changes of 0-12: around the still and moving levels
+        }
+        const a = js.update(raw, luma, 3, w, h),
+          b = wasm.update(raw, luma, 3, w, h);
+        expect(
+          a.every((v, i) => v === b[i]),
+          `${w}x${h} r ${radius}, frame ${t}`,
+        ).toBe(true);
+      }
+    }
+  });
 });
