@@ -2,17 +2,14 @@
 import { allocatorInfo } from './allocator.js';
 import { App } from './app.js';
 import { loadConfig } from './config.js';
-import { tuneHeap } from './heap_tuning.js';
 import { createLogger } from './log.js';
 
-const heapGrowingPercent = tuneHeap();
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 const app = new App(config, log);
 const malloc = allocatorInfo();
 if (malloc.advice) log.warn({ allocator: malloc.allocator, settings: malloc.settings }, malloc.advice);
 else log.info({ allocator: malloc.allocator, settings: malloc.settings }, 'allocator');
-log.info({ heapGrowingPercent }, 'v8 heap growth between full collections');
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
