@@ -28,6 +28,7 @@ import {
   sampleServer,
   sleep,
   stopPeer,
+  THREAD_GROUPS,
   threadGroupSeconds,
   windowStats,
 } from './load_probe.js';
@@ -84,8 +85,8 @@ async function measureStep(
 ): Promise<BenchRecord> {
   const from = mark(peers);
   const serverCpu = cpuMeter(() => cpuSeconds(srv.proc.pid));
-  const groups0 = threadGroupSeconds(srv.proc.pid),
-    g0 = performance.now();
+  // the same by thread group (load_probe.ts threadGroupSeconds)
+  const groupCpu = THREAD_GROUPS.map((g) => [g, cpuMeter(() => threadGroupSeconds(srv.proc.pid)[g])] as const);
   const peersCpu = cpuMeter(() => peers.reduce((s, p) => s + cpuSeconds(p.proc.pid), 0));
   const machineCpu = cpuMeter(machineBusySeconds);
   await sleep(seconds * 1000);
@@ -98,12 +99,7 @@ async function measureStep(
   const fps_min = round1(Math.min(...w.fps));
   // CPU-ms per second of video per session: what one session costs the server
   const server_ms_per_s = Math.round((server_cpu_pct * 10) / peers.length);
-  // the same by thread group (load_probe.ts threadGroupSeconds), per session
-  const groups1 = threadGroupSeconds(srv.proc.pid),
-    gs = (performance.now() - g0) / 1000;
-  const threads = Object.fromEntries(
-    Object.entries(groups1).map(([k, v]) => [`thr_${k}`, Math.round((1000 * (v - groups0[k])) / gs / peers.length)]),
-  );
+  const threads = Object.fromEntries(groupCpu.map(([g, pct]) => [`thr_${g}`, Math.round((pct() * 10) / peers.length)]));
   return {
     resolution,
     mode,

@@ -12,13 +12,17 @@ import { percentile } from './report.js';
 const CLK_TCK = 100;
 const MIB = 1024 * 1024;
 
+/** user + system CPU seconds from a /proc stat line (a process's or a thread's) */
+function statSeconds(stat: string): number {
+  // the command name (field 2) may hold spaces: count fields from its closing parenthesis
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
 /** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
 export function cpuSeconds(pid: number | undefined): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may hold spaces: count fields from its closing parenthesis
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    return statSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return 0;
   }
@@ -28,6 +32,9 @@ export function cpuSeconds(pid: number | undefined): number {
  *  scheduler, then 4 workers (--v8-pool-size) for concurrent garbage collection and compilation */
 const V8_PLATFORM_THREADS = 1 + 4;
 
+/** the thread groups of threadGroupSeconds, in the order the bench prints them */
+export const THREAD_GROUPS = ['main', 'workers', 'v8', 'native'] as const;
+
 /**
  * The server's CPU seconds so far by thread group (/proc/<pid>/task): `main` (JavaScript,
  * signalling, the frames' way in and out), `v8` (V8's platform threads: concurrent garbage
@@ -35,8 +42,8 @@ const V8_PLATFORM_THREADS = 1 + 4;
  * low-res worker threads), `native` (threads with names of their own: wrtc's codecs, pacer and
  * network threads).
  */
-export function threadGroupSeconds(pid: number | undefined): Record<string, number> {
-  const out: Record<string, number> = { main: 0, v8: 0, workers: 0, native: 0 };
+export function threadGroupSeconds(pid: number | undefined): Record<(typeof THREAD_GROUPS)[number], number> {
+  const out = { main: 0, workers: 0, v8: 0, native: 0 };
   let tasks: number[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`)
@@ -54,11 +61,9 @@ export function threadGroupSeconds(pid: number | undefined): Record<string, numb
       continue; // the thread ended meanwhile
     }
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const secs = (Number(f[11]) + Number(f[12])) / CLK_TCK;
     const group =
       tid === pid ? 'main' : comm !== 'node' ? 'native' : platform++ < V8_PLATFORM_THREADS ? 'v8' : 'workers';
-    out[group] += secs;
+    out[group] += statSeconds(stat);
   }
   return out;
 }
