@@ -33,9 +33,10 @@ export interface EvalClip {
    * the mask as the product serves it with the model off the frame path (when the model is
    * slower than its budget; a frame gets the mask of the model's last finished run, started by
    * an earlier frame): the segmenter's, one run late, enhanced against the frame's own edges.
-   * `masks` is the mask awaited by each frame (the default: the halo reference). Real clips only: the synthetic ones have exact
-   * masks, which the product never has (their exact mask one frame late, with no re-alignment to
-   * the frame's edges, gave 12-16 px halos: a bound, not the product)
+   * `masks` is the mask awaited by each frame (the default: the halo reference). Real clips
+   * only: the synthetic ones have exact masks, which the product never has (their exact mask
+   * one frame late, with no re-alignment to the frame's edges, gave 12-16 px halos: a bound,
+   * not the product)
    */
   laggedMasks: Uint8Array[] | null;
   maskKind: 'none' | 'exact' | 'segmenter';

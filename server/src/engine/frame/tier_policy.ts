@@ -17,8 +17,9 @@
 //
 // Degradation, in the order load is shed before the output frame rate drops (the level shown
 // in the HUD and /metrics): 0 full quality (learned or neural, r <= NOMINAL_R); 1 larger r
-// (keyframe grids every r frames); 2 the fast tier; 3 the global tier; 4 half internal resolution (the frame is stylized and
-// encoded at half width and height: the last step, when the global tier still drops frames).
+// (keyframe grids every r frames); 2 the fast tier; 3 the global tier; 4 half internal
+// resolution (the frame is stylized and encoded at half width and height: the last step, when
+// the global tier still drops frames).
 // Quality comes back when the headroom does: full resolution after ~12 s without drops,
 // then the session's best tier (where it started; or the best one whose networks did not
 // fail) after another ~12 s without drops. Each step that has to be undone doubles

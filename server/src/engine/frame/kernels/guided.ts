@@ -5,10 +5,10 @@
 // its four pixels; 8 pixels of a row (4 blocks) per SIMD step.
 //
 // x0Ptr, x1Ptr (i32), fxPtr (f32): per block column bx (BW = (W+1)/2 of them) the two low-res
-// columns it interpolates and the weight (GuidedUpsampler's column table). rowPtr: scratch of 2 rows of w f32 (a,
-// b of the block row) then 2 of BW f32 (av, bv per block), each padded to 4 floats. The
-// caller adds 0.5 to b (rounding), as the reference does; at least 16 bytes of slack follow
-// both a and b.
+// columns it interpolates and the weight (GuidedUpsampler's column table). rowPtr: scratch of
+// 2 rows of w f32 (a, b of the block row) then 2 of BW f32 (av, bv per block), each padded to
+// 4 floats. The caller adds 0.5 to b (rounding), as the reference does; at least 16 bytes of
+// slack follow both a and b.
 
 export function guided_apply(yPtr: usize, W: i32, H: i32, aPtr: usize, bPtr: usize, w: i32, h: i32,
   x0Ptr: usize, x1Ptr: usize, fxPtr: usize, rowPtr: usize, outPtr: usize): void {
