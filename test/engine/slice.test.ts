@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { cloneFrame } from '../../server/src/engine/image/frame_convert.js';
+import { i420Size } from '../../server/src/engine/image/i420.js';
 import { COEFFS, createGrid, fillAffine, IDENTITY_AFFINE, type GridShape } from '../../server/src/engine/image/grid.js';
 import { buildGuideLuts } from '../../server/src/engine/image/guide.js';
 import { sliceReference } from '../../server/src/engine/image/slice_reference.js';
 import { WasmKernels } from '../../server/src/engine/frame/wasm_kernels.js';
 import { loadI420, sharedPath } from '../support/media.js';
+import { sliceTiled } from '../support/tiled_slice.js';
 
 const shape: GridShape = { nx: 16, ny: 16, nz: 16 };
 const luts = buildGuideLuts({ nz: shape.nz, splitByMask: true });
@@ -51,7 +53,51 @@ function smoothGrid(): Float32Array {
   return g;
 }
 
+/** A grid with random coefficients (identity plus noise of `spread`, offsets x40): every z cell differs. */
+function randomGrid(seed: number, spread: number): Float32Array {
+  let st = seed >>> 0;
+  const rnd = () => (st = (Math.imul(st, 1664525) + 1013904223) >>> 0) / 4294967296 - 0.5;
+  const g = fillAffine(createGrid(shape), IDENTITY_AFFINE);
+  for (let i = 0; i < g.length; i++) g[i] += spread * rnd() * (i % 4 === 3 ? 40 : 1);
+  return g;
+}
+
 describe('WasmKernels', () => {
+  it('gives the bytes of its own tiled algorithm (TypeScript port), in full and partial tiles', async () => {
+    const photo = await loadI420(sharedPath('media/photos/skimage_astronaut.jpg'), 646, 486);
+    const lumaOnly = buildGuideLuts({ nz: shape.nz, splitByMask: false });
+    const kernels = new WasmKernels();
+    let st = 9;
+    const noise = () => (st = (Math.imul(st, 1664525) + 1013904223) >>> 0) % 256;
+    for (const [W, H] of [
+      [646, 486],
+      [37, 21],
+    ]) {
+      const frame =
+        W === photo.width ? photo : { width: W, height: H, data: Uint8Array.from({ length: i420Size(W, H) }, noise) };
+      // a soft disc of speaker with noisy values (tiles whose z spans many cells)
+      const mask = new Uint8Array(W * H);
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          const r = Math.hypot((x - W / 2) / (0.3 * W), (y - H / 2) / (0.4 * H));
+          mask[y * W + x] = Math.max(0, Math.min(255, Math.round((1.1 - r) * 1275) + (noise() % 41) - 20));
+        }
+      for (const [grid, guide, m] of [
+        [smoothGrid(), luts, mask],
+        [randomGrid(1, 0.3), luts, mask],
+        [randomGrid(2, 3), lumaOnly, 255],
+        [randomGrid(3, 1), lumaOnly, mask],
+      ] as const) {
+        const a = cloneFrame(frame),
+          b = cloneFrame(frame);
+        kernels.slice(a, grid, shape, guide, typeof m === 'number' ? { constant: m } : { plane: m });
+        sliceTiled(b, grid, shape, guide, m);
+        expect(maxAbsDiff(a.data, b.data).max).toBe(0);
+        expect(maxAbsDiff(a.data, frame.data).mean).toBeGreaterThan(1);
+      }
+    }
+  });
+
   it('leaves the frame unchanged with the identity grid', async () => {
     const frame = await loadI420(sharedPath('media/photos/skimage_astronaut.jpg'), 640, 480);
     const out = cloneFrame(frame);
