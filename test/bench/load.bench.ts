@@ -143,16 +143,7 @@ function budgetTable(rows: BenchRecord[]): string {
 
 /** The server's CPU per session by thread group (load_probe.ts threadGroupSeconds). */
 function threadTable(rows: BenchRecord[]): string {
-  return table(rows, [
-    'resolution',
-    'mode',
-    'sessions',
-    'server_ms_per_s',
-    'thr_main',
-    'thr_workers',
-    'thr_v8',
-    'thr_native',
-  ]);
+  return table(rows, ['resolution', 'mode', 'sessions', 'server_ms_per_s', ...THREAD_GROUPS.map((g) => `thr_${g}`)]);
 }
 
 /** Waits (bounded) until the server has let go of every session and peer connection. */

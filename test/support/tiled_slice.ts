@@ -4,7 +4,7 @@
 // reference: the grid interpolated bilinearly at each 8x8 tile's centre, linearly in z per
 // pixel, each 2x2 quad's chroma from its mean z and mean input luma.
 import { COEFFS, type GridShape } from '../../server/src/engine/image/grid.js';
-import type { GuideLuts } from '../../server/src/engine/image/guide.js';
+import { guideZ, type GuideLuts } from '../../server/src/engine/image/guide.js';
 import { i420Planes, type I420Frame } from '../../server/src/engine/image/i420.js';
 
 const T = 8;
@@ -69,13 +69,10 @@ export function sliceTiled(
 ): void {
   const p = i420Planes(frame);
   const { width: W, height: H, chromaWidth: CW } = p;
-  const zMax = (s.nz - 1) * 256 - 1;
   const sx = W > 1 ? f(f(s.nx - 1) / f(W - 1)) : 0,
     sy = H > 1 ? f(f(s.ny - 1) / f(H - 1)) : 0;
-  const zAt = (i: number) => {
-    const z = luts.zY[p.y[i]] + luts.zM[typeof mask === 'number' ? mask : mask[i]];
-    return z < 0 ? 0 : z > zMax ? zMax : z;
-  };
+  // the kernel's fixed-point z (guideZ is it divided by 256, exactly)
+  const zAt = (i: number) => guideZ(luts, s.nz, p.y[i], typeof mask === 'number' ? mask : mask[i]) * 256;
   for (let y0 = 0; y0 < H; y0 += T) {
     const y1 = Math.min(y0 + T, H),
       gy = f(f((y0 + y1 - 1) * 0.5) * sy);

@@ -76,8 +76,9 @@ const zbuf = memory.data(64 * 4, 16);
 
 // Four outputs of one affine row (coefficients at `off` in each node: 0 for Y', 16 for U'-128,
 // 32 for V'-128) for inputs yf, u, v at z (i32 lanes), in a tile whose z values fall in the
-// cells k0..k1: lumaOut's and chromaOut's arithmetic, operation for operation, each lane's
-// node picked by comparisons instead of loads. Returns round(r + bias) as i32 lanes.
+// cells k0..k1: the scalar path's arithmetic (the partial tiles' luma, chromaOut), operation
+// for operation, each lane's node picked by comparisons instead of loads. Returns
+// round(r + bias) as i32 lanes.
 @inline function affine4(yf: v128, u: v128, v: v128, z: v128, tablePtr: usize, k0: i32, k1: i32, off: usize, bias: f32): v128 {
   let o = tablePtr + <usize>k0 * NODE_BYTES + off;
   let a = f32x4.splat(load<f32>(o)), da = f32x4.splat(load<f32>(o, 48));
